@@ -1,0 +1,148 @@
+"""Quality flags: which cadences a quality bitmask removes.
+
+Kepler, K2 and TESS light-curve files flag every cadence with an integer (column ``SAP_QUALITY``
+for Kepler/K2, ``QUALITY`` for TESS) whose bits name the problems seen. A ``quality_bitmask``
+selects bits; a cadence is kept when ``quality & bitmask == 0``, exactly as lightkurve does. The
+named bitmasks are lightkurve's (``lightkurve.utils.KeplerQualityFlags`` and ``TessQualityFlags``):
+
+``"default"`` (cadences that are certainly useless)
+    Kepler and K2: 1130799 = 1 attitude tweak | 2 safe mode | 4 coarse point | 8 Earth point |
+    32 reaction-wheel desaturation | 256 manual exclude | 16384 detector anomaly | 65536 no data |
+    1048576 thruster firing.
+    TESS: 17087 = 1 attitude tweak | 2 safe mode | 4 coarse point | 8 Earth point |
+    16 Argabrightening | 32 reaction-wheel desaturation | 128 manual exclude |
+    512 impulsive outlier | 16384 bad calibration.
+``"hard"`` (also removes some good data)
+    Kepler and K2: 1664431 = default | 128 cosmic ray in aperture | 1024 sensitivity dropout |
+    8192 cosmic ray in collateral data | 524288 possible thruster firing.
+    TESS: 24319 = default | 64 cosmic ray in aperture | 1024 cosmic ray in collateral data |
+    2048 stray light | 4096 stray light 2.
+``"hardest"``
+    Every flag: 2096639 (Kepler and K2), 65535 (TESS).
+``"none"``
+    0: no cadence is removed.
+
+An integer is used as the bitmask itself. For a file of unknown mission the meaning of the bits
+is unknown, so the named bitmasks remove nothing there; an integer bitmask is still applied.
+
+Examples
+--------
+>>> resolve_bitmask("default", "Kepler"), resolve_bitmask("default", "TESS")
+(1130799, 17087)
+>>> resolve_bitmask("hard", "K2"), resolve_bitmask("hard", "TESS")
+(1664431, 24319)
+>>> quality_mask([0, 1, 16, 128], resolve_bitmask("default", "TESS"))
+array([ True, False, False, False])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from lightkurve.utils import KeplerQualityFlags, QualityFlags, TessQualityFlags
+from numpy.typing import ArrayLike
+
+QualityBitmask = str | int
+"""A named bitmask (``"none"``, ``"default"``, ``"hard"``, ``"hardest"``) or an integer."""
+
+BITMASK_NAMES = tuple(KeplerQualityFlags.OPTIONS)
+"""The named bitmasks, in order of severity."""
+
+_FLAGS_OF_MISSION: dict[str, type[QualityFlags]] = {
+    "Kepler": KeplerQualityFlags,
+    "K2": KeplerQualityFlags,
+    "TESS": TessQualityFlags,
+}
+
+
+def check_bitmask(quality_bitmask: QualityBitmask) -> None:
+    """Raise if a quality bitmask is neither a known name nor a non-negative integer.
+
+    Parameters
+    ----------
+    quality_bitmask
+        The value to check.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a negative integer, or any other type.
+
+    Examples
+    --------
+    >>> check_bitmask("default")
+    >>> check_bitmask(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: quality_bitmask=-1 is not one of 'none', 'default', 'hard', 'hardest' nor ...
+    """
+    if isinstance(quality_bitmask, str):
+        valid = quality_bitmask.lower() in BITMASK_NAMES
+    else:
+        valid = isinstance(quality_bitmask, int | np.integer) and not isinstance(
+            quality_bitmask, bool
+        )
+        valid = valid and int(quality_bitmask) >= 0
+    if not valid:
+        names = ", ".join(repr(name) for name in BITMASK_NAMES)
+        raise ValueError(
+            f"quality_bitmask={quality_bitmask!r} is not one of {names} nor a non-negative integer"
+        )
+
+
+def resolve_bitmask(quality_bitmask: QualityBitmask, mission: str | None) -> int:
+    """The integer bitmask that a named or integer ``quality_bitmask`` means for a mission.
+
+    Parameters
+    ----------
+    quality_bitmask
+        ``"none"``, ``"default"``, ``"hard"``, ``"hardest"`` (case-insensitive) or an integer.
+    mission
+        ``"Kepler"``, ``"K2"``, ``"TESS"``, or None (or another name) when unknown.
+
+    Returns
+    -------
+    int
+        The bits that remove a cadence; 0 for a named bitmask of an unknown mission.
+
+    Raises
+    ------
+    ValueError
+        If ``quality_bitmask`` is not valid (see :func:`check_bitmask`).
+
+    Examples
+    --------
+    >>> resolve_bitmask("hardest", "TESS"), resolve_bitmask("default", None)
+    (65535, 0)
+    >>> resolve_bitmask(5, None)
+    5
+    """
+    check_bitmask(quality_bitmask)
+    if not isinstance(quality_bitmask, str):
+        return int(quality_bitmask)
+    flags = _FLAGS_OF_MISSION.get(mission or "")
+    if flags is None:
+        return 0
+    return int(flags.OPTIONS[quality_bitmask.lower()])
+
+
+def quality_mask(quality: ArrayLike, bitmask: int) -> np.ndarray:
+    """Which cadences a bitmask keeps: True where ``quality & bitmask == 0``.
+
+    Parameters
+    ----------
+    quality
+        Integer quality flags, one per cadence.
+    bitmask
+        Integer bitmask, e.g. from :func:`resolve_bitmask`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array, True for the cadences to keep.
+
+    Examples
+    --------
+    >>> quality_mask([0, 32, 64], 32)
+    array([ True, False,  True])
+    """
+    return (np.asarray(quality, dtype=np.int64) & bitmask) == 0

@@ -1,0 +1,234 @@
+"""Read local light-curve files of any format: ``read``, ``read_arrays``, ``read_many``.
+
+The format is recognised by content first: a file that starts with the FITS signature (also
+after gunzipping) is read as FITS (:mod:`astrolens.sources.fits`), anything else as a text
+table (:mod:`astrolens.sources.text`). A file with a FITS name that is not FITS is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Literal
+
+import lightkurve as lk
+from tqdm.auto import tqdm
+
+from astrolens.errors import InvalidLightCurve
+from astrolens.sources.arrays import LightCurveArrays
+from astrolens.sources.bintable import FITS_SUFFIXES, is_fits
+from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
+from astrolens.sources.fits import read_fits, read_fits_arrays
+from astrolens.sources.quality import QualityBitmask, check_bitmask
+from astrolens.sources.text import read_text_arrays
+
+log = logging.getLogger(__name__)
+
+
+def detect_format(path: str | PathLike[str]) -> Literal["fits", "text"]:
+    """Whether a file is to be read as FITS or as a text table.
+
+    Parameters
+    ----------
+    path
+        The file; only its first bytes are read.
+
+    Returns
+    -------
+    str
+        ``"fits"`` when the file starts with the FITS signature, else ``"text"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    InvalidLightCurve
+        If the file is named like a FITS file but does not start with the FITS signature.
+
+    Examples
+    --------
+    >>> from astrolens.sources.examples import example_files
+    >>> detect_format(example_files("TESS")[0])
+    'fits'
+    """
+    if is_fits(path):
+        return "fits"
+    if Path(path).name.lower().endswith(FITS_SUFFIXES):
+        raise InvalidLightCurve(
+            path,
+            "is named like a FITS file but does not start with the FITS signature "
+            "'SIMPLE  ='; it is corrupt (download it again) or not FITS",
+        )
+    return "text"
+
+
+def read(
+    path: str | PathLike[str],
+    flux_column: str = DEFAULT_FLUX_COLUMN,
+    quality_bitmask: QualityBitmask = "default",
+) -> lk.LightCurve:
+    """Read a light curve from a FITS file or a text table.
+
+    Parameters
+    ----------
+    path
+        A Kepler, K2 or TESS light-curve FITS file, a file written by
+        ``lightkurve.LightCurve.to_fits()``, another FITS table, or a CSV/ASCII table with time
+        and flux columns (names in :mod:`astrolens.sources.columns`).
+    flux_column
+        ``"pdcsap_flux"`` (default; falls back on ``flux``, ``sap_flux``, ``mag``, ``magnitude``
+        where absent) or ``"sap_flux"``, or any column of the table (any case).
+    quality_bitmask
+        ``"default"``, ``"none"``, ``"hard"``, ``"hardest"`` or an integer; cadences with any
+        of these quality bits set are removed. The bits of each named bitmask are listed in
+        :mod:`astrolens.sources.quality` (lightkurve's ``KeplerQualityFlags`` and
+        ``TessQualityFlags``; ``"default"`` is 1130799 for Kepler and K2, 17087 for TESS).
+
+    Returns
+    -------
+    lightkurve.LightCurve
+        With ``meta`` holding exactly ``object_id``, ``mission``, ``ra``, ``dec``, ``mag``,
+        ``cadence_days``, ``flux_column`` and ``source``. Missing values are NaN.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    InvalidLightCurve
+        If the file cannot be used as a light curve; the message names the file and says why.
+    ValueError
+        For an invalid ``quality_bitmask``.
+
+    Examples
+    --------
+    >>> from astrolens.sources.examples import example_files
+    >>> light_curve = read(example_files("K2")[0])
+    >>> light_curve.meta["object_id"], light_curve.meta["mission"], len(light_curve)
+    ('EPIC 211117077', 'K2', 3294)
+    """
+    check_bitmask(quality_bitmask)
+    if detect_format(path) == "fits":
+        return read_fits(path, flux_column, quality_bitmask)
+    return read_text_arrays(path, flux_column, quality_bitmask).to_lightcurve()
+
+
+def read_arrays(
+    path: str | PathLike[str],
+    flux_column: str = DEFAULT_FLUX_COLUMN,
+    quality_bitmask: QualityBitmask = "default",
+) -> LightCurveArrays:
+    """Read a light curve into numpy arrays: the fast path, without ``lightkurve.read``.
+
+    Parameters
+    ----------
+    path, flux_column, quality_bitmask
+        As for :func:`read`.
+
+    Returns
+    -------
+    LightCurveArrays
+        The same cadences, times, flux values and metadata as :func:`read`;
+        ``.to_lightcurve()`` makes a ``lightkurve.LightCurve`` of it.
+
+    Raises
+    ------
+    FileNotFoundError, InvalidLightCurve, ValueError
+        As :func:`read`.
+
+    Examples
+    --------
+    >>> from astrolens.sources.examples import example_files
+    >>> arrays = read_arrays(example_files("Kepler")[0], quality_bitmask="hard")
+    >>> arrays.object_id, arrays.flux_column, len(arrays)
+    ('KIC 10002792', 'pdcsap_flux', 3849)
+    """
+    check_bitmask(quality_bitmask)
+    if detect_format(path) == "fits":
+        return read_fits_arrays(path, flux_column, quality_bitmask)
+    return read_text_arrays(path, flux_column, quality_bitmask)
+
+
+@dataclass(frozen=True)
+class ReadManyResult:
+    """What :func:`read_many` read, and what it skipped and why.
+
+    Attributes
+    ----------
+    light_curves
+        The light curves read, in the order of the paths.
+    skipped
+        ``(path, reason)`` for each file that could not be read (only with ``errors="skip"``).
+    """
+
+    light_curves: tuple[LightCurveArrays, ...]
+    skipped: tuple[tuple[Path, str], ...] = ()
+
+
+def read_many(
+    paths: Iterable[str | PathLike[str]],
+    flux_column: str = DEFAULT_FLUX_COLUMN,
+    quality_bitmask: QualityBitmask = "default",
+    errors: Literal["raise", "skip"] = "raise",
+    progress: bool = True,
+) -> ReadManyResult:
+    """Read many light-curve files with :func:`read_arrays`, with a progress bar.
+
+    Parameters
+    ----------
+    paths
+        The files.
+    flux_column, quality_bitmask
+        As for :func:`read`, for every file.
+    errors
+        ``"raise"`` (default): stop at the first file that cannot be read and raise its error.
+        ``"skip"``: go on, and list each such file with the reason in ``skipped`` (a warning
+        is logged with their number).
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    ReadManyResult
+        The light curves read, and the files skipped.
+
+    Raises
+    ------
+    FileNotFoundError, InvalidLightCurve
+        With ``errors="raise"``, for the first file that is missing or unusable.
+    ValueError
+        For an invalid ``errors`` or ``quality_bitmask``.
+
+    Examples
+    --------
+    >>> from astrolens.sources.examples import example_files
+    >>> result = read_many([*example_files(), "missing.fits"], errors="skip", progress=False)
+    >>> [arrays.mission for arrays in result.light_curves]
+    ['Kepler', 'Kepler', 'K2', 'TESS']
+    >>> result.skipped[0][0].name
+    'missing.fits'
+    """
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
+    check_bitmask(quality_bitmask)
+    light_curves: list[LightCurveArrays] = []
+    skipped: list[tuple[Path, str]] = []
+    bar = tqdm(paths, desc="reading light curves", unit="file", disable=not progress)
+    for path in bar:
+        try:
+            light_curves.append(read_arrays(path, flux_column, quality_bitmask))
+        except (InvalidLightCurve, FileNotFoundError) as exc:
+            if errors == "raise":
+                raise
+            reason = exc.reason if isinstance(exc, InvalidLightCurve) else "no such file"
+            skipped.append((Path(path), reason))
+            bar.set_postfix(skipped=len(skipped))
+    if skipped:
+        log.warning(
+            "skipped %d of %d light-curve files that could not be read; see ReadManyResult.skipped",
+            len(skipped),
+            len(skipped) + len(light_curves),
+        )
+    return ReadManyResult(light_curves=tuple(light_curves), skipped=tuple(skipped))
