@@ -1,0 +1,445 @@
+"""Tests of astrolens.wavelets: the FFT Morlet transform, power images and their cache."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pywt
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from astrolens.errors import CacheError, InvalidLightCurve
+from astrolens.preprocess import (
+    KEPLER_LONG_CADENCE_DAYS,
+    PreprocessConfig,
+    UniformSeries,
+    prepare,
+    prepare_lightcurve,
+)
+from astrolens.wavelets import (
+    PowerImage,
+    WaveletCache,
+    WaveletConfig,
+    _distance_to_invalid,
+    _filter_bank,
+    fourier_factor,
+    morlet_power,
+    power_image,
+    power_images,
+    transform,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / (
+    ".venv/lib/python3.11/site-packages/altaipony/examples"
+)
+DT = KEPLER_LONG_CADENCE_DAYS
+TWO_MINUTES = 2 / (24 * 60)
+PROPERTY = settings(max_examples=20, deadline=None)
+
+
+def sine(time: np.ndarray, period_days: float, amplitude: float = 1e-3) -> np.ndarray:
+    return amplitude * np.sin(2 * np.pi * time / period_days)
+
+
+def uniform(flux: np.ndarray, valid: np.ndarray | None = None, **meta: str) -> UniformSeries:
+    valid = np.ones(flux.size, bool) if valid is None else valid
+    return UniformSeries(np.arange(flux.size) * DT, np.where(valid, flux, 0.0), valid, DT, meta)
+
+
+def realistic_flux(n_samples: int, seed: int = 0) -> np.ndarray:
+    """Noise, three sines and a periodic transit-like dip, in relative flux."""
+    time = np.arange(n_samples) * DT
+    flux = np.random.default_rng(seed).normal(0.0, 1e-3, n_samples)
+    flux += sine(time, 3.1, 2e-3) + sine(time, 0.37, 1e-3) + sine(time, 11.0, 5e-4)
+    flux[(time % 7.3) < 0.15] -= 5e-3
+    return flux
+
+
+def inside_cone(n_samples: int, periods_days: np.ndarray) -> np.ndarray:
+    """(period, sample) pixels at least sqrt(2) scales from both ends."""
+    index = np.arange(n_samples)
+    distance = np.minimum(index + 1, n_samples - index) * DT
+    scales = periods_days / fourier_factor(6.0)
+    return distance >= math.sqrt(2) * scales[:, None]
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def test_config_periods_are_a_fixed_log_grid() -> None:
+    periods = WaveletConfig().periods_days
+    assert periods.shape == (64,)
+    assert periods[0] == pytest.approx(1 / 24)
+    assert periods[-1] == pytest.approx(30.0)
+    np.testing.assert_allclose(np.diff(np.log(periods)), np.log(720) / 63)
+
+
+def test_config_round_trips_through_json_and_keys_are_stable() -> None:
+    config = WaveletConfig(n_periods=32, log10_power_range=(-10, -1), coi_factor=2.0)
+    again = WaveletConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config
+    assert again.log10_power_range == (-10.0, -1.0)
+    assert again.key() == config.key()
+    assert len(config.key()) == 12
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"n_periods": 63}, {"omega0": 5.0}, {"period_max_days": 20.0}, {"coi_factor": 1.0}],
+)
+def test_config_key_changes_with_every_setting(changes: dict) -> None:
+    assert WaveletConfig(**changes).key() != WaveletConfig().key()
+
+
+def test_config_key_includes_the_preprocessing() -> None:
+    config = WaveletConfig()
+    assert config.key(PreprocessConfig()) == config.key(PreprocessConfig())
+    assert config.key(PreprocessConfig()) != config.key(PreprocessConfig(clip_sigma=4.0))
+    assert config.key(PreprocessConfig()) != config.key()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"n_periods": 0},
+        {"period_min_days": 2.0, "period_max_days": 1.0},
+        {"log10_power_range": (0.0, -11.0)},
+        {"omega0": 0.0},
+    ],
+)
+def test_config_rejects_invalid_values(changes: dict) -> None:
+    with pytest.raises(ValueError):
+        WaveletConfig(**changes)
+
+
+# --- the transform ------------------------------------------------------------------------------
+
+
+def test_morlet_power_matches_pywt_inside_the_cone_of_influence() -> None:
+    n_samples = 4096
+    flux = realistic_flux(n_samples)
+    periods = WaveletConfig().periods_days
+    power = morlet_power(flux, DT, periods)
+    assert power.shape == (64, n_samples)
+    assert power.dtype == np.float32
+
+    # pywt's cmor B-C is exp(-t**2 / B) exp(2j pi C t) / sqrt(pi B): B = 2 and C = omega0 / (2 pi)
+    # give the Morlet wavelet. pywt scales are in samples; |coef|**2 / scale is the rectified
+    # power. precision=16 resolves pywt's integrated wavelet at scales of ~1000 samples.
+    scales_in_samples = periods / fourier_factor(6.0) / DT
+    coefficients, _ = pywt.cwt(
+        flux, scales_in_samples, f"cmor2.0-{6.0 / (2 * np.pi)}", DT, method="fft", precision=16
+    )
+    reference = np.abs(coefficients) ** 2 / scales_in_samples[:, None]
+
+    inside = inside_cone(n_samples, periods)
+    r = np.corrcoef(np.log10(power[inside]), np.log10(reference[inside]))[0, 1]
+    assert r >= 0.98
+    # the normalisations differ by a constant: pywt's Morlet has half our power
+    ratio = np.median(power[inside] / reference[inside])
+    assert ratio == pytest.approx(2.0, rel=0.02)
+
+
+def test_inside_the_cone_the_circular_transform_equals_the_linear_one() -> None:
+    """Against the Morlet filter applied in float64 with eight times the series in zeros."""
+    n_samples = 4096
+    flux = realistic_flux(n_samples, seed=1)
+    periods = WaveletConfig().periods_days
+    periods = periods[periods >= 4 * DT]  # away from the grid's Nyquist period
+    power = morlet_power(flux, DT, periods)
+
+    n_fft = 8 * n_samples
+    angular_frequency = 2 * np.pi * np.fft.rfftfreq(n_fft, DT)
+    scales = periods / fourier_factor(6.0)
+    morlet = np.sqrt(2) * np.exp(-0.5 * (np.outer(scales, angular_frequency) - 6.0) ** 2)
+    spectrum = np.zeros((periods.size, n_fft), complex)
+    spectrum[:, : angular_frequency.size] = morlet * np.fft.rfft(flux, n_fft)
+    reference = np.abs(np.fft.ifft(spectrum, axis=1)[:, :n_samples]) ** 2
+
+    inside = inside_cone(n_samples, periods)
+    log_ratio = np.log10(power[inside] / reference[inside])
+    assert np.percentile(np.abs(log_ratio), 99) < 0.03
+    assert np.abs(log_ratio).max() < 0.1
+
+
+def test_white_noise_power_follows_the_documented_normalisation() -> None:
+    sigma, n_samples = 2e-3, 40_000
+    flux = np.random.default_rng(8).normal(0.0, sigma, n_samples)
+    periods = np.array([0.2, 1.0, 5.0])
+    power = morlet_power(flux, DT, periods)
+    mean_power = power[:, 10_000:30_000].mean(axis=1)
+    expected = sigma**2 * DT / (np.sqrt(np.pi) * periods / fourier_factor(6.0))
+    np.testing.assert_allclose(mean_power, expected, rtol=0.15)
+
+
+@PROPERTY
+@given(
+    amplitude=st.floats(1e-5, 0.3),
+    period=st.floats(0.1, 8.0),
+    cadence=st.sampled_from([DT, TWO_MINUTES, 10 / 1440]),
+)
+def test_a_sine_has_power_a_squared_over_two_at_its_period(
+    amplitude: float, period: float, cadence: float
+) -> None:
+    n_samples = int(40.0 / cadence)
+    time = np.arange(n_samples) * cadence
+    power = morlet_power(sine(time, period, amplitude), cadence, [period])[0]
+    middle = power[n_samples // 2 - 50 : n_samples // 2 + 50]
+    np.testing.assert_allclose(middle, amplitude**2 / 2, rtol=0.03)
+
+
+def test_unrectified_power_peaks_at_the_fourier_period() -> None:
+    """The Torrence & Compo period-to-scale factor: scale * |W|**2 peaks where period = P."""
+    true_period = 2.0
+    time = np.arange(8192) * DT
+    periods = np.linspace(1.8, 2.2, 401)
+    power = morlet_power(sine(time, true_period), DT, periods)[:, 4096]
+    unrectified = power * periods / fourier_factor(6.0)
+    assert periods[np.argmax(unrectified)] == pytest.approx(true_period, abs=0.002)
+
+
+@PROPERTY
+@given(period=st.floats(1 / 12, 12.0), phase=st.floats(0.0, 2 * np.pi))
+def test_time_averaged_power_of_a_sine_peaks_on_its_row(period: float, phase: float) -> None:
+    n_samples = 4800  # 98 d: at least four cone widths for the longest period tested
+    time = np.arange(n_samples) * DT
+    periods = WaveletConfig().periods_days
+    power = morlet_power(np.sin(2 * np.pi * time / period + phase), DT, periods)
+    inside = inside_cone(n_samples, periods)
+    mean_power = np.where(inside, power, 0).sum(axis=1) / np.maximum(inside.sum(axis=1), 1)
+    nearest_row = np.argmin(np.abs(np.log(periods / period)))
+    assert abs(int(np.argmax(mean_power)) - nearest_row) <= 1
+
+
+def test_morlet_power_rejects_non_finite_flux() -> None:
+    with pytest.raises(InvalidLightCurve, match="finite"):
+        morlet_power(np.array([0.0, np.nan, 0.0]), DT, [1.0])
+
+
+def test_filter_bank_is_computed_once_per_length_cadence_and_periods() -> None:
+    flux = realistic_flux(1000)
+    periods = [0.5, 1.0, 2.0]
+    morlet_power(flux, DT, periods)
+    hits = _filter_bank.cache_info().hits
+    morlet_power(flux * 2, DT, periods)
+    assert _filter_bank.cache_info().hits == hits + 1
+    assert not _filter_bank(1536, DT, (1.0,), 6.0).flags.writeable
+
+
+@PROPERTY
+@given(valid=st.lists(st.booleans(), min_size=1, max_size=60))
+def test_distance_to_invalid_matches_brute_force(valid: list[bool]) -> None:
+    mask = np.array(valid)
+    invalid = np.concatenate([[-1], np.flatnonzero(~mask), [mask.size]])
+    expected = [np.abs(invalid - index).min() for index in range(mask.size)]
+    np.testing.assert_array_equal(_distance_to_invalid(mask), expected)
+
+
+# --- power images -------------------------------------------------------------------------------
+
+
+def test_power_image_shape_range_and_masking() -> None:
+    flux = realistic_flux(4400)
+    image = power_image(uniform(flux, object_id="KIC 1"))
+    assert image.image.shape == image.mask.shape == (64, 64)
+    assert image.image.dtype == np.float32
+    assert image.object_id == "KIC 1"
+    assert image.image.min() >= 0.0 and image.image.max() <= 1.0
+    assert np.all(image.image[~image.mask] == 0.0)
+    np.testing.assert_allclose(image.periods_days, WaveletConfig().periods_days)
+    np.testing.assert_allclose(image.time_edges_days[[0, -1]], [-DT / 2, 4400 * DT - DT / 2])
+    # the cone of influence: fewer valid columns at longer periods, none beyond the baseline
+    valid_columns = image.mask.sum(axis=1)
+    assert valid_columns[0] == 64
+    assert np.all(np.diff(valid_columns) <= 0)
+    scales = image.periods_days / fourier_factor(6.0)
+    assert not image.mask[2 * math.sqrt(2) * scales > 4400 * DT].any()
+
+
+def test_pixels_are_log_mean_power_on_the_fixed_range() -> None:
+    config = WaveletConfig()
+    weak, strong = (power_image(uniform(sine(np.arange(4400) * DT, 2.0, a))) for a in (1e-4, 1e-3))
+    row = np.argmin(np.abs(config.periods_days - 2.0))
+    valid = strong.mask[row]
+    np.testing.assert_array_equal(valid, weak.mask[row])
+    assert valid.sum() > 50
+    # ten times the amplitude is a hundred times the power: 2 dex of the 11-dex range
+    np.testing.assert_allclose(strong.image[row][valid] - weak.image[row][valid], 2 / 11, atol=2e-3)
+    expected = (np.log10(1e-3**2 / 2) + 11) / 11
+    np.testing.assert_allclose(strong.image[row][valid], expected, atol=0.01)
+
+
+def test_a_long_gap_masks_the_pixels_around_it() -> None:
+    n_samples = 4400
+    valid = np.ones(n_samples, bool)
+    valid[2000:2200] = False  # a 4-day gap
+    image = power_image(uniform(realistic_flux(n_samples), valid))
+    samples_per_column = n_samples / 64
+    gap_columns = slice(29, 32)  # columns 29 to 31 are mostly inside the gap
+    assert not image.mask[:, gap_columns].any()
+    assert image.mask[:10, :25].all() and image.mask[:10, 35:].all()
+    # at 5 days and more the cone reaches over 335 samples, about five columns, from the gap
+    long_rows = image.periods_days > 5.0
+    reach = int(np.ceil(335 / samples_per_column))
+    assert not image.mask[long_rows, 29 - reach + 1 : 32 + reach - 1].any()
+    assert image.mask[long_rows, 29 - reach - 2].any()
+
+
+def test_kepler_and_tess_versions_of_a_sine_peak_on_the_same_row() -> None:
+    period = 1.7
+    rng = np.random.default_rng(4)
+    kepler_time = 1500.0 + np.arange(0.0, 27.0, 29.4243814 / 1440)
+    tess_time = 1500.0 + np.arange(0.0, 27.0, TWO_MINUTES)
+    kepler = transform(
+        kepler_time, 1e4 * (1 + sine(kepler_time, period)) + rng.normal(0, 1, kepler_time.size)
+    )
+    tess = transform(
+        tess_time, 300 * (1 + sine(tess_time, period)) + rng.normal(0, 0.3, tess_time.size)
+    )
+    kepler_row = np.argmax(kepler.image.sum(axis=1))
+    tess_row = np.argmax(tess.image.sum(axis=1))
+    assert kepler_row == tess_row
+    assert abs(kepler_row - np.argmin(np.abs(np.log(kepler.periods_days / period)))) <= 1
+    both = kepler.mask[kepler_row] & tess.mask[kepler_row]
+    assert both.sum() > 50
+    difference = kepler.image[kepler_row][both] - tess.image[kepler_row][both]
+    assert np.abs(difference).max() < 0.01
+
+
+def test_too_short_series_are_rejected_with_the_minimum() -> None:
+    with pytest.raises(InvalidLightCurve, match=r"^TIC 9: only 40 valid samples.*at least 64"):
+        power_image(uniform(realistic_flux(40), object_id="TIC 9"))
+
+
+def test_series_without_any_pixel_outside_the_cone_are_rejected() -> None:
+    valid = np.tile([True, True, False], 100)  # never more than two samples in a row
+    with pytest.raises(InvalidLightCurve, match="cone of influence"):
+        power_image(uniform(realistic_flux(300), valid, source="lc.fits"))
+
+
+def test_power_images_stacks_images_of_many_light_curves() -> None:
+    series = [uniform(realistic_flux(1500, seed)) for seed in range(3)]
+    images = power_images(iter(series), progress=False)
+    assert images.shape == (3, 64, 64)
+    assert images.dtype == np.float32
+    np.testing.assert_array_equal(images[1], power_image(series[1]).image)
+    assert power_images([], progress=False).shape == (0, 64, 64)
+
+
+def test_transform_is_prepare_then_power_image() -> None:
+    time = np.arange(0.0, 30.0, 10 / 1440)  # TESS 10-min FFI cadence
+    flux = 800 * (1 + realistic_flux(time.size)[: time.size])
+    image = transform(time, flux, meta={"object_id": "TIC 7"})
+    expected = power_image(prepare(time, flux, meta={"object_id": "TIC 7"}))
+    np.testing.assert_array_equal(image.image, expected.image)
+    np.testing.assert_array_equal(image.mask, expected.mask)
+    assert image.object_id == "TIC 7"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "kplr010002792-2009259160929_llc.fits",
+        "ktwo211117077-c04_llc.fits",
+        "tess2018206045859-s0001-0000000358108509-0120-s_lc.fits",
+    ],
+)
+def test_power_images_of_real_kepler_k2_and_tess_light_curves(name: str) -> None:
+    lightkurve = pytest.importorskip("lightkurve")
+    if not (EXAMPLES / name).exists():
+        pytest.skip(f"example light curve {name} is not installed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lc = lightkurve.read(EXAMPLES / name)
+    image = power_image(prepare_lightcurve(lc))
+    assert image.object_id == lc.meta["OBJECT"]
+    assert image.mask[:20].mean() > 0.8  # short periods: valid except near gaps
+    assert not image.mask[-1].any()  # 30 days needs a baseline of more than 80 days
+    assert 0.05 < image.image[image.mask].mean() < 0.95
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+def small_image(object_id: str | None = "KIC 10002792") -> PowerImage:
+    series = uniform(realistic_flux(1500), object_id=object_id or "", mission="Kepler")
+    image = power_image(series)
+    return PowerImage(image.image, image.mask, image.periods_days, image.time_edges_days,
+                      object_id, image.meta)  # fmt: skip
+
+
+def test_cache_round_trips_an_image(tmp_path: Path) -> None:
+    cache = WaveletCache(tmp_path)
+    image = small_image()
+    path = cache.put(image)
+    assert path == tmp_path / WaveletConfig().key(PreprocessConfig()) / "KIC_10002792.npz"
+    assert "KIC 10002792" in cache and "KIC 1" not in cache
+    assert cache.get("KIC 1") is None
+    again = cache.get("KIC 10002792")
+    assert again is not None and again.object_id == "KIC 10002792"
+    for field in ("image", "mask", "periods_days", "time_edges_days"):
+        np.testing.assert_array_equal(getattr(again, field), getattr(image, field))
+    assert again.image.dtype == np.float32 and again.mask.dtype == bool
+    assert again.meta == image.meta
+    config = json.loads((path.parent / "config.json").read_text())
+    assert WaveletConfig.from_dict(config["wavelet"]) == WaveletConfig()
+    assert PreprocessConfig.from_dict(config["preprocess"]) == PreprocessConfig()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["KIC_10002792.npz", "config.json"]
+
+
+def test_a_second_run_computes_nothing(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def computer(object_id: str):
+        def compute() -> PowerImage:
+            calls.append(object_id)
+            return small_image(None)
+
+        return compute
+
+    ids = ["KIC 1", "EPIC 2", "TIC 3"]
+    first = [WaveletCache(tmp_path).get_or_compute(i, computer(i)) for i in ids]
+    assert calls == ids
+    assert [image.object_id for image in first] == ids
+    second = [WaveletCache(tmp_path).get_or_compute(i, computer(i)) for i in ids]
+    assert calls == ids  # nothing recomputed
+    np.testing.assert_array_equal(second[2].image, first[2].image)
+    other = WaveletCache(tmp_path, wavelet=WaveletConfig(coi_factor=2.0))
+    other.get_or_compute("KIC 1", computer("KIC 1"))
+    assert calls == [*ids, "KIC 1"]  # another configuration has its own folder
+
+
+def test_a_corrupt_cache_file_raises_naming_the_file(tmp_path: Path) -> None:
+    cache = WaveletCache(tmp_path)
+    path = cache.put(small_image())
+    path.write_bytes(b"not an npz file")
+    with pytest.raises(CacheError, match=r"KIC_10002792\.npz"):
+        cache.get("KIC 10002792")
+    with pytest.raises(CacheError, match=r"KIC_10002792\.npz"):
+        cache.get_or_compute("KIC 10002792", small_image)
+
+
+def test_cache_refuses_ids_that_share_a_file_name(tmp_path: Path) -> None:
+    cache = WaveletCache(tmp_path)
+    cache.put(small_image("KIC 5"))
+    with pytest.raises(CacheError, match="holds 'KIC 5'"):
+        cache.get("KIC_5")
+
+
+def test_cache_refuses_images_of_another_configuration(tmp_path: Path) -> None:
+    cache = WaveletCache(tmp_path, wavelet=WaveletConfig(n_periods=32))
+    with pytest.raises(CacheError, match="shape"):
+        cache.put(small_image())
+
+
+def test_cache_needs_an_object_id(tmp_path: Path) -> None:
+    cache = WaveletCache(tmp_path)
+    with pytest.raises(ValueError, match="object_id"):
+        cache.put(small_image(None))
+    with pytest.raises(ValueError, match="no letter or digit"):
+        cache.path(" / ")
