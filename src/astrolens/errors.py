@@ -1,6 +1,6 @@
 """Exceptions raised by astrolens.
 
-Every error says *what* failed (the file, column or object) and *why*, so that a user can fix the input.
+Every error says *what* failed (the file, column or object) and *why*, so a user can fix the input.
 Front ends map them to exit codes (CLI) and 4xx answers (web API).
 """
 

@@ -1,0 +1,115 @@
+"""Figures of light curves and their wavelet power images (matplotlib, labelled with units)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from astrolens.preprocess import UniformSeries
+from astrolens.wavelets import PowerImage
+
+COLORBAR_LABEL = "scaled log power"
+
+__all__ = ["plot_power_image", "plot_series", "plot_transform", "plot_transforms", "save_figure"]
+
+
+def plot_series(series: UniformSeries, ax: Axes) -> Axes:
+    """Relative flux against time on ``ax``; long gaps (invalid cells) are left blank.
+
+    Examples
+    --------
+    >>> from astrolens.preprocess import resample
+    >>> series = resample(np.arange(0.0, 10.0, 0.02), np.zeros(500))
+    >>> plot_series(series, plt.figure().gca()).get_ylabel()
+    'relative flux'
+    """
+    flux = np.where(series.valid, series.flux, np.nan) + 1.0
+    ax.plot(series.time_days, flux, lw=0.6, color="k")
+    ax.set_xlabel("time [d]")
+    ax.set_ylabel("relative flux")
+    ax.set_xlim(series.time_days[0], series.time_days[-1])
+    return ax
+
+
+def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes:
+    """The power image on ``ax``: time across, period up (log scale, days); masked pixels grey.
+
+    The colour is the image value: log10 power scaled to [0, 1] by the wavelet configuration's
+    fixed range, so colours compare across light curves.
+
+    Examples
+    --------
+    >>> from astrolens.preprocess import resample
+    >>> from astrolens.wavelets import power_image
+    >>> time = np.arange(0.0, 27.0, 0.0204)
+    >>> image = power_image(resample(time, 1e-2 * np.sin(2 * np.pi * time / 2.0)))
+    >>> plot_power_image(image, plt.figure().gca()).get_ylabel()
+    'period [d]'
+    """
+    shown = np.ma.masked_where(~image.mask, image.image)
+    colormap = plt.get_cmap("magma").with_extremes(bad="0.85")
+    edges = np.geomspace(image.periods_days[0], image.periods_days[-1], len(image.periods_days) + 1)
+    mesh = ax.pcolormesh(image.time_edges_days, edges, shown, cmap=colormap, vmin=0, vmax=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("time [d]")
+    ax.set_ylabel("period [d]")
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label=COLORBAR_LABEL, pad=0.01)
+    return ax
+
+
+def plot_transform(series: UniformSeries, image: PowerImage, title: str | None = None) -> Figure:
+    """A light curve above its power image, sharing the time axis."""
+    figure, (top, bottom) = plt.subplots(
+        2,
+        1,
+        figsize=(8, 5.5),
+        sharex=True,
+        layout="constrained",
+        gridspec_kw={"height_ratios": [1, 1.6]},
+    )
+    plot_series(series, top)
+    top.set_xlabel("")
+    plot_power_image(image, bottom, colorbar=False)
+    figure.colorbar(bottom.collections[0], ax=[top, bottom], label=COLORBAR_LABEL, pad=0.01)
+    top.set_title(title or image.object_id or series.source, fontsize=10)
+    return figure
+
+
+def plot_transforms(
+    pairs: Sequence[tuple[UniformSeries, PowerImage]], titles: Sequence[str] | None = None
+) -> Figure:
+    """Several light curves, each above its power image, side by side in one figure."""
+    n = len(pairs)
+    figure, axes = plt.subplots(
+        2,
+        n,
+        figsize=(3.8 * n + 1, 5.5),
+        squeeze=False,
+        layout="constrained",
+        gridspec_kw={"height_ratios": [1, 1.6]},
+    )
+    for column, (series, image) in enumerate(pairs):
+        plot_series(series, axes[0, column])
+        plot_power_image(image, axes[1, column], colorbar=False)
+        title = titles[column] if titles else image.object_id or series.source
+        axes[0, column].set_title(title, fontsize=9)
+    figure.colorbar(axes[1, -1].collections[0], ax=axes, label=COLORBAR_LABEL, pad=0.01)
+    return figure
+
+
+def save_figure(figure: Figure, path: str | PathLike[str], dpi: int = 110) -> Path:
+    """Save ``figure`` as PNG (atomically: written aside, then renamed) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp.png")
+    figure.savefig(temporary, dpi=dpi)
+    plt.close(figure)
+    temporary.replace(path)
+    return path
