@@ -1,0 +1,42 @@
+"""Writing files so that an interrupted run never leaves a half-written one behind.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> target = Path(tempfile.mkdtemp()) / "table.csv"
+>>> with written_atomically(target) as temporary:
+...     _ = temporary.write_text("a,b\\n1,2\\n")
+>>> target.read_text()
+'a,b\\n1,2\\n'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["written_atomically"]
+
+
+@contextmanager
+def written_atomically(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``, else delete it.
+
+    The folder is created if needed, and the file is readable by everyone (0644) like a file
+    written directly.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        temporary.chmod(0o644)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
