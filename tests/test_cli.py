@@ -3,14 +3,16 @@
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from astrolens.cli import EXIT_BAD_INPUT, main
+from astrolens.simulate import SIZES
 from astrolens.sources import example_files
 from astrolens.wavelets import WaveletCache
 
 
-@pytest.mark.parametrize("command", ["demo", "transform", "fetch"])
+@pytest.mark.parametrize("command", ["demo", "simulate", "transform", "fetch"])
 def test_every_command_has_help_with_an_example(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main([command, "--help"])
@@ -70,3 +72,16 @@ def test_demo_writes_images_and_figure_then_reuses_them(tmp_path, capsys):
     assert (directory / "examples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["-q", "demo", "--wavelets", str(tmp_path)]) == 0
     assert "figure (already there)" in capsys.readouterr().out
+
+
+def test_simulate_writes_the_named_survey(tmp_path, capsys):
+    assert main(["-q", "simulate", "--size", "tiny", "--out", str(tmp_path)]) == 0
+    path = capsys.readouterr().out.strip()
+    assert path == str(tmp_path / "tiny.csv")
+    catalog = pd.read_csv(path)
+    assert len(catalog) == SIZES["tiny"] and catalog["object_id"].is_unique
+    assert (
+        main(["-q", "simulate", "--size", "tiny", "--seed", "5", "--out", str(tmp_path / "b")]) == 0
+    )
+    other = pd.read_csv(capsys.readouterr().out.strip())
+    assert not np.allclose(catalog["ra"], other["ra"])

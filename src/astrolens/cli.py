@@ -54,6 +54,14 @@ def _command_fetch(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _command_simulate(args: argparse.Namespace) -> None:
+    from astrolens.simulate import simulate_survey
+
+    seed = {} if args.seed is None else {"seed": args.seed}
+    path = simulate_survey(args.size, out_dir=args.out, progress=not args.quiet, **seed)
+    print(path)
+
+
 def _command_demo(args: argparse.Namespace) -> None:
     from astrolens.demo import run_demo
 
@@ -92,6 +100,18 @@ def _parser() -> argparse.ArgumentParser:
         "astrolens demo",
     )
     demo.add_argument("--wavelets", type=Path, default=Path("wavelets"), help="cache folder")
+
+    simulate = add(
+        "simulate",
+        _command_simulate,
+        "Simulate a labelled survey (catalog of objects; light curves are regenerated on demand).",
+        "astrolens simulate --size tiny\nastrolens simulate --size demo --seed 7 --out catalogs",
+    )
+    simulate.add_argument(
+        "--size", choices=["tiny", "demo", "large"], default="demo", help="named survey size"
+    )
+    simulate.add_argument("--seed", type=int, help="random seed (default: the survey's own)")
+    simulate.add_argument("--out", type=Path, default=Path("catalogs"), help="catalog folder")
 
     transform = add(
         "transform",
