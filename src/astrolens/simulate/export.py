@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 import astrolens
-from astrolens.simulate.files import written_atomically
+from astrolens.files import written_atomically
 from astrolens.simulate.observations import ObservingMode
 from astrolens.simulate.survey import lightcurve_arrays, observing_mode
 

@@ -47,26 +47,22 @@ import functools
 import hashlib
 import importlib.util
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from astrolens import files
 from astrolens.errors import AstrolensError, CacheError
-from astrolens.simulate.files import written_atomically
+from astrolens.files import written_atomically
 
 __all__ = [
-    "CACHE_ENV_VAR",
     "OGLE3_COLUMNS",
     "load_ogle3",
     "ogle3_checksum",
     "ogle3_path",
     "select_ogle3",
 ]
-
-CACHE_ENV_VAR = "ASTROLENS_CACHE"
-"""Environment variable naming the astrolens cache folder (default ``~/.cache/astrolens``)."""
 
 OGLE3_COLUMNS = {
     "ID": "ogle_id",
@@ -167,7 +163,7 @@ def load_ogle3(cache_dir: Path | None = None) -> pd.DataFrame:
     ('RRab', 0.6347522, 0.508)
     """
     source = ogle3_path()
-    folder = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    folder = Path(cache_dir) if cache_dir is not None else files.cache_dir("ogle3")
     parsed = folder / f"ogle3-v{_PARSED_VERSION}-{ogle3_checksum(source)[:16]}.parquet"
     if parsed.is_file():
         try:
@@ -241,8 +237,3 @@ def _column_names(text: str, source: Path) -> list[str]:
         if not line.startswith("#"):
             break
     raise AstrolensError(f"{source}: no '# Columns:' header line; is this the OGLE-III catalogue?")
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get(CACHE_ENV_VAR)
-    return (Path(base) if base else Path("~/.cache/astrolens")).expanduser() / "ogle3"

@@ -48,8 +48,8 @@ from tqdm.auto import tqdm
 import astrolens
 from astrolens.config import JsonConfig
 from astrolens.errors import InvalidLightCurve
+from astrolens.files import written_atomically
 from astrolens.simulate.classes import CLASSES, DrawContext, VariabilityClass
-from astrolens.simulate.files import written_atomically
 from astrolens.simulate.observations import (
     OBSERVING_MODES,
     ObservingMode,

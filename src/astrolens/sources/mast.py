@@ -49,6 +49,7 @@ from lightkurve.utils import LightkurveError
 from tqdm.auto import tqdm
 
 from astrolens.errors import ArchiveUnavailable, CacheError, InvalidLightCurve
+from astrolens.files import CACHE_ENV_VAR, cache_dir, written_atomically
 
 __all__ = ["MastCache", "MastQuery", "download", "fetch", "search"]
 
@@ -56,9 +57,6 @@ MAST_HOST = "mast.stsci.edu"
 MAST_PORT = 443
 PROBE_TIMEOUT_S = 3.0
 """Longest wait, DNS lookup included, for the connection probe that runs before any MAST call."""
-
-CACHE_ENV_VAR = "ASTROLENS_CACHE"
-"""Environment variable naming the astrolens cache folder; MAST files go to its ``mast`` folder."""
 
 MISSIONS = ("Kepler", "K2", "TESS")
 OFFICIAL_AUTHORS = {"Kepler": "Kepler", "K2": "K2", "TESS": "SPOC"}
@@ -273,8 +271,7 @@ class MastQuery:
 
 
 def _default_root() -> Path:
-    base = os.environ.get(CACHE_ENV_VAR)
-    return (Path(base) if base else Path("~/.cache/astrolens")).expanduser() / "mast"
+    return cache_dir("mast")
 
 
 @dataclass(frozen=True)
@@ -396,15 +393,11 @@ class MastCache:
 
     def _write_atomically(self, path: Path, write: Callable[[Path], None]) -> None:
         self._make_folder(path.parent)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
         try:
-            write(Path(name))
-            os.replace(name, path)
+            with written_atomically(path) as temporary:
+                write(temporary)
         except OSError as exc:
             raise CacheError(f"{path}: cannot write the cache entry ({exc})") from exc
-        finally:
-            Path(name).unlink(missing_ok=True)
 
     def _make_folder(self, folder: Path) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Writing files so that an interrupted run never leaves a half-written one behind.
+"""Where astrolens keeps files, and writing them so that an interrupted run never leaves a
+half-written one behind.
 
 Examples
 --------
@@ -19,7 +20,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["written_atomically"]
+__all__ = ["CACHE_ENV_VAR", "cache_dir", "written_atomically"]
+
+CACHE_ENV_VAR = "ASTROLENS_CACHE"
+"""Environment variable naming the astrolens cache folder (default ``~/.cache/astrolens``)."""
+
+
+def cache_dir(name: str) -> Path:
+    """The cache folder ``name`` (``mast``, ``ogle3``, ...) under ``$ASTROLENS_CACHE``.
+
+    Examples
+    --------
+    >>> cache_dir("mast").name
+    'mast'
+    """
+    base = os.environ.get(CACHE_ENV_VAR)
+    return (Path(base) if base else Path("~/.cache/astrolens")).expanduser() / name
 
 
 @contextmanager
