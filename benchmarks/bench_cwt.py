@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pywt
+from timing import alternating_medians, median_seconds
 
 from astrolens.preprocess import KEPLER_LONG_CADENCE_DAYS, prepare
 from astrolens.wavelets import WaveletConfig, fourier_factor, morlet_power, power_image
@@ -33,26 +32,6 @@ def synthetic_flux(time: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     flux += 2e-3 * np.sin(2 * np.pi * time / 3.1) + 1e-3 * np.sin(2 * np.pi * time / 0.37)
     flux[(time % 7.3) < 0.15] -= 5e-3
     return flux
-
-
-def median_seconds(function: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
-def alternating_medians(
-    first: Callable[[], object], second: Callable[[], object], repeats: int
-) -> tuple[float, float]:
-    """Median times of two functions run in turn, so that machine load hits both alike."""
-    first(), second()  # warm up: plans, caches
-    times = np.array(
-        [(median_seconds(first, 1), median_seconds(second, 1)) for _ in range(repeats)]
-    )
-    return float(np.median(times[:, 0])), float(np.median(times[:, 1]))
 
 
 def bench_transform(repeats: int) -> None:

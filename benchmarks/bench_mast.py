@@ -18,10 +18,8 @@ import argparse
 import logging
 import shutil
 import socket
-import statistics
 import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -29,19 +27,11 @@ from pathlib import Path
 import lightkurve as lk
 from astropy.io import fits
 from astropy.table import Table
+from timing import median_seconds
 
 from astrolens.errors import ArchiveUnavailable
 from astrolens.sources import example_files, read
 from astrolens.sources.mast import MAST_HOST, MAST_PORT, MastCache, MastQuery, download, search
-
-
-def _median_seconds(function: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _raises(function: Callable[[], object], error: type[BaseException]) -> Callable[[], None]:
@@ -113,8 +103,8 @@ def main(argv: list[str]) -> int:
             rows.append(
                 (
                     "offline failure",
-                    _median_seconds(baseline, repeats),
-                    _median_seconds(ours, repeats),
+                    median_seconds(baseline, repeats),
+                    median_seconds(ours, repeats),
                 )
             )
 
@@ -134,8 +124,8 @@ def main(argv: list[str]) -> int:
         rows.append(
             (
                 f"cache hit, {len(paths)} files",
-                _median_seconds(read_files, repeats),
-                _median_seconds(cached_download, repeats),
+                median_seconds(read_files, repeats),
+                median_seconds(cached_download, repeats),
             )
         )
 
