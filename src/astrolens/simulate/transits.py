@@ -91,7 +91,9 @@ def occulted_fraction(
     kappa1 = np.arccos(np.clip((1.0 - pp**2 + zp**2) / (2.0 * zp), -1.0, 1.0))
     kappa0 = np.arccos(np.clip((pp**2 + zp**2 - 1.0) / (2.0 * pp * zp), -1.0, 1.0))
     chord = np.sqrt(np.clip(4.0 * zp**2 - (1.0 + zp**2 - pp**2) ** 2, 0.0, None)) / 2.0
-    fraction[partial] = (pp**2 * kappa0 + kappa1 - chord) / np.pi
+    # Rounding near grazing contact can leave the difference a hair outside its bounds.
+    overlap = (pp**2 * kappa0 + kappa1 - chord) / np.pi
+    fraction[partial] = np.clip(overlap, 0.0, np.minimum(pp**2, 1.0))
     return fraction
 
 
