@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tracemalloc
 
@@ -26,7 +27,9 @@ from astrolens.simulate import (
     iter_lightcurves,
     lightcurve,
     lightcurve_arrays,
+    observing_mode,
     read_catalog,
+    signal_to_noise,
     simulate_survey,
     source_arrays,
     write_survey,
@@ -273,3 +276,28 @@ def test_unknown_class_or_mode_raises_invalid_lightcurve(tiny_catalog):
     row["cadence"] = "20s"
     with pytest.raises(InvalidLightCurve, match="unknown mission/cadence"):
         lightcurve_arrays(row)
+
+
+def test_classes_drawn_from_priors_are_detectable_at_the_threshold():
+    config = SurveyConfig.named("tiny")
+    catalog = generate_catalog(config)
+    prior_classes = ["EA", "EW", "ELL", "TRANSIT", "ROT", "FLARE", "GRANULATION"]
+    drawn = catalog[catalog["class"].isin(prior_classes)]
+    assert (drawn["snr"] >= config.min_snr).all()
+    assert catalog.loc[~catalog["class"].isin(prior_classes), "snr"].isna().all()
+    recomputed = [signal_to_noise(row) for _, row in drawn.head(20).iterrows()]
+    np.testing.assert_allclose(recomputed, drawn["snr"].head(20), rtol=1e-12)
+    everything = generate_catalog(dataclasses.replace(config, min_snr=0.0))
+    faint = everything[everything["class"].isin(["TRANSIT", "GRANULATION"])]["snr"]
+    assert (faint < config.min_snr).any()
+
+
+def test_signal_to_noise_of_a_transit_is_depth_times_root_n_over_sigma():
+    catalog = generate_catalog(SurveyConfig.named("tiny"))
+    row = catalog[catalog["class"] == "TRANSIT"].iloc[0]
+    signal = astrophysical_flux(row)
+    mode = observing_mode(row)
+    sigma = np.sqrt(sum(mode.noise.variances(row["mag"], mode.cadence_days)))
+    in_transit = signal < np.median(signal)
+    expected = np.sqrt(np.sum((1 - signal[in_transit]) ** 2)) / sigma
+    assert signal_to_noise(row) == pytest.approx(expected, rel=1e-9)

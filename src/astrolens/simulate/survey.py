@@ -76,6 +76,7 @@ __all__ = [
     "lightcurve_arrays",
     "observing_mode",
     "read_catalog",
+    "signal_to_noise",
     "simulate_survey",
     "source_arrays",
     "write_survey",
@@ -142,6 +143,10 @@ CATALOG_COLUMNS: dict[str, tuple[str, str]] = {
     "flare_min_amplitude": (_FLOAT, "FLARE: smallest flare amplitude, relative flux"),
     "nu_max_uhz": (_FLOAT, "GRANULATION: frequency of maximum oscillation power, microhertz"),
     "granulation_timescale_days": (_FLOAT, "GRANULATION: timescale of the slower component"),
+    "snr": (
+        _FLOAT,
+        "classes drawn from priors: S/N of the noiseless signal over the white noise (>= min_snr)",
+    ),
     "seed": (_INT, "seed of this object's light curve"),
 }
 """Catalogue columns: name -> (dtype, meaning). NaN where a parameter does not apply."""
@@ -197,6 +202,13 @@ class SurveyConfig(JsonConfig):
         its own random stream.
     file_format
         ``"csv"``, ``"parquet"`` or ``"auto"`` (CSV up to :data:`CSV_MAX_OBJECTS` objects).
+    min_snr
+        Detection threshold of the classes drawn from priors (all but the OGLE-III pulsators and
+        the constant stars): a labelled survey holds only variables whose variability its light
+        curves show. An object whose signal-to-noise ratio (:func:`signal_to_noise`) is below it
+        is drawn again (parameters, magnitude and seed), i.e. the survey samples the priors
+        conditioned on detection, as a real catalogue does (compare the 7.1-sigma threshold of the
+        Kepler transit search, Jenkins et al. 2010, ApJ 713, L87). 0 keeps every draw.
 
     Examples
     --------
@@ -218,6 +230,7 @@ class SurveyConfig(JsonConfig):
     mission_mix: dict[str, float] = field(default_factory=_default_mission_mix)
     chunk_size: int = 50_000
     file_format: str = "auto"
+    min_snr: float = 15.0
 
     def __post_init__(self) -> None:
         _check_weights(self.class_weights, CLASSES, "class_weights", "class(es)")
@@ -354,7 +367,9 @@ def iter_catalog_chunks(config: SurveyConfig, *, progress: bool = False) -> Iter
         start = index * config.chunk_size
         stop = min(start + config.chunk_size, config.n_objects)
         rng = np.random.default_rng([config.seed, index])
-        yield _draw_chunk(start, class_labels[start:stop], mode_labels[start:stop], names, rng)
+        yield _draw_chunk(
+            start, class_labels[start:stop], mode_labels[start:stop], names, rng, config.min_snr
+        )
 
 
 def read_catalog(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -568,6 +583,7 @@ def _draw_chunk(
     mode_labels: NDArray[np.int8],
     names: list[str],
     rng: np.random.Generator,
+    min_snr: float,
 ) -> pd.DataFrame:
     n = class_labels.size
     modes = [OBSERVING_MODES[key] for key in _MODE_KEYS]
@@ -599,11 +615,87 @@ def _draw_chunk(
         if selected.size == 0:
             continue
         variability = CLASSES[name]
-        context = _context(variability, modes, mode_labels[selected], missions[selected])
         columns["class"][selected] = name
-        for column, values in variability.draw(rng, context).items():
-            columns[column][selected] = values
+        _draw_class(variability, selected, columns, modes, mode_labels, rng)
+        if _drawn_from_priors(variability):
+            _redraw_undetected(variability, selected, columns, modes, mode_labels, rng, min_snr)
     return _with_catalog_dtypes(pd.DataFrame(columns))
+
+
+_MAX_REDRAWS = 100
+"""Rounds of drawing again the objects below the detection threshold before giving up."""
+
+
+def signal_to_noise(row: Mapping[str, Any]) -> float:
+    """Signal-to-noise ratio of a catalogue row's variability in its light curve.
+
+    The matched-filter S/N of the noiseless signal ``s`` against the white noise ``sigma`` of one
+    cadence at the row's magnitude: ``sqrt(sum((s - median(s))**2)) / sigma``, e.g.
+    ``depth * sqrt(cadences in transit) / sigma`` for a transit and ``A * sqrt(N / 2) / sigma``
+    for a sine of semi-amplitude ``A`` over ``N`` cadences.
+
+    Examples
+    --------
+    >>> catalog = generate_catalog(SurveyConfig.named("tiny"))
+    >>> row = catalog[catalog["class"] == "TRANSIT"].iloc[0]
+    >>> bool(signal_to_noise(row) >= SurveyConfig().min_snr)
+    True
+    """
+    params = _as_params(row)
+    mode = observing_mode(params)
+    signal = astrophysical_flux(params)
+    shot, other = mode.noise.variances(float(params["mag"]), mode.cadence_days)
+    energy = float(np.sum((signal - np.median(signal)) ** 2))
+    return float(np.sqrt(energy / (shot + other)))
+
+
+def _drawn_from_priors(variability: VariabilityClass) -> bool:
+    """Whether a class's amplitudes come from priors (not OGLE-III rows) and it varies at all."""
+    return variability.ogle_type is None and variability.name != "CONSTANT"
+
+
+def _draw_class(
+    variability: VariabilityClass,
+    selected: NDArray[np.intp],
+    columns: dict[str, Any],
+    modes: list[ObservingMode],
+    mode_labels: NDArray[np.int8],
+    rng: np.random.Generator,
+) -> None:
+    """Draw the parameters of a class for the objects ``selected`` into ``columns``."""
+    missions = columns["mission"][selected]
+    context = _context(variability, modes, mode_labels[selected], missions)
+    for column, values in variability.draw(rng, context).items():
+        columns[column][selected] = values
+
+
+def _redraw_undetected(
+    variability: VariabilityClass,
+    selected: NDArray[np.intp],
+    columns: dict[str, Any],
+    modes: list[ObservingMode],
+    mode_labels: NDArray[np.int8],
+    rng: np.random.Generator,
+    min_snr: float,
+) -> None:
+    """Draw again (magnitude, seed, parameters) the objects whose S/N is below ``min_snr``."""
+    names = list(columns)
+    pending = selected
+    for _ in range(_MAX_REDRAWS):
+        snr = np.array([signal_to_noise({n: columns[n][i] for n in names}) for i in pending])
+        columns["snr"][pending] = snr
+        pending = pending[snr < min_snr]
+        if pending.size == 0:
+            return
+        for label, mode in enumerate(modes):
+            again = pending[mode_labels[pending] == label]
+            columns["mag"][again] = draw_magnitudes(mode, rng, again.size)
+        columns["seed"][pending] = rng.integers(0, np.iinfo(np.int64).max, pending.size)
+        _draw_class(variability, pending, columns, modes, mode_labels, rng)
+    raise ValueError(
+        f"{variability.name}: {pending.size} objects stay below S/N {min_snr} after "
+        f"{_MAX_REDRAWS} draws; lower SurveyConfig.min_snr"
+    )
 
 
 def _context(
