@@ -5,7 +5,16 @@ The pipeline flows one way: sources -> preprocess -> wavelets -> models -> embed
 
 import warnings
 
-from astrolens.errors import ArchiveUnavailable, AstrolensError, CacheError, InvalidLightCurve
+from astrolens.errors import (
+    ArchiveUnavailable,
+    AstrolensError,
+    CacheError,
+    CorruptIndex,
+    IndexMismatch,
+    InvalidCoordinates,
+    InvalidLightCurve,
+    UnknownObject,
+)
 
 __version__ = "0.1.0"
 
@@ -18,6 +27,10 @@ __all__ = [
     "ArchiveUnavailable",
     "AstrolensError",
     "CacheError",
+    "CorruptIndex",
+    "IndexMismatch",
+    "InvalidCoordinates",
     "InvalidLightCurve",
+    "UnknownObject",
     "__version__",
 ]

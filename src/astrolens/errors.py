@@ -42,3 +42,43 @@ class ArchiveUnavailable(AstrolensError, ConnectionError):
 
 class CacheError(AstrolensError):
     """A cache entry on disk is unreadable or does not match the configuration that asked for it."""
+
+
+class IndexMismatch(AstrolensError):
+    """A similarity index that does not belong with what uses it.
+
+    Raised when an index built from one model run's embeddings is loaded for another run (the two
+    embedding spaces cannot be compared), or when an index holds objects its catalogue lacks.
+
+    Examples
+    --------
+    >>> str(IndexMismatch("index/ was built by model run 'a', not 'b'"))
+    "index/ was built by model run 'a', not 'b'"
+    """
+
+
+class CorruptIndex(AstrolensError):
+    """An index folder with a missing, unreadable or modified file (checksum mismatch).
+
+    Examples
+    --------
+    >>> str(CorruptIndex("index/vectors.npy: SHA-256 does not match the manifest"))
+    'index/vectors.npy: SHA-256 does not match the manifest'
+    """
+
+
+class UnknownObject(AstrolensError, KeyError):
+    """An object id that is not in the catalogue (or index), or no object at a sky position.
+
+    Examples
+    --------
+    >>> str(UnknownObject("KIC 1: not in the catalogue"))
+    'KIC 1: not in the catalogue'
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidCoordinates(AstrolensError, ValueError):
+    """Sky coordinates that cannot be parsed or lie outside the sky."""

@@ -1,0 +1,204 @@
+"""Recall and speed of the similarity index on a million clustered 64-d embeddings.
+
+1. 1,000,000 vectors of :class:`astrolens.index.ClusteredEmbeddings` (3000 clusters, seeded) are
+   indexed with :func:`astrolens.index.build_index` and the automatic choice of index
+   (IVF-Flat, 4096 lists, nprobe 16) on 2 threads; build time, memory, and save/load of the index
+   folder are printed.
+2. Recall@10 of 1000 new queries against exact search (FAISS ``Flat``, the oracle), and an
+   ``nprobe`` sweep.
+3. Single-query latency on one thread: ``index.search(query, 10)`` against NumPy brute force
+   (``|x|^2 - 2 x.q`` with precomputed norms, then argpartition:
+   :func:`astrolens.index.brute_force_search`) on the same 200 queries, taking turns in blocks
+   of 20 queries. The ratio of the medians is the figure of merit (target >= 40x, with
+   recall@10 >= 0.98).
+4. The search layer on top (:class:`astrolens.search.SimilaritySearch` with a synthetic
+   million-row catalogue): a query by object id without and with filters, and anomaly scores.
+
+Usage: ``python benchmarks/bench_index.py [--quick]`` (``--quick``: 100,000 vectors and
+``IVF1024,Flat``, what the automatic choice gives just above 100,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pandas as pd
+from index_common import (
+    interleaved_per_query_seconds,
+    memory_mib,
+    per_query_seconds,
+    recall_at_k,
+)
+from threadpoolctl import threadpool_limits
+
+from astrolens.catalog import Catalog
+from astrolens.index import (
+    ClusteredEmbeddings,
+    FaissIndex,
+    brute_force_search,
+    build_index,
+    choose_factory,
+    load_index,
+)
+from astrolens.search import Filters, SimilaritySearch
+
+SEED = 20240613
+K = 10
+N_RECALL_QUERIES = 1000
+N_BASELINE_QUERIES = 200
+N_SEARCH_QUERIES = 100
+N_ANOMALY_OBJECTS = 20_000
+
+
+def bench_build(vectors: np.ndarray, object_ids: list[str], factory: str) -> FaissIndex:
+    faiss.omp_set_num_threads(2)
+    threadpool_limits(2)
+    before = memory_mib()
+    start = time.perf_counter()
+    index = build_index(
+        vectors, object_ids, run="bench", factory=factory, progress=False, seed=SEED
+    )
+    build_s = time.perf_counter() - start
+    grown = memory_mib() - before
+    folder = Path(tempfile.mkdtemp(prefix="astrolens-bench-index-")) / "index"
+    try:
+        start = time.perf_counter()
+        index.save(folder)
+        save_s = time.perf_counter() - start
+        start = time.perf_counter()
+        load_index(folder, expected_run="bench")
+        load_s = time.perf_counter() - start
+        size_mib = sum(path.stat().st_size for path in folder.iterdir()) / 2**20
+    finally:
+        shutil.rmtree(folder.parent)
+    print(
+        f"build (train + add, 2 threads): {build_s:.1f} s; memory +{grown:.0f} MiB "
+        f"(raw vectors {vectors.nbytes / 2**20:.0f} MiB, kept by astrolens and by FAISS)"
+    )
+    print(f"index folder {size_mib:.0f} MiB: save {save_s:.2f} s, load + verify {load_s:.2f} s")
+    return index
+
+
+def bench_recall(index: FaissIndex, vectors: np.ndarray, queries: np.ndarray) -> float:
+    exact = faiss.IndexFlatL2(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(queries, K)
+    faiss.omp_set_num_threads(1)
+    threadpool_limits(1)  # NumPy's BLAS too: every timing from here runs on one thread
+    default_nprobe = index.nprobe
+    print(f"\nrecall@{K} of {len(queries)} queries against exact search, by nprobe (1 thread)")
+    print(f"  {'nprobe':>6} {'recall':>8} {'median ms':>10}")
+    for nprobe in sorted({4, 8, default_nprobe, 32, 64}):
+        index.nprobe = nprobe
+        _, found = index.search_positions(queries, K)
+        times = per_query_seconds(lambda query: index.search(query, K), queries[:300])
+        marker = "  <- default" if nprobe == default_nprobe else ""
+        line = f"{nprobe:6d} {recall_at_k(found, truth):8.4f} {np.median(times) * 1e3:10.3f}"
+        print(f"  {line}{marker}")
+    index.nprobe = default_nprobe
+    return recall_at_k(index.search_positions(queries, K)[1], truth)
+
+
+def bench_latency(index: FaissIndex, vectors: np.ndarray, queries: np.ndarray) -> float:
+    norms = np.einsum("ij,ij->i", vectors, vectors)
+    baseline = queries[:N_BASELINE_QUERIES]
+    numpy_s, index_s = interleaved_per_query_seconds(
+        lambda query: brute_force_search(vectors, query, K, squared_norms=norms),
+        lambda query: index.search(query, K),
+        baseline,
+    )
+    faiss_only = per_query_seconds(lambda query: index.faiss_index.search(query[None], K), baseline)
+    all_index = per_query_seconds(lambda query: index.search(query, K), queries)
+    print(f"\nsingle-query latency, k={K}, 1 thread ({len(baseline)} queries, in turns of 20)")
+    print(f"  {'method':<50} {'median ms':>10} {'p99 ms':>8}")
+    rows = [
+        ("NumPy brute force (norm trick + argpartition)", numpy_s),
+        (f"astrolens index.search ({index.factory}, nprobe {index.nprobe})", index_s),
+        ("FAISS search alone (no astrolens wrapper)", faiss_only),
+        (f"astrolens index.search, all {len(queries)} queries", all_index),
+    ]
+    for name, times in rows:
+        print(f"  {name:<50} {np.median(times) * 1e3:10.3f} {np.percentile(times, 99) * 1e3:8.3f}")
+    return float(np.median(numpy_s) / np.median(index_s))
+
+
+def synthetic_catalog(object_ids: list[str], labels: np.ndarray) -> pd.DataFrame:
+    """A catalogue row per vector: class from its cluster, random sky position, mag, period."""
+    rng = np.random.default_rng(SEED)
+    n = len(labels)
+    classes = np.array([f"class{number:02d}" for number in range(16)])
+    return pd.DataFrame(
+        {
+            "object_id": object_ids,
+            "ra": rng.uniform(0.0, 360.0, n),
+            "dec": np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))),
+            "mission": np.where(rng.random(n) < 0.4, "Kepler", "TESS"),
+            "mag": rng.uniform(8.0, 16.0, n),
+            "class": classes[labels % 16],
+            "period_days": rng.lognormal(0.0, 1.5, n),
+        }
+    )
+
+
+def bench_search_layer(index: FaissIndex, labels: np.ndarray) -> None:
+    start = time.perf_counter()
+    search = SimilaritySearch(index, Catalog(synthetic_catalog(list(index.ids), labels)))
+    setup_s = time.perf_counter() - start
+    object_ids = search.catalog.object_ids[:: len(labels) // N_SEARCH_QUERIES][:N_SEARCH_QUERIES]
+    strict = Filters(classes="class03", ranges={"period_days": (2.0, 3.0)})
+    cases = [
+        ("no filter", None),
+        ("mission TESS (60 % pass)", Filters(missions="TESS")),
+        ("one class (6 % pass)", Filters(classes="class03")),
+        ("class + period 2-3 d (0.5 %: exact on subset)", strict),
+        ("mag window +-0.5 (12 % pass)", Filters(mag_window=0.5)),
+    ]
+    print(
+        f"\nSimilaritySearch.by_object, k={K}, 1 thread, {N_SEARCH_QUERIES} queries "
+        f"(set-up with the catalogue: {setup_s:.1f} s)"
+    )
+    print(f"  {'filter':<50} {'median ms':>10}")
+    for name, filters in cases:
+        times = per_query_seconds(
+            lambda object_id, filters=filters: search.by_object(object_id, K, filters=filters),
+            object_ids,
+        )
+        print(f"  {name:<50} {np.median(times) * 1e3:10.3f}")
+    faiss.omp_set_num_threads(2)
+    threadpool_limits(2)
+    start = time.perf_counter()
+    search.anomaly_scores(k=K, object_ids=list(search.catalog.object_ids[:N_ANOMALY_OBJECTS]))
+    seconds = time.perf_counter() - start
+    print(
+        f"  anomaly scores, batch of {N_ANOMALY_OBJECTS:,} objects (2 threads): {seconds:.2f} s "
+        f"({N_ANOMALY_OBJECTS / seconds:,.0f} objects/s)"
+    )
+
+
+def main(quick: bool) -> None:
+    n = 100_000 if quick else 1_000_000
+    factory = "IVF1024,Flat" if quick else choose_factory(n, 64)
+    mixture = ClusteredEmbeddings(dimension=64, n_clusters=3000, spread=0.7, seed=SEED)
+    vectors, labels = mixture.sample(n, stream=1)
+    queries, _ = mixture.sample(N_RECALL_QUERIES, stream=2)
+    print(f"{n:,} x 64 clustered float32 vectors ({mixture.n_clusters} clusters), {factory}")
+    print(f"machine: {platform.machine()}, faiss {faiss.__version__}")
+    index = bench_build(vectors, [f"KIC {900_000_000 + number}" for number in range(n)], factory)
+    recall = bench_recall(index, vectors, queries)
+    ratio = bench_latency(index, vectors, queries)
+    print(f"  recall@{K}: {recall:.4f} (target >= 0.98)")
+    print(f"  speed-up over NumPy brute force: {ratio:.0f}x (target >= 40x)")
+    bench_search_layer(index, labels)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 vectors (smoke run)")
+    main(parser.parse_args().quick)

@@ -1,0 +1,441 @@
+"""The survey catalogue: objects by id, the catalogued object at a sky position, column filters.
+
+:class:`Catalog` wraps a survey table (one row per object, an ``object_id`` column; the simulated
+survey's columns are listed in :data:`astrolens.simulate.CATALOG_COLUMNS`). Cone searches use a
+KD-tree on unit vectors, built once, so matching a million positions against a million objects
+takes seconds.
+
+Examples
+--------
+>>> catalog = Catalog(pd.DataFrame({"object_id": ["KIC 1", "TIC 2"], "ra": [290.667, 10.0],
+...                                 "dec": [44.5, -30.0], "mag": [12.0, 9.5]}))
+>>> float(catalog.row("TIC 2")["mag"])
+9.5
+>>> match = catalog.cone_search("19h22m40.1s +44d30m00s", radius_arcsec=5.0)
+>>> match.object_id, round(match.separation_arcsec, 2)
+('KIC 1', 0.21)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import astropy.units as u
+import numpy as np
+import pandas as pd
+from astropy.coordinates import SkyCoord
+from numpy.typing import ArrayLike, NDArray
+from scipy.spatial import cKDTree
+
+from astrolens.errors import InvalidCoordinates, UnknownObject
+from astrolens.simulate import read_catalog
+
+__all__ = [
+    "NON_PHYSICAL_COLUMNS",
+    "Catalog",
+    "InvalidCoordinates",
+    "SkyMatch",
+    "UnknownObject",
+    "angular_chord",
+    "column_label",
+    "column_unit",
+    "parse_coordinates",
+    "unit_vectors",
+]
+
+NON_PHYSICAL_COLUMNS = frozenset(
+    {
+        "target_id",
+        "seed",
+        "ra",
+        "dec",
+        "mag",
+        "cadence_days",
+        "epoch_days",
+        "ogle_i_mag",
+        "ogle_v_mag",
+    }
+)
+"""Numeric columns that describe the observation or bookkeeping, not the star's physics."""
+
+_UNIT_SUFFIXES = (
+    ("_per_day", "1/d"),
+    ("_days", "d"),
+    ("_hours", "h"),
+    ("_deg", "deg"),
+    ("_mag", "mag"),
+    ("_uhz", "μHz"),
+)
+_UNITS = {
+    "amplitude": "relative flux",
+    "flare_min_amplitude": "relative flux",
+    "fourier_phi21": "rad",
+    "fourier_phi31": "rad",
+    "ra": "deg",
+    "dec": "deg",
+    "mag": "mag",
+}
+
+
+class SkyMatch(NamedTuple):
+    """The catalogued object nearest to a sky position."""
+
+    object_id: str
+    row: pd.Series
+    separation_arcsec: float
+
+
+def parse_coordinates(coordinates: Any) -> SkyCoord:
+    """ICRS coordinates from a ``SkyCoord``, ``(ra, dec)`` in degrees, or a string.
+
+    Strings: two decimal numbers are degrees (``"290.667 44.5"``); otherwise sexagesimal with
+    right ascension in hours (``"19h22m40.1s +44d30m00s"``, ``"19:22:40.1 +44:30:00"``,
+    ``"19 22 40.1 +44 30 00"``) or in degrees when marked so (``"290d40m01.5s +44d30m"``).
+
+    Raises
+    ------
+    InvalidCoordinates
+        If the input cannot be read or lies outside the sky (``|dec| > 90``, NaN).
+
+    Examples
+    --------
+    >>> position = parse_coordinates("19:22:40.1 +44:30:00")
+    >>> print(f"{position.ra.deg:.4f} {position.dec.deg:.4f}")
+    290.6671 44.5000
+    >>> float(parse_coordinates((290.6671, 44.5)).dec.deg)
+    44.5
+    >>> parse_coordinates("19h22m +95d")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    astrolens.errors.InvalidCoordinates: cannot read sky coordinates '19h22m +95d': ...
+    """
+    if isinstance(coordinates, SkyCoord):
+        return coordinates.icrs
+    try:
+        if isinstance(coordinates, str):
+            position = SkyCoord(coordinates, unit=_string_units(coordinates), frame="icrs")
+        else:
+            ra, dec = coordinates
+            if isinstance(ra, str) or isinstance(dec, str):
+                return parse_coordinates(f"{ra} {dec}")
+            position = SkyCoord(float(ra) * u.deg, float(dec) * u.deg, frame="icrs")
+    except (ValueError, TypeError, u.UnitsError) as error:
+        raise InvalidCoordinates(
+            f"cannot read sky coordinates {coordinates!r}: {error}; write them as "
+            "'19h22m40.1s +44d30m00s', '19:22:40.1 +44:30:00' or (ra_deg, dec_deg)"
+        ) from None
+    if not (np.isfinite(position.ra.deg) and np.isfinite(position.dec.deg)):
+        raise InvalidCoordinates(f"sky coordinates {coordinates!r} are not finite")
+    return position
+
+
+def unit_vectors(ra_deg: ArrayLike, dec_deg: ArrayLike) -> NDArray[np.float64]:
+    """``(N, 3)`` Cartesian unit vectors of positions in degrees.
+
+    Examples
+    --------
+    >>> unit_vectors([0.0, 90.0], [0.0, 0.0]).round(12).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    ra = np.radians(np.asarray(ra_deg, dtype=np.float64))
+    dec = np.radians(np.asarray(dec_deg, dtype=np.float64))
+    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
+
+
+def angular_chord(separation_arcsec: ArrayLike) -> NDArray[np.float64]:
+    """Straight-line distance between unit vectors ``separation_arcsec`` apart on the sky.
+
+    Examples
+    --------
+    >>> float(angular_chord(180 * 3600.0))
+    2.0
+    """
+    return 2.0 * np.sin(np.radians(np.asarray(separation_arcsec, dtype=np.float64) / 3600.0) / 2.0)
+
+
+def column_unit(name: str) -> str | None:
+    """The unit of a catalogue column, from its name (``period_days`` -> ``"d"``), or None.
+
+    Examples
+    --------
+    >>> column_unit("period_days"), column_unit("amplitude"), column_unit("mass_ratio")
+    ('d', 'relative flux', None)
+    """
+    if name in _UNITS:
+        return _UNITS[name]
+    return next((unit for suffix, unit in _UNIT_SUFFIXES if name.endswith(suffix)), None)
+
+
+def column_label(name: str) -> str:
+    """An axis label for a catalogue column with its unit: ``"period_days [d]"``.
+
+    Examples
+    --------
+    >>> column_label("nu_max_uhz"), column_label("mass_ratio")
+    ('nu_max_uhz [μHz]', 'mass_ratio')
+    """
+    unit = column_unit(name)
+    return f"{name} [{unit}]" if unit else name
+
+
+class Catalog:
+    """A survey table indexed by ``object_id``: lookups, cone searches and column filters.
+
+    Parameters
+    ----------
+    table
+        One row per object, with unique ``object_id`` strings and, for cone searches, ``ra`` and
+        ``dec`` in degrees.
+    name
+        What error messages call the catalogue.
+
+    Raises
+    ------
+    ValueError
+        If ``object_id`` is missing or repeated.
+
+    Examples
+    --------
+    >>> from astrolens.simulate import SurveyConfig, generate_catalog
+    >>> catalog = Catalog(generate_catalog(SurveyConfig(name="mini", n_objects=16)))
+    >>> catalog.row("KIC 900000003")["class"]
+    'MIRA'
+    >>> int(catalog.mask(classes="MIRA", missions="Kepler").sum())
+    1
+    """
+
+    def __init__(self, table: pd.DataFrame, *, name: str = "catalogue") -> None:
+        if "object_id" not in table.columns:
+            raise ValueError(f"{name} has no 'object_id' column; columns: {list(table.columns)}")
+        self.name = name
+        self._table = table.reset_index(drop=True)
+        self._factorized: dict[str, tuple[NDArray[np.int64], pd.Index]] = {}
+        self._ids = pd.Index(self._table["object_id"].astype(str))
+        if self._ids.has_duplicates:
+            repeated = self._ids[self._ids.duplicated()].unique()[:5].tolist()
+            raise ValueError(f"{name}: object_id values repeat: {repeated}")
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Catalog:
+        """A catalogue written by :func:`astrolens.simulate.write_survey` (CSV or Parquet)."""
+        return cls(read_catalog(path), name=os.fspath(path))
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __contains__(self, object_id: object) -> bool:
+        return object_id in self._ids
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.name!r}, {len(self)} objects)"
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table (row ``i`` is object ``i``); do not modify it."""
+        return self._table
+
+    @property
+    def object_ids(self) -> pd.Index:
+        """The object ids, in row order."""
+        return self._ids
+
+    @cached_property
+    def physical_columns(self) -> tuple[str, ...]:
+        """Numeric columns that describe the star (not in :data:`NON_PHYSICAL_COLUMNS`)."""
+        numeric = self._table.select_dtypes(include="number").columns
+        return tuple(name for name in numeric if name not in NON_PHYSICAL_COLUMNS)
+
+    def row(self, object_id: str) -> pd.Series:
+        """The row of one object.
+
+        Raises
+        ------
+        UnknownObject
+            If the object is not in the catalogue.
+        """
+        return self._table.iloc[int(self.row_numbers([object_id])[0])]
+
+    def rows(self, object_ids: Iterable[str]) -> pd.DataFrame:
+        """The rows of several objects, in the order given (index reset).
+
+        Raises
+        ------
+        UnknownObject
+            Naming the objects that are not in the catalogue.
+        """
+        return self._table.iloc[self.row_numbers(object_ids)].reset_index(drop=True)
+
+    def locate(self, object_ids: Iterable[Any]) -> NDArray[np.int64]:
+        """Row numbers of ``object_ids``, -1 for those not in the catalogue."""
+        keys = np.asarray(
+            list(object_ids) if not isinstance(object_ids, np.ndarray) else object_ids
+        )
+        return self._ids.get_indexer(keys.astype(str)).astype(np.int64)
+
+    def row_numbers(self, object_ids: Iterable[Any]) -> NDArray[np.int64]:
+        """Row numbers of ``object_ids``.
+
+        Raises
+        ------
+        UnknownObject
+            Naming (up to five of) the objects that are not in the catalogue.
+        """
+        object_ids = list(object_ids)
+        rows = self.locate(object_ids)
+        if (rows < 0).any():
+            missing = [object_ids[i] for i in np.flatnonzero(rows < 0)[:5]]
+            raise UnknownObject(
+                f"{', '.join(map(str, missing))}: not in the {self.name} "
+                f"({(rows < 0).sum()} unknown id(s))"
+            )
+        return rows
+
+    @cached_property
+    def _sky(self) -> tuple[NDArray[np.float64], cKDTree]:
+        for column in ("ra", "dec"):
+            if column not in self._table.columns:
+                raise ValueError(f"{self.name} has no {column!r} column for sky positions")
+        xyz = unit_vectors(self._table["ra"], self._table["dec"])
+        finite = np.isfinite(xyz).all(axis=1)
+        return xyz, cKDTree(np.where(finite[:, None], xyz, 10.0))
+
+    def sky_vectors(self, rows: ArrayLike | None = None) -> NDArray[np.float64]:
+        """Unit vectors of the objects at row numbers ``rows`` (all objects by default)."""
+        xyz = self._sky[0]
+        return xyz if rows is None else xyz[np.asarray(rows, dtype=np.int64)]
+
+    def match(
+        self, ra_deg: ArrayLike, dec_deg: ArrayLike, radius_arcsec: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The nearest catalogued object to each position, within ``radius_arcsec``.
+
+        Returns
+        -------
+        rows, separation_arcsec
+            Row numbers (-1 where nothing lies within the radius) and separations (inf there).
+
+        Examples
+        --------
+        >>> catalog = Catalog(pd.DataFrame({"object_id": ["a", "b"], "ra": [10.0, 20.0],
+        ...                                 "dec": [0.0, 0.0]}))
+        >>> rows, separations = catalog.match([10.0, 15.0], [1 / 3600, 0.0], radius_arcsec=2)
+        >>> rows.tolist(), separations.round(3).tolist()
+        ([0, -1], [1.0, inf])
+        """
+        if not radius_arcsec > 0:
+            raise ValueError(f"radius_arcsec must be positive, got {radius_arcsec}")
+        if len(self) == 0:
+            size = np.size(ra_deg)
+            return np.full(size, -1, dtype=np.int64), np.full(size, np.inf)
+        queries = np.atleast_2d(unit_vectors(ra_deg, dec_deg))
+        chord, rows = self._sky[1].query(
+            queries, k=1, distance_upper_bound=float(angular_chord(radius_arcsec))
+        )
+        found = np.isfinite(chord)
+        separation = np.full(len(queries), np.inf)
+        separation[found] = np.degrees(2.0 * np.arcsin(np.minimum(chord[found] / 2.0, 1.0))) * 3600
+        return np.where(found, rows, -1).astype(np.int64), separation
+
+    def cone_search(self, coordinates: Any, radius_arcsec: float = 5.0) -> SkyMatch:
+        """The catalogued object nearest to ``coordinates`` within ``radius_arcsec``.
+
+        Parameters
+        ----------
+        coordinates
+            Anything :func:`parse_coordinates` reads.
+        radius_arcsec
+            Search radius.
+
+        Raises
+        ------
+        InvalidCoordinates
+            If the coordinates cannot be read.
+        UnknownObject
+            If no object lies within the radius.
+        """
+        position = parse_coordinates(coordinates)
+        rows, separation = self.match(position.ra.deg, position.dec.deg, radius_arcsec)
+        if rows[0] < 0:
+            raise UnknownObject(
+                f"no object of the {self.name} within {radius_arcsec} arcsec of "
+                f"{position.to_string('hmsdms', precision=1)} ({coordinates!r})"
+            )
+        row = self._table.iloc[int(rows[0])]
+        return SkyMatch(str(row["object_id"]), row, float(separation[0]))
+
+    def mask(
+        self,
+        *,
+        classes: str | Sequence[str] | None = None,
+        missions: str | Sequence[str] | None = None,
+        ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    ) -> NDArray[np.bool_]:
+        """Which rows pass column filters (all of them: logical and).
+
+        Parameters
+        ----------
+        classes, missions
+            Keep rows whose ``class`` / ``mission`` is one of these.
+        ranges
+            ``{column: (low, high)}``: keep rows with ``low <= value <= high`` (None: open end);
+            NaN never passes.
+
+        Raises
+        ------
+        ValueError
+            For a column the catalogue lacks or a range on a non-numeric column.
+
+        Examples
+        --------
+        >>> catalog = Catalog(pd.DataFrame({"object_id": ["a", "b", "c"],
+        ...                                 "class": ["EA", "EW", "EA"],
+        ...                                 "period_days": [1.0, 0.3, np.nan]}))
+        >>> catalog.mask(classes="EA", ranges={"period_days": (0.5, None)}).tolist()
+        [True, False, False]
+        """
+        keep = np.ones(len(self), dtype=bool)
+        for column, wanted in (("class", classes), ("mission", missions)):
+            if wanted is not None:
+                keep &= self._isin(column, [wanted] if isinstance(wanted, str) else list(wanted))
+        for column, (low, high) in (ranges or {}).items():
+            values = self._column(column)
+            if not pd.api.types.is_numeric_dtype(values):
+                raise ValueError(f"range filter on {column!r}, which is not numeric")
+            numbers = values.to_numpy(dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                if low is not None:
+                    keep &= numbers >= low
+                if high is not None:
+                    keep &= numbers <= high
+            keep &= np.isfinite(numbers)
+        return keep
+
+    def _isin(self, column: str, values: list[Any]) -> NDArray[np.bool_]:
+        """Rows whose ``column`` is one of ``values`` (through cached category codes: fast)."""
+        if column not in self._factorized:
+            self._factorized[column] = pd.factorize(self._column(column))
+        codes, categories = self._factorized[column]
+        wanted = categories.get_indexer(values)
+        lookup = np.zeros(len(categories) + 1, dtype=bool)  # the last entry: code -1 (missing)
+        lookup[wanted[wanted >= 0]] = True
+        return lookup[codes]
+
+    def _column(self, name: str) -> pd.Series:
+        if name not in self._table.columns:
+            raise ValueError(
+                f"the {self.name} has no column {name!r}; columns: {list(self._table.columns)}"
+            )
+        return self._table[name]
+
+
+def _string_units(text: str) -> Any:
+    """Degrees for two decimal numbers, else right ascension in hours (unless marked ``d``)."""
+    tokens = text.replace(",", " ").split()
+    try:
+        [float(token) for token in tokens]
+    except ValueError:
+        return (u.hourangle, u.deg)
+    return u.deg if len(tokens) == 2 else (u.hourangle, u.deg)

@@ -1,0 +1,645 @@
+"""The similarity-index interface: embeddings and their object ids in, nearest neighbours out.
+
+An index is a folder on disk::
+
+    <name>/
+        manifest.json   model run, dimension, count, index type, nprobe, file checksums, ...
+        vectors.npy     (N, dimension) float32 embeddings, memory-mapped on load
+        ids.npy         (N,) object ids (strings or integers), memory-mapped on load
+        <backend files> e.g. faiss.index
+
+:class:`VectorIndex` keeps the embeddings and ids, reads and writes the folder, and turns a
+backend's candidate neighbours into exact Euclidean distances ("re-ranking" from the stored
+vectors); a backend (:class:`~astrolens.index.faiss.FaissIndex`) only finds candidates.
+:func:`brute_force_search` is the exact NumPy search: the oracle of the tests and the baseline of
+the benchmarks.
+
+Saving is atomic: the folder is written beside the target under a hidden name, then renamed over
+it, so a reader always finds either the previous index or the new one, whole. A writer killed
+mid-save leaves a hidden ``.<name>.saving-*`` folder behind, which can be deleted.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> vectors = rng.normal(size=(100, 8)).astype(np.float32)
+>>> distances, positions = brute_force_search(vectors, vectors[:2], k=3)
+>>> positions[:, 0].tolist(), distances[:, 0].tolist()
+([0, 1], [0.0, 0.0])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+import astrolens
+from astrolens.config import JsonConfig
+from astrolens.errors import CorruptIndex, IndexMismatch
+
+__all__ = [
+    "MANIFEST_NAME",
+    "CorruptIndex",
+    "IndexManifest",
+    "VectorIndex",
+    "brute_force_search",
+    "load_manifest",
+]
+
+MANIFEST_NAME = "manifest.json"
+"""Name of the manifest file of an index folder."""
+
+VECTORS_NAME = "vectors.npy"
+IDS_NAME = "ids.npy"
+FORMAT_VERSION = 1
+"""Version of the folder layout, written to the manifest."""
+
+_GATHER_ROWS = 1 << 20
+"""Most candidate vectors gathered at once when re-ranking (256 MiB at 64 dimensions)."""
+
+_DISTANCE_BLOCK_BYTES = 1 << 27
+"""Bytes of one block of the distance matrix in :func:`brute_force_search`."""
+
+_COPY_ROWS = 1 << 18
+"""Rows copied at a time when writing vectors."""
+
+IndexT = TypeVar("IndexT", bound="VectorIndex")
+
+
+@dataclass(frozen=True)
+class IndexManifest(JsonConfig):
+    """What an index folder holds; saved as ``manifest.json``.
+
+    Attributes
+    ----------
+    backend
+        Which :class:`VectorIndex` subclass reads the folder (``"faiss"``).
+    run
+        Name or id of the model run whose embeddings the index holds.
+    dimension, count
+        Embedding dimension and number of vectors.
+    factory
+        The index type, as a FAISS factory string (``"Flat"``, ``"IVF4096,Flat"``, ...).
+    nprobe
+        Inverted lists visited per query (None for indexes without lists).
+    refine_factor
+        Candidates per wanted neighbour that are re-ranked with exact distances.
+    files
+        SHA-256 of each file of the folder (manifest excluded), by file name.
+    ids_dtype
+        NumPy dtype of the ids (``"<U14"``, ``"int64"``).
+    created
+        When the folder was written (ISO 8601, UTC).
+    astrolens_version, backend_version
+        Versions that wrote it.
+    format_version
+        Version of the folder layout.
+
+    Examples
+    --------
+    >>> manifest = IndexManifest(backend="faiss", run="run-1", dimension=64, count=10,
+    ...                          factory="Flat")
+    >>> IndexManifest.from_dict(manifest.to_dict()) == manifest
+    True
+    """
+
+    backend: str
+    run: str
+    dimension: int
+    count: int
+    factory: str
+    nprobe: int | None = None
+    refine_factor: int = 1
+    files: dict[str, str] = field(default_factory=dict)
+    ids_dtype: str = "<U1"
+    created: str = ""
+    astrolens_version: str = astrolens.__version__
+    backend_version: str = ""
+    format_version: int = FORMAT_VERSION
+
+
+class VectorIndex(ABC):
+    """Nearest-neighbour search over embeddings, with the embeddings and ids kept alongside.
+
+    Subclasses find candidate neighbours (:meth:`_candidates`) and store their own structure
+    (:meth:`_write_backend`, :meth:`_read_backend`); this class does the rest: ids, re-ranking
+    with exact distances, the folder on disk.
+
+    Parameters
+    ----------
+    dimension
+        Length of each embedding.
+    run
+        Name or id of the model run that produced the embeddings (checked on load).
+    refine_factor
+        Candidates fetched per wanted neighbour and re-ranked by exact distance from the stored
+        vectors; 1: no re-ranking, the backend's distances are exact (it stores the vectors).
+    """
+
+    backend: ClassVar[str]
+    """Name written to the manifest, the key :func:`astrolens.index.load_index` dispatches on."""
+
+    def __init__(self, dimension: int, *, run: str, refine_factor: int = 1) -> None:
+        if dimension < 1:
+            raise ValueError(f"dimension must be positive, got {dimension}")
+        if refine_factor < 1:
+            raise ValueError(f"refine_factor must be at least 1, got {refine_factor}")
+        self.dimension = int(dimension)
+        self.run = str(run)
+        self.refine_factor = int(refine_factor)
+        self._vectors: NDArray[np.float32] = np.empty((0, self.dimension), dtype=np.float32)
+        self._ids: NDArray[Any] = np.empty(0, dtype=str)
+
+    # -- what a backend provides -------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def factory(self) -> str:
+        """The index type as a FAISS factory string."""
+
+    @property
+    def nprobe(self) -> int | None:
+        """Inverted lists visited per query, or None when the index has none."""
+        return None
+
+    @abstractmethod
+    def _add_to_backend(self, vectors: NDArray[np.float32], progress: bool) -> None:
+        """Add ``vectors`` (already validated) after those already held."""
+
+    @abstractmethod
+    def _candidates(
+        self, queries: NDArray[np.float32], n_candidates: int
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """Squared distances and positions of candidate neighbours, nearest first.
+
+        Both ``(n_queries, n_candidates)``; position -1 where the backend found too few.
+        """
+
+    @abstractmethod
+    def _write_backend(self, directory: Path) -> list[str]:
+        """Write the backend's own files into ``directory``; return their names."""
+
+    @classmethod
+    @abstractmethod
+    def _read_backend(
+        cls: type[IndexT],
+        directory: Path,
+        manifest: IndexManifest,
+        vectors: NDArray[np.float32],
+        ids: NDArray[Any],
+    ) -> IndexT:
+        """Rebuild the index from its folder; ``vectors`` and ``ids`` are already read."""
+
+    @classmethod
+    @abstractmethod
+    def _backend_version(cls) -> str:
+        """Version of the library behind the backend."""
+
+    # -- the interface ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._vectors.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(factory={self.factory!r}, run={self.run!r}, "
+            f"count={len(self)}, dimension={self.dimension})"
+        )
+
+    @property
+    def ids(self) -> NDArray[Any]:
+        """The id of each vector, in the order added (position ``i`` is ``vectors[i]``)."""
+        return self._ids
+
+    @property
+    def vectors(self) -> NDArray[np.float32]:
+        """The ``(N, dimension)`` float32 embeddings (memory-mapped after :meth:`load`)."""
+        return self._vectors
+
+    def add(self, vectors: ArrayLike, ids: ArrayLike, *, progress: bool = False) -> None:
+        """Add embeddings and their ids (unique strings or integers) after those already held.
+
+        A NumPy memory map (``np.load(..., mmap_mode="r")``) is kept by reference when it is
+        the first thing added, so an index over more vectors than memory holds keeps them on
+        disk; other arrays are copied.
+
+        Raises
+        ------
+        ValueError
+            On a wrong shape, non-finite values (not checked in a memory map, which is not read
+            through), ids of another length or type, or repeated ids.
+        """
+        vectors = _as_vectors(vectors, self.dimension, "vectors")
+        ids = _as_ids(ids, len(vectors))
+        if len(vectors) == 0:
+            return
+        if len(self) == 0:
+            self._check_unique(ids)
+            stored = vectors if isinstance(vectors, np.memmap) else np.array(vectors)
+        else:
+            ids = np.concatenate([self._ids, ids])
+            self._check_unique(ids)
+            stored = np.concatenate([self._vectors, vectors])
+        self._add_to_backend(vectors, progress)
+        self._vectors, self._ids = stored, ids
+
+    def search(self, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], NDArray[Any]]:
+        """The ``k`` nearest neighbours of each query: Euclidean distances and ids.
+
+        Parameters
+        ----------
+        queries
+            ``(n_queries, dimension)`` or one ``(dimension,)`` vector.
+        k
+            Neighbours per query; at most the size of the index (larger values are reduced).
+
+        Returns
+        -------
+        distances, ids
+            ``(n_queries, k)`` arrays, nearest first.
+        """
+        distances, positions = self.search_positions(queries, k)
+        return distances, self._ids[positions]
+
+    def search_positions(
+        self, queries: ArrayLike, k: int
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """As :meth:`search`, with positions in :attr:`ids` and :attr:`vectors` instead of ids.
+
+        Every query gets exactly ``min(k, len(self))`` neighbours: a query for which the
+        backend found too few (e.g. too small ``nprobe``) is answered by exact search.
+        """
+        queries = _as_vectors(queries, self.dimension, "queries", allow_single=True)
+        if len(self) == 0:
+            raise ValueError("the index is empty: add vectors before searching")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        k = min(int(k), len(self))
+        n_candidates = min(len(self), k * self.refine_factor)
+        block = max(1, _GATHER_ROWS // n_candidates)
+        distances = np.empty((len(queries), k), dtype=np.float32)
+        positions = np.empty((len(queries), k), dtype=np.int64)
+        for start in range(0, len(queries), block):
+            rows = slice(start, start + block)
+            squared, candidates = self._candidates(queries[rows], n_candidates)
+            if self.refine_factor > 1:
+                squared, candidates = self._rerank(queries[rows], candidates, k)
+            distances[rows] = np.sqrt(np.maximum(squared, 0.0))
+            positions[rows] = candidates
+        incomplete = np.flatnonzero((positions < 0).any(axis=1))
+        if incomplete.size:
+            exact = brute_force_search(self._vectors, queries[incomplete], k)
+            distances[incomplete], positions[incomplete] = exact
+        return distances, positions
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the index to the folder ``directory``, atomically replacing what is there.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+        """
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.saving-"))
+        try:
+            _write_vectors(self._vectors, staging / VECTORS_NAME)
+            np.save(staging / IDS_NAME, self._ids, allow_pickle=False)
+            names = [VECTORS_NAME, IDS_NAME, *self._write_backend(staging)]
+            manifest = IndexManifest(
+                backend=self.backend,
+                run=self.run,
+                dimension=self.dimension,
+                count=len(self),
+                factory=self.factory,
+                nprobe=self.nprobe,
+                refine_factor=self.refine_factor,
+                files={name: file_sha256(staging / name) for name in names},
+                ids_dtype=self._ids.dtype.str,
+                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                backend_version=self._backend_version(),
+            )
+            text = json.dumps(manifest.to_dict(), indent=2) + "\n"
+            (staging / MANIFEST_NAME).write_text(text)
+            for name in [*names, MANIFEST_NAME]:
+                _fsync(staging / name)
+            staging.chmod(0o755)
+            _replace_directory(staging, directory)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return directory
+
+    @classmethod
+    def load(
+        cls: type[IndexT],
+        directory: str | os.PathLike[str],
+        *,
+        expected_run: str | None = None,
+        verify: bool = True,
+    ) -> IndexT:
+        """Read an index folder written by :meth:`save`.
+
+        Parameters
+        ----------
+        directory
+            The folder.
+        expected_run
+            The model run whose embeddings the caller will search with; an index of another run
+            is refused.
+        verify
+            Check the SHA-256 of every file against the manifest (reads every byte once).
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no index folder at ``directory``.
+        CorruptIndex
+            If a file is missing, unreadable or does not match its checksum (named).
+        IndexMismatch
+            If the index was built by another model run or another backend.
+        """
+        directory = readable_directory(directory)
+        manifest = load_manifest(directory, expected_run=expected_run)
+        if manifest.backend != cls.backend:
+            raise IndexMismatch(
+                f"{directory}: a {manifest.backend!r} index, not {cls.backend!r}; "
+                "open it with astrolens.index.load_index"
+            )
+        if verify:
+            verify_files(directory, manifest)
+        vectors = _load_array(directory / VECTORS_NAME)
+        ids = _load_array(directory / IDS_NAME)
+        if vectors.shape != (manifest.count, manifest.dimension) or ids.shape != (manifest.count,):
+            raise CorruptIndex(
+                f"{directory}: vectors {vectors.shape} and ids {ids.shape} do not match the "
+                f"manifest ({manifest.count} x {manifest.dimension})"
+            )
+        return cls._read_backend(directory, manifest, vectors, ids)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _rerank(
+        self, queries: NDArray[np.float32], candidates: NDArray[np.int64], k: int
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """The ``k`` candidates nearest by exact squared distance from the stored vectors."""
+        valid = candidates >= 0
+        gathered = self._vectors[np.where(valid, candidates, 0).ravel()]
+        difference = gathered.reshape(*candidates.shape, self.dimension) - queries[:, None]
+        squared = np.einsum("qcd,qcd->qc", difference, difference)
+        squared[~valid] = np.inf
+        order = np.argsort(squared, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(squared, order, axis=1)
+        positions = np.take_along_axis(candidates, order, axis=1)
+        positions[~np.isfinite(best)] = -1
+        return best, positions
+
+    @staticmethod
+    def _check_unique(ids: NDArray[Any]) -> None:
+        repeated = pd.Index(ids).duplicated()
+        if repeated.any():
+            raise ValueError(f"ids must be unique; repeated: {ids[repeated][:5].tolist()}")
+
+
+def brute_force_search(
+    vectors: ArrayLike,
+    queries: ArrayLike,
+    k: int,
+    *,
+    squared_norms: NDArray[np.float32] | None = None,
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """Exact nearest neighbours with NumPy (``|x|^2 - 2 x.q + |q|^2``, then argpartition).
+
+    Works through ``vectors`` in blocks, so a memory-mapped array larger than memory is fine.
+
+    Parameters
+    ----------
+    vectors
+        ``(N, d)`` database.
+    queries
+        ``(n_queries, d)``, or one ``(d,)`` vector.
+    k
+        Neighbours per query (at most ``N``).
+    squared_norms
+        ``|x|^2`` of each database vector, if already known (saves one pass over ``vectors``).
+
+    Returns
+    -------
+    distances, positions
+        ``(n_queries, k)`` Euclidean distances (recomputed directly for the neighbours found)
+        and row numbers in ``vectors``, nearest first.
+
+    Examples
+    --------
+    >>> vectors = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0]], dtype=np.float32)
+    >>> distances, positions = brute_force_search(vectors, [0.0, 0.0], k=2)
+    >>> positions.tolist(), distances.tolist()
+    ([[0, 2]], [[0.0, 1.0]])
+    """
+    vectors = np.asarray(vectors)
+    queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+    if k < 1 or k > len(vectors):
+        raise ValueError(f"k must be between 1 and the number of vectors ({len(vectors)}), got {k}")
+    block = max(k, _DISTANCE_BLOCK_BYTES // (4 * max(1, len(queries))))
+    best_squared = np.full((len(queries), 0), np.inf, dtype=np.float32)
+    best_positions = np.empty((len(queries), 0), dtype=np.int64)
+    for start in range(0, len(vectors), block):
+        chunk = np.asarray(vectors[start : start + block], dtype=np.float32)
+        if squared_norms is None:
+            norms = np.einsum("ij,ij->i", chunk, chunk)
+        else:
+            norms = squared_norms[start : start + len(chunk)]
+        squared = norms[None, :] - 2.0 * (queries @ chunk.T)
+        keep = min(k, chunk.shape[0])
+        nearest = np.argpartition(squared, keep - 1, axis=1)[:, :keep]
+        best_squared = np.concatenate(
+            [best_squared, np.take_along_axis(squared, nearest, axis=1)], axis=1
+        )
+        best_positions = np.concatenate([best_positions, nearest + start], axis=1)
+        if best_squared.shape[1] > k:
+            top = np.argpartition(best_squared, k - 1, axis=1)[:, :k]
+            best_squared = np.take_along_axis(best_squared, top, axis=1)
+            best_positions = np.take_along_axis(best_positions, top, axis=1)
+    neighbours = np.asarray(vectors[best_positions.ravel()], dtype=np.float32)
+    difference = neighbours.reshape(*best_positions.shape, -1) - queries[:, None]
+    distances = np.sqrt(np.einsum("qkd,qkd->qk", difference, difference))
+    order = np.argsort(distances, axis=1, kind="stable")
+    return (
+        np.take_along_axis(distances, order, axis=1).astype(np.float32),
+        np.take_along_axis(best_positions, order, axis=1),
+    )
+
+
+def load_manifest(
+    directory: str | os.PathLike[str], *, expected_run: str | None = None
+) -> IndexManifest:
+    """Read the manifest of an index folder, refusing an index of another model run.
+
+    Raises
+    ------
+    CorruptIndex
+        If the manifest is missing or unreadable.
+    IndexMismatch
+        If ``expected_run`` is given and the index was built by another run.
+    """
+    directory = readable_directory(directory)
+    path = directory / MANIFEST_NAME
+    try:
+        manifest = IndexManifest.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise CorruptIndex(f"{path}: missing; not an astrolens index folder") from None
+    except (ValueError, TypeError) as error:
+        raise CorruptIndex(f"{path}: unreadable manifest ({error})") from None
+    if expected_run is not None and manifest.run != expected_run:
+        raise IndexMismatch(
+            f"{directory} was built from the embeddings of model run {manifest.run!r}, not "
+            f"{expected_run!r}; embeddings of two runs cannot be compared: rebuild the index "
+            f"with run {expected_run!r}'s embeddings"
+        )
+    return manifest
+
+
+def verify_files(directory: Path, manifest: IndexManifest) -> None:
+    """Check each file of the folder against its SHA-256 in the manifest.
+
+    Raises
+    ------
+    CorruptIndex
+        Naming the first file that is missing or differs.
+    """
+    for name, expected in manifest.files.items():
+        path = directory / name
+        try:
+            actual = file_sha256(path)
+        except FileNotFoundError:
+            raise CorruptIndex(f"{path}: missing (listed in the manifest)") from None
+        if actual != expected:
+            raise CorruptIndex(
+                f"{path}: SHA-256 does not match the manifest (file modified or truncated); "
+                "rebuild the index or restore the file"
+            )
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = path.write_bytes(b"")
+    >>> file_sha256(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 23), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def readable_directory(directory: str | os.PathLike[str]) -> Path:
+    """The index folder to read at ``directory``.
+
+    Normally ``directory`` itself. If a save was interrupted between moving the previous folder
+    aside and renaming the new one into place, the previous one (``.<name>.previous``) is read.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither exists.
+    """
+    directory = Path(directory)
+    if directory.is_dir():
+        return directory
+    previous = _previous_path(directory)
+    if previous.is_dir():
+        return previous
+    raise FileNotFoundError(f"{directory}: no index folder there")
+
+
+def _previous_path(directory: Path) -> Path:
+    return directory.parent / f".{directory.name}.previous"
+
+
+def _replace_directory(staging: Path, directory: Path) -> None:
+    """Rename ``staging`` to ``directory``; the old folder stays readable until the rename.
+
+    POSIX cannot rename a folder over a non-empty one, so the old folder is first renamed to
+    ``.<name>.previous`` (which :func:`readable_directory` falls back to), then removed.
+    """
+    previous = _previous_path(directory)
+    if previous.exists():
+        if directory.exists():
+            shutil.rmtree(previous)
+        else:
+            previous.rename(directory)
+    if directory.exists():
+        directory.rename(previous)
+    staging.rename(directory)
+    _fsync(directory.parent)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _write_vectors(vectors: NDArray[np.float32], path: Path) -> None:
+    output = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=vectors.shape)
+    for start in range(0, len(vectors), _COPY_ROWS):
+        output[start : start + _COPY_ROWS] = vectors[start : start + _COPY_ROWS]
+    output.flush()
+    del output
+
+
+def _load_array(path: Path) -> NDArray[Any]:
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise CorruptIndex(f"{path}: missing") from None
+    except ValueError as error:
+        raise CorruptIndex(f"{path}: unreadable ({error})") from None
+
+
+def _as_vectors(
+    values: ArrayLike, dimension: int, what: str, allow_single: bool = False
+) -> NDArray[np.float32]:
+    array = values if isinstance(values, np.memmap) else np.asarray(values)
+    if allow_single and array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != dimension:
+        raise ValueError(f"{what} must have shape (n, {dimension}), got {array.shape}")
+    if array.dtype != np.float32:
+        array = array.astype(np.float32)
+    if not isinstance(array, np.memmap):
+        array = np.ascontiguousarray(array)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{what} hold NaN or infinite values")
+    return array
+
+
+def _as_ids(ids: ArrayLike, n: int) -> NDArray[Any]:
+    array = np.asarray(ids)
+    if array.dtype == object:
+        array = array.astype(str)
+    if array.ndim != 1 or len(array) != n:
+        raise ValueError(f"ids must be a 1-d array of {n} values, got shape {array.shape}")
+    if array.dtype.kind not in "iuU":
+        raise ValueError(f"ids must be strings or integers, got dtype {array.dtype}")
+    return array

@@ -1,0 +1,832 @@
+"""Similarity search over a survey: "what else looks like this?"
+
+A :class:`SimilaritySearch` joins an index of embeddings (:mod:`astrolens.index`) to the survey
+:class:`~astrolens.catalog.Catalog` and answers queries
+
+- by object id (:meth:`~SimilaritySearch.by_object`), by sky position
+  (:meth:`~SimilaritySearch.by_coordinates`: the catalogued object there, then its neighbours),
+  by light curve or uploaded FITS/CSV file (:meth:`~SimilaritySearch.by_lightcurve`, through the
+  ``embed`` function), by raw embedding (:meth:`~SimilaritySearch.by_vector`), by a handful of
+  examples at once (:meth:`~SimilaritySearch.by_examples`), or from a random object
+  (:meth:`~SimilaritySearch.random`);
+- with :class:`Filters` on catalogue columns. A filtered query still returns exactly ``k``
+  matches whenever ``k`` objects pass: the index is asked for more neighbours until enough
+  survive, and a subset of at most :attr:`SearchConfig.exact_subset_max` objects is searched
+  exactly instead;
+- without the query object itself, and without sky duplicates: of several matches within
+  :attr:`SearchConfig.duplicate_radius_arcsec` of each other (or of the query), only the one
+  nearest in embedding space is kept (two missions observing one star are one star).
+
+Results (:class:`SearchResult`) are a DataFrame of rank, distance and every catalogue column, with
+:meth:`~SearchResult.parameters`, an estimate of the query's physical parameters from its matches.
+:meth:`~SimilaritySearch.anomaly_scores` (distance to the k-th neighbour) and
+:meth:`~SimilaritySearch.least_similar` find the survey's oddest objects.
+
+Examples
+--------
+>>> from astrolens.index import build_index
+>>> table = pd.DataFrame({"object_id": [f"TIC {i}" for i in range(6)],
+...                       "ra": np.arange(6.0), "dec": np.zeros(6), "mag": np.full(6, 10.0),
+...                       "class": ["EA", "EA", "EA", "RRab", "RRab", "RRab"]})
+>>> vectors = np.array([[0.0, 0], [0, 1], [0, 2], [9, 0], [9, 1], [9, 3]], dtype=np.float32)
+>>> search = SimilaritySearch(build_index(vectors, table["object_id"], run="demo",
+...                                       progress=False), Catalog(table))
+>>> search.by_object("TIC 3", k=2).matches[["rank", "object_id", "distance"]]
+   rank object_id  distance
+0     1     TIC 4       1.0
+1     2     TIC 5       3.0
+>>> search.by_object("TIC 3", k=2, filters=Filters(classes="EA")).matches["object_id"].tolist()
+['TIC 0', 'TIC 1']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import lightkurve as lk
+import numpy as np
+import pandas as pd
+from astropy.table import Table
+from numpy.typing import ArrayLike, NDArray
+from tqdm.auto import tqdm
+
+from astrolens.catalog import (
+    NON_PHYSICAL_COLUMNS,
+    Catalog,
+    UnknownObject,
+    angular_chord,
+    column_unit,
+    unit_vectors,
+)
+from astrolens.config import JsonConfig
+from astrolens.errors import IndexMismatch
+from astrolens.files import written_atomically
+from astrolens.index.base import VectorIndex, brute_force_search
+from astrolens.sources import LightCurveArrays, read_arrays
+
+__all__ = [
+    "COMBINE_METHODS",
+    "EmbedFunction",
+    "Filters",
+    "Query",
+    "SearchConfig",
+    "SearchResult",
+    "SimilaritySearch",
+    "parameter_distributions",
+]
+
+EmbedFunction = Callable[[Any], ArrayLike]
+"""Turns a light curve (``lightkurve.LightCurve``, file path or arrays) into one embedding."""
+
+_Ranking = tuple[NDArray[np.int64], dict[str, NDArray[Any]]]
+"""Index positions, best first, and score columns (``distance``, ``rrf_score``) in that order."""
+
+COMBINE_METHODS = ("centroid", "rrf")
+"""How :meth:`SimilaritySearch.by_examples` combines several examples."""
+
+RESULT_COLUMNS = ("rank", "distance", "anomaly_score", "rrf_score")
+"""Columns a search adds in front of the catalogue's."""
+
+_ASTROPY_UNITS = {
+    "d": "d",
+    "h": "h",
+    "deg": "deg",
+    "mag": "mag",
+    "1/d": "1 / d",
+    "μHz": "uHz",
+    "rad": "rad",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions on catalogue columns that every match must meet.
+
+    Parameters
+    ----------
+    classes
+        Keep matches of these variability classes (``"RRab"`` or ``("EA", "EW")``).
+    missions
+        Keep matches observed by these missions (``"Kepler"``, ``"TESS"``).
+    mag_window
+        Keep matches whose magnitude is within this many magnitudes of the query's.
+    ranges
+        ``{column: (low, high)}`` on any numeric column, inclusive; None leaves an end open.
+        NaN never passes.
+
+    Examples
+    --------
+    >>> Filters(classes="EA", ranges={"period_days": (1.0, None)}).is_empty
+    False
+    """
+
+    classes: str | Sequence[str] | None = None
+    missions: str | Sequence[str] | None = None
+    mag_window: float | None = None
+    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.mag_window is not None and not self.mag_window >= 0:
+            raise ValueError(f"mag_window must be non-negative, got {self.mag_window}")
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no condition is set."""
+        return (
+            self.classes is None
+            and self.missions is None
+            and self.mag_window is None
+            and not self.ranges
+        )
+
+    def mask(self, catalog: Catalog, query_mag: float | None = None) -> NDArray[np.bool_]:
+        """Which catalogue rows pass.
+
+        Raises
+        ------
+        ValueError
+            If ``mag_window`` is set and the query's magnitude is unknown, or a column is
+            missing or not numeric.
+        """
+        keep = catalog.mask(classes=self.classes, missions=self.missions, ranges=self.ranges)
+        if self.mag_window is not None:
+            if query_mag is None:
+                raise ValueError(
+                    "mag_window needs the query's magnitude, which is unknown for this query; "
+                    "pass mag= or filter on a magnitude range instead"
+                )
+            window = (query_mag - self.mag_window, query_mag + self.mag_window)
+            keep &= catalog.mask(ranges={"mag": window})
+        return keep
+
+
+@dataclass(frozen=True)
+class SearchConfig(JsonConfig):
+    """Settings of a :class:`SimilaritySearch`.
+
+    Parameters
+    ----------
+    duplicate_radius_arcsec
+        Matches closer than this on the sky to a better match or to the query are dropped
+        (None keeps them).
+    coordinate_radius_arcsec
+        Default radius of :meth:`SimilaritySearch.by_coordinates`.
+    exact_subset_max
+        A filter that leaves at most this many objects is answered by exact search over them.
+    overfetch
+        First request to the index: this many times the neighbours expected to pass the filter.
+    rrf_constant
+        The constant ``c`` of reciprocal-rank fusion, ``sum 1 / (c + rank)`` (Cormack et al. 2009).
+    """
+
+    duplicate_radius_arcsec: float | None = 2.0
+    coordinate_radius_arcsec: float = 5.0
+    exact_subset_max: int = 20_000
+    overfetch: float = 2.0
+    rrf_constant: float = 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """What a search was asked.
+
+    Attributes
+    ----------
+    kind
+        ``"object"``, ``"coordinates"``, ``"lightcurve"``, ``"vector"``, ``"examples"``,
+        ``"random"`` or ``"least_similar"``.
+    label
+        A short description for titles (``"KIC 900000003"``, ``"3 examples (centroid)"``).
+    vectors
+        ``(m, d)`` embeddings searched with: one row, or one per example for ``"rrf"``.
+    object_ids
+        Catalogued objects the query came from (excluded from the matches).
+    row
+        The catalogue row of a single catalogued query object, else None.
+    mag
+        The query's magnitude, if known (for :attr:`Filters.mag_window`).
+    sky
+        ``(ra, dec)`` in degrees of the query's position(s), for sky-duplicate removal.
+    positions
+        Index positions of :attr:`object_ids`.
+    separation_arcsec
+        For coordinate queries: how far the catalogued object is from the position asked for.
+    combine
+        For several examples: ``"centroid"`` or ``"rrf"``.
+    """
+
+    kind: str
+    label: str
+    vectors: NDArray[np.float32]
+    object_ids: tuple[str, ...] = ()
+    row: pd.Series | None = None
+    mag: float | None = None
+    sky: tuple[tuple[float, float], ...] = ()
+    positions: tuple[int, ...] = ()
+    separation_arcsec: float | None = None
+    combine: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SearchResult:
+    """The matches of a query: ``matches`` has rank, distance and every catalogue column.
+
+    ``distance`` is the Euclidean distance in embedding space from the query (for ``"rrf"``: from
+    the nearest example); :meth:`SimilaritySearch.least_similar` gives ``anomaly_score`` instead.
+    """
+
+    matches: pd.DataFrame
+    query: Query
+    k: int
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.query.label}: {len(self)} matches</p>" + self.matches._repr_html_()
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the matches."""
+        return self.matches.copy()
+
+    def to_table(self) -> Table:
+        """The matches as an astropy Table, with units on the columns that have one."""
+        table = Table.from_pandas(self.matches)
+        for name in table.colnames:
+            unit = _ASTROPY_UNITS.get(column_unit(name) or "")
+            if unit is not None:
+                table[name].unit = unit
+        table.meta["query"] = self.query.label
+        return table
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the matches as CSV (atomically); returns the path."""
+        path = Path(path)
+        with written_atomically(path) as temporary:
+            self.matches.to_csv(temporary, index=False)
+        return path
+
+    def parameters(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The query's physical parameters estimated from its matches.
+
+        See :func:`parameter_distributions`; the ``query`` column holds the query object's
+        catalogue values when it is a catalogued object.
+        """
+        return parameter_distributions(self.matches, columns, truth=self.query.row)
+
+
+def parameter_distributions(
+    matches: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    truth: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Median and 16th/84th percentiles of numeric physical columns over the matches.
+
+    NaN values (parameters that do not apply to a match's class) are left out.
+
+    Parameters
+    ----------
+    matches
+        Search results (or any catalogue rows).
+    columns
+        Columns to summarise; default: every numeric column outside
+        :data:`~astrolens.catalog.NON_PHYSICAL_COLUMNS` with at least one value.
+    truth
+        The query's own values (a catalogue row), copied to the ``query`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by column: ``median``, ``p16``, ``p84``, ``n`` (values used), ``query``.
+
+    Examples
+    --------
+    >>> matches = pd.DataFrame({"period_days": [1.0, 2.0, 3.0, np.nan], "mag": [9, 10, 11, 12]})
+    >>> summary = parameter_distributions(matches)
+    >>> summary.index.tolist(), float(summary.at["period_days", "median"])
+    (['period_days'], 2.0)
+    """
+    automatic = columns is None
+    if columns is None:
+        numeric = matches.select_dtypes(include="number").columns
+        columns = [
+            name
+            for name in numeric
+            if name not in NON_PHYSICAL_COLUMNS and name not in RESULT_COLUMNS
+        ]
+    records = []
+    for name in columns:
+        values = matches[name].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if automatic and values.size == 0:
+            continue
+        low, median, high = np.percentile(values, [16, 50, 84]) if values.size else [np.nan] * 3
+        true_value = np.nan if truth is None else _as_float(truth.get(name))
+        records.append(
+            {
+                "column": name,
+                "median": median,
+                "p16": low,
+                "p84": high,
+                "n": values.size,
+                "query": true_value,
+            }
+        )
+    frame = pd.DataFrame(records, columns=["column", "median", "p16", "p84", "n", "query"])
+    return frame.set_index("column")
+
+
+class SimilaritySearch:
+    """Queries over an index of embeddings and the catalogue of the same objects.
+
+    Parameters
+    ----------
+    index
+        Embeddings of (some of) the catalogue's objects, ids = object ids.
+    catalog
+        The survey catalogue.
+    embed
+        Turns a light curve (``lightkurve.LightCurve``, file path, or arrays) into an embedding
+        of the index's model run; needed by :meth:`by_lightcurve` only.
+    config
+        See :class:`SearchConfig`.
+
+    Raises
+    ------
+    IndexMismatch
+        If the index holds ids the catalogue does not have.
+
+    Examples
+    --------
+    >>> from astrolens.index import build_index
+    >>> table = pd.DataFrame({"object_id": ["a", "b", "c", "d"], "ra": [0.0, 1, 2, 3],
+    ...                       "dec": [0.0, 0, 0, 0], "period_days": [1.0, 1.2, 0.9, 30.0]})
+    >>> vectors = np.array([[0, 0], [0, 1], [1, 0], [9, 9]], dtype=np.float32)
+    >>> search = SimilaritySearch(build_index(vectors, table["object_id"], run="demo",
+    ...                                       progress=False), Catalog(table))
+    >>> search.by_examples(["a", "b"], k=1).matches["object_id"].tolist()
+    ['c']
+    >>> search.least_similar(n=1, k=1).matches["object_id"].tolist()
+    ['d']
+    """
+
+    def __init__(
+        self,
+        index: VectorIndex,
+        catalog: Catalog,
+        embed: EmbedFunction | None = None,
+        config: SearchConfig = SearchConfig(),
+    ) -> None:
+        rows = catalog.locate(index.ids)
+        if (rows < 0).any():
+            missing = [str(object_id) for object_id in np.asarray(index.ids)[rows < 0][:5]]
+            raise IndexMismatch(
+                f"{(rows < 0).sum()} object(s) of the index are not in the {catalog.name} "
+                f"(e.g. {', '.join(missing)}): index and catalogue belong to different surveys"
+            )
+        self.index = index
+        self.catalog = catalog
+        self.embed = embed
+        self.config = config
+        self._rows = rows
+        self._rows_in_order = len(rows) == len(catalog) and bool(
+            np.all(rows == np.arange(len(rows)))
+        )
+        self._position_of_row = np.full(len(catalog), -1, dtype=np.int64)
+        self._position_of_row[rows] = np.arange(len(rows))
+        self._survey_scores: dict[int, NDArray[np.float32]] = {}
+
+    def __repr__(self) -> str:
+        return f"SimilaritySearch({self.index!r}, {self.catalog!r})"
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def by_object(
+        self, object_id: str, k: int = 10, *, filters: Filters | None = None
+    ) -> SearchResult:
+        """The ``k`` objects most similar to a catalogued object.
+
+        Raises
+        ------
+        UnknownObject
+            If the object is not in the catalogue, or has no embedding in the index.
+        """
+        return self._run(self._object_query(object_id, "object"), k, filters)
+
+    def by_coordinates(
+        self,
+        coordinates: Any,
+        k: int = 10,
+        *,
+        radius_arcsec: float | None = None,
+        filters: Filters | None = None,
+    ) -> SearchResult:
+        """The neighbours of the catalogued object nearest to a sky position.
+
+        Parameters
+        ----------
+        coordinates
+            ``"19h22m40.1s +44d30m00s"``, ``"19:22:40.1 +44:30:00"``, ``(ra_deg, dec_deg)`` or
+            a ``SkyCoord``.
+        k
+            Number of matches.
+        radius_arcsec
+            Largest distance to the catalogued object (default
+            :attr:`SearchConfig.coordinate_radius_arcsec`).
+        filters
+            Conditions on the matches.
+
+        Raises
+        ------
+        InvalidCoordinates
+            If the coordinates cannot be read.
+        UnknownObject
+            If no catalogued object (with an embedding) lies within the radius.
+        """
+        radius = radius_arcsec or self.config.coordinate_radius_arcsec
+        match = self.catalog.cone_search(coordinates, radius)
+        query = self._object_query(match.object_id, "coordinates")
+        query = replace(query, separation_arcsec=match.separation_arcsec)
+        return self._run(query, k, filters)
+
+    def by_lightcurve(
+        self, lightcurve: Any, k: int = 10, *, filters: Filters | None = None
+    ) -> SearchResult:
+        """The objects most similar to a light curve: a ``LightCurve``, a FITS/CSV file, arrays.
+
+        The light curve goes through ``embed``; its metadata (``object_id``, ``ra``, ``dec``,
+        ``mag``, as astrolens readers set them) is used to leave the object itself out, to drop
+        sky duplicates of it, and for :attr:`Filters.mag_window`.
+
+        Raises
+        ------
+        ValueError
+            If the search has no ``embed`` function or it returns a vector of the wrong size.
+        FileNotFoundError, InvalidLightCurve
+            If a file cannot be read.
+        """
+        if self.embed is None:
+            raise ValueError(
+                "searching by light curve needs an embed function: "
+                "SimilaritySearch(index, catalog, embed=...)"
+            )
+        meta = _lightcurve_meta(lightcurve)
+        vector = self._as_vector(self.embed(lightcurve), "the embedding of the light curve")
+        object_id = meta.get("object_id")
+        row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
+        position = int(self._position_of_row[row_number]) if row_number >= 0 else -1
+        ra, dec = _as_float(meta.get("ra")), _as_float(meta.get("dec"))
+        query = Query(
+            kind="lightcurve",
+            label=str(object_id or meta.get("source") or "light curve"),
+            vectors=vector[None],
+            object_ids=(str(object_id),) if position >= 0 else (),
+            mag=_finite_or_none(meta.get("mag")),
+            sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
+            positions=(position,) if position >= 0 else (),
+        )
+        return self._run(query, k, filters)
+
+    def by_vector(
+        self,
+        vector: ArrayLike,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        mag: float | None = None,
+    ) -> SearchResult:
+        """The objects nearest to an embedding; ``mag`` is the query's magnitude, if known."""
+        query = Query(
+            kind="vector",
+            label="embedding",
+            vectors=self._as_vector(vector, "vector")[None],
+            mag=mag,
+        )
+        return self._run(query, k, filters)
+
+    def by_examples(
+        self,
+        examples: Sequence[str | ArrayLike],
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        combine: str = "centroid",
+    ) -> SearchResult:
+        """One query from several examples of a kind of object (object ids or embeddings).
+
+        ``combine="centroid"`` searches around the mean of the example embeddings (in the
+        index's own Euclidean space): what the examples have in common. ``combine="rrf"``
+        searches around each example and merges the lists by reciprocal-rank fusion, score
+        ``sum_i 1 / (c + rank_i)``: objects near several examples come first, and examples
+        that do not form one cluster each keep their neighbours. The examples themselves are
+        left out, as are sky duplicates of them. For ``"rrf"``, ``distance`` is the distance
+        to the nearest example and ``rrf_score`` the fused score.
+
+        Raises
+        ------
+        ValueError
+            For no examples or an unknown ``combine``.
+        UnknownObject
+            For an example id without an embedding.
+        """
+        if combine not in COMBINE_METHODS:
+            raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
+        if len(examples) == 0:
+            raise ValueError("by_examples needs at least one example")
+        vectors, object_ids, positions, sky, mags = [], [], [], [], []
+        for example in examples:
+            if isinstance(example, str):
+                single = self._object_query(example, "object")
+                vectors.append(single.vectors[0])
+                object_ids += single.object_ids
+                positions += single.positions
+                sky += single.sky
+                mags += [single.mag] if single.mag is not None else []
+            else:
+                vectors.append(self._as_vector(example, "example"))
+        stacked = np.stack(vectors)
+        query = Query(
+            kind="examples",
+            label=f"{len(examples)} examples ({combine})",
+            vectors=stacked.mean(axis=0, keepdims=True) if combine == "centroid" else stacked,
+            object_ids=tuple(object_ids),
+            mag=float(np.median(mags)) if mags else None,
+            sky=tuple(sky),
+            positions=tuple(positions),
+            combine=combine,
+        )
+        return self._run(query, k, filters)
+
+    def random(
+        self, k: int = 10, *, seed: int | None = None, filters: Filters | None = None
+    ) -> SearchResult:
+        """The neighbours of an object of the index drawn at random (reproducible with ``seed``)."""
+        position = int(np.random.default_rng(seed).integers(len(self.index)))
+        query = self._object_query(str(self.index.ids[position]), "random")
+        return self._run(query, k, filters)
+
+    # -- anomalies ----------------------------------------------------------------------------
+
+    def anomaly_scores(
+        self,
+        k: int = 10,
+        *,
+        object_ids: Sequence[str] | None = None,
+        batch_size: int = 65_536,
+        progress: bool = False,
+    ) -> pd.Series:
+        """Distance from each object to its ``k``-th nearest other object in embedding space.
+
+        Large scores mark objects unlike anything else in the survey. Computed in batches
+        through the index (approximate indexes give approximate neighbours, exact distances);
+        the scores of the whole survey are kept for :meth:`least_similar`.
+
+        Parameters
+        ----------
+        k
+            Which neighbour (1: the nearest); less than the number of objects.
+        object_ids
+            Objects to score (default: every object of the index).
+        batch_size
+            Queries per call to the index.
+        progress
+            Show a progress bar.
+
+        Returns
+        -------
+        pandas.Series
+            ``anomaly_score`` by object id.
+        """
+        if object_ids is None:
+            scores = self._scores_of_survey(k, batch_size, progress)
+            return pd.Series(scores, index=pd.Index(self.index.ids), name="anomaly_score")
+        positions = self._positions_of(object_ids)
+        scores = self._scores(positions, k, batch_size, progress)
+        return pd.Series(scores, index=pd.Index(list(object_ids)), name="anomaly_score")
+
+    def least_similar(
+        self,
+        n: int = 10,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        progress: bool = False,
+    ) -> SearchResult:
+        """The ``n`` objects with the largest :meth:`anomaly_scores` (among those passing
+        ``filters``), most anomalous first, with an ``anomaly_score`` column."""
+        scores = self._scores_of_survey(k, 65_536, progress)
+        allowed = self._allowed(filters, None)
+        candidates = np.arange(len(self.index)) if allowed is None else np.flatnonzero(allowed)
+        order = np.argsort(-scores[candidates], kind="stable")[:n]
+        positions = candidates[order]
+        query = Query(
+            kind="least_similar",
+            label=f"least similar objects (distance to neighbour {k})",
+            vectors=np.empty((0, self.index.dimension), dtype=np.float32),
+        )
+        matches = self._matches(positions, {"anomaly_score": scores[positions]})
+        return SearchResult(matches, query, n)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _object_query(self, object_id: str, kind: str) -> Query:
+        row_number = int(self.catalog.row_numbers([object_id])[0])
+        position = int(self._position_of_row[row_number])
+        if position < 0:
+            raise UnknownObject(
+                f"{object_id}: in the {self.catalog.name} but not in the index (no embedding)"
+            )
+        row = self.catalog.table.iloc[row_number]
+        ra, dec = _as_float(row.get("ra")), _as_float(row.get("dec"))
+        return Query(
+            kind=kind,
+            label=str(object_id),
+            vectors=np.asarray(self.index.vectors[position], dtype=np.float32)[None],
+            object_ids=(str(object_id),),
+            row=row,
+            mag=_finite_or_none(row.get("mag")),
+            sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
+            positions=(position,),
+        )
+
+    def _positions_of(self, object_ids: Sequence[str]) -> NDArray[np.int64]:
+        positions = self._position_of_row[self.catalog.row_numbers(object_ids)]
+        if (positions < 0).any():
+            missing = [str(object_ids[i]) for i in np.flatnonzero(positions < 0)[:5]]
+            raise UnknownObject(f"{', '.join(missing)}: not in the index (no embedding)")
+        return positions
+
+    def _as_vector(self, values: ArrayLike, what: str) -> NDArray[np.float32]:
+        vector = np.asarray(values, dtype=np.float32).ravel()
+        if vector.size != self.index.dimension or not np.isfinite(vector).all():
+            raise ValueError(
+                f"{what} must be {self.index.dimension} finite numbers (the index's dimension), "
+                f"got shape {np.shape(values)}"
+            )
+        return vector
+
+    def _allowed(
+        self, filters: Filters | None, query_mag: float | None
+    ) -> NDArray[np.bool_] | None:
+        """Which index positions pass ``filters`` (None: all)."""
+        if filters is None or filters.is_empty:
+            return None
+        mask = filters.mask(self.catalog, query_mag)
+        return mask if self._rows_in_order else mask[self._rows]
+
+    def _run(self, query: Query, k: int, filters: Filters | None) -> SearchResult:
+        """Rank, drop what fails the filter, the query itself and sky duplicates, keep ``k``.
+
+        Asks for more neighbours (x4 at a time) until ``k`` survive or nothing is left.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        n = len(self.index)
+        excluded = np.asarray(query.positions, dtype=np.int64)
+        allowed = self._allowed(filters, query.mag)
+        exhaustive = allowed is not None and allowed.sum() <= self.config.exact_subset_max
+        if allowed is None:
+            allowed = np.ones(n, dtype=bool)
+        allowed[excluded] = False
+        n_allowed = int(allowed.sum())
+        if exhaustive:
+            rank, total = self._subset_ranking(query, np.flatnonzero(allowed)), n_allowed
+            fetch = k * self.config.overfetch
+        else:
+            rank, total = self._index_ranking(query), n
+            fetch = (k + excluded.size) * n / max(n_allowed, 1) * self.config.overfetch
+        fetch = min(total, math.ceil(fetch))
+        while True:
+            positions, scores = rank(fetch)
+            passing = allowed[positions]
+            positions = positions[passing]
+            scores = {name: values[passing] for name, values in scores.items()}
+            chosen = self._without_sky_duplicates(query, positions, k)
+            if chosen.size == k or fetch == total:
+                break
+            fetch = min(total, fetch * 4)
+        columns = {name: values[chosen] for name, values in scores.items()}
+        return SearchResult(self._matches(positions[chosen], columns), query, k)
+
+    def _index_ranking(self, query: Query) -> Callable[[int], _Ranking]:
+        """Ranking through the index: ``fetch`` -> positions best first, score columns."""
+
+        def rank(fetch: int) -> _Ranking:
+            return self._combined(query, *self.index.search_positions(query.vectors, fetch))
+
+        return rank
+
+    def _subset_ranking(self, query: Query, subset: NDArray[np.int64]) -> Callable[[int], _Ranking]:
+        """Exact ranking over the index positions ``subset`` (vectors gathered once)."""
+        vectors = np.asarray(self.index.vectors[subset])
+        norms = np.einsum("ij,ij->i", vectors, vectors)
+
+        def rank(fetch: int) -> _Ranking:
+            if fetch == 0:
+                return np.empty(0, dtype=np.int64), {"distance": np.empty(0, dtype=np.float32)}
+            distances, rows = brute_force_search(vectors, query.vectors, fetch, squared_norms=norms)
+            return self._combined(query, distances, subset[rows])
+
+        return rank
+
+    def _combined(
+        self, query: Query, distances: NDArray[np.float32], positions: NDArray[np.int64]
+    ) -> _Ranking:
+        """One ranking from the neighbour lists of the query's vectors."""
+        if query.combine != "rrf":
+            return positions[0], {"distance": distances[0]}
+        return _reciprocal_rank_fusion(positions, distances, self.config.rrf_constant)
+
+    def _without_sky_duplicates(
+        self, query: Query, positions: NDArray[np.int64], k: int
+    ) -> NDArray[np.int64]:
+        """Indices into ``positions`` of the first ``k`` that are not sky duplicates."""
+        radius = self.config.duplicate_radius_arcsec
+        if radius is None or not {"ra", "dec"} <= set(self.catalog.table.columns):
+            return np.arange(min(k, positions.size))
+        sky = self.catalog.sky_vectors(self._rows[positions])
+        taken = np.full((len(query.sky) + k, 3), np.nan)
+        if query.sky:
+            taken[: len(query.sky)] = unit_vectors(*np.transpose(query.sky))
+        n_taken = len(query.sky)
+        limit = float(angular_chord(radius)) ** 2
+        chosen = []
+        for i, vector in enumerate(sky):
+            near = np.sum((taken[:n_taken] - vector) ** 2, axis=1) <= limit
+            if near.any():
+                continue
+            chosen.append(i)
+            taken[n_taken] = vector
+            n_taken += 1
+            if len(chosen) == k:
+                break
+        return np.asarray(chosen, dtype=np.int64)
+
+    def _matches(
+        self, positions: NDArray[np.int64], columns: Mapping[str, NDArray[Any]]
+    ) -> pd.DataFrame:
+        table = self.catalog.table.iloc[self._rows[positions]].reset_index(drop=True)
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        for offset, (name, values) in enumerate(columns.items(), start=1):
+            table.insert(offset, name, np.asarray(values, dtype=np.float64))
+        return table
+
+    def _scores_of_survey(self, k: int, batch_size: int, progress: bool) -> NDArray[np.float32]:
+        if k not in self._survey_scores:
+            positions = np.arange(len(self.index))
+            self._survey_scores[k] = self._scores(positions, k, batch_size, progress)
+        return self._survey_scores[k]
+
+    def _scores(
+        self, positions: NDArray[np.int64], k: int, batch_size: int, progress: bool
+    ) -> NDArray[np.float32]:
+        if not 1 <= k < len(self.index):
+            raise ValueError(f"k must be between 1 and {len(self.index) - 1}, got {k}")
+        scores = np.empty(len(positions), dtype=np.float32)
+        starts = range(0, len(positions), batch_size)
+        for start in tqdm(starts, desc="anomaly scores", unit="batch", disable=not progress):
+            batch = positions[start : start + batch_size]
+            distances, neighbours = self.index.search_positions(self.index.vectors[batch], k + 1)
+            is_self = neighbours == batch[:, None]
+            is_self[~is_self.any(axis=1), -1] = True
+            scores[start : start + len(batch)] = distances[~is_self].reshape(len(batch), k)[:, -1]
+        return scores
+
+
+def _reciprocal_rank_fusion(
+    positions: NDArray[np.int64], distances: NDArray[np.float32], constant: float
+) -> _Ranking:
+    """Merge ranked lists (one row each): by fused score, then by distance to the nearest."""
+    ranks = np.broadcast_to(np.arange(1, positions.shape[1] + 1), positions.shape)
+    unique, inverse = np.unique(positions.ravel(), return_inverse=True)
+    fused = np.zeros(unique.size)
+    np.add.at(fused, inverse, 1.0 / (constant + ranks.ravel()))
+    nearest = np.full(unique.size, np.inf)
+    np.minimum.at(nearest, inverse, distances.ravel())
+    order = np.lexsort((nearest, -fused))
+    return unique[order], {"distance": nearest[order], "rrf_score": fused[order]}
+
+
+def _lightcurve_meta(lightcurve: Any) -> dict[str, Any]:
+    if isinstance(lightcurve, lk.LightCurve | LightCurveArrays):
+        return dict(lightcurve.meta)
+    if isinstance(lightcurve, str | os.PathLike):
+        return read_arrays(lightcurve).meta
+    return {}
+
+
+def _as_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = _as_float(value)
+    return number if np.isfinite(number) else None

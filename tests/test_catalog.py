@@ -1,0 +1,172 @@
+"""The survey catalogue: lookups, coordinates, cone searches, column filters."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from astrolens.catalog import (
+    Catalog,
+    InvalidCoordinates,
+    UnknownObject,
+    column_label,
+    parse_coordinates,
+)
+from astrolens.errors import AstrolensError
+from astrolens.simulate import SurveyConfig, generate_catalog, write_survey
+
+
+@pytest.fixture(scope="module")
+def table():
+    return generate_catalog(SurveyConfig.named("tiny", seed=11))
+
+
+@pytest.fixture(scope="module")
+def catalog(table):
+    return Catalog(table, name="tiny survey")
+
+
+def test_row_and_rows_by_object_id(catalog, table):
+    object_id = table["object_id"][17]
+    assert catalog.row(object_id).equals(table.iloc[17])
+    picked = [table["object_id"][5], table["object_id"][2]]
+    assert catalog.rows(picked)["object_id"].tolist() == picked
+    assert object_id in catalog and "KIC 1" not in catalog and len(catalog) == 320
+
+
+def test_unknown_object_is_a_key_error_with_a_clear_message(catalog):
+    with pytest.raises(UnknownObject) as caught:
+        catalog.row("KIC 1")
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, AstrolensError)
+    assert str(caught.value) == "KIC 1: not in the tiny survey (1 unknown id(s))"
+    assert catalog.locate(["KIC 1", catalog.object_ids[3]]).tolist() == [-1, 3]
+
+
+def test_repeated_or_missing_object_ids_are_refused():
+    with pytest.raises(ValueError, match="repeat: \\['a'\\]"):
+        Catalog(pd.DataFrame({"object_id": ["a", "b", "a"]}))
+    with pytest.raises(ValueError, match="no 'object_id' column"):
+        Catalog(pd.DataFrame({"name": ["a"]}))
+
+
+def test_from_file_reads_a_written_survey(tmp_path):
+    config = SurveyConfig(name="mini", n_objects=30)
+    catalog = Catalog.from_file(write_survey(config, tmp_path, progress=False))
+    assert catalog.table.equals(generate_catalog(config))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19h22m40.1s +44d30m00s",
+        "19:22:40.1 +44:30:00",
+        "19 22 40.1 +44 30 00",
+        "290d40m01.5s +44d30m00s",
+        "290.6670833 44.5",
+        ("19:22:40.1", "+44:30:00"),
+        (290.6670833, 44.5),
+        SkyCoord(290.6670833 * u.deg, 44.5 * u.deg),
+    ],
+)
+def test_coordinates_in_degrees_and_sexagesimal(text):
+    position = parse_coordinates(text)
+    assert position.ra.deg == pytest.approx(290.6670833, abs=1e-6)
+    assert position.dec.deg == pytest.approx(44.5, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text", ["nonsense", "19:22:40.1", "25h00m00s +10d", "10:00:00 +95:00:00", (1.0, np.nan), ""]
+)
+def test_malformed_coordinates_raise_a_value_error(text):
+    with pytest.raises(InvalidCoordinates) as caught:
+        parse_coordinates(text)
+    assert isinstance(caught.value, ValueError)
+    assert repr(text) in str(caught.value)
+
+
+def test_cone_search_finds_the_nearest_object_within_the_radius(catalog, table):
+    row = table.iloc[42]
+    offset = SkyCoord(row["ra"] * u.deg, row["dec"] * u.deg).directional_offset_by(
+        30 * u.deg, 1.5 * u.arcsec
+    )
+    for coordinates in (
+        offset,
+        offset.to_string("hmsdms", precision=4),
+        (offset.ra.deg, offset.dec.deg),
+    ):
+        match = catalog.cone_search(coordinates, radius_arcsec=3.0)
+        assert match.object_id == row["object_id"]
+        assert match.separation_arcsec == pytest.approx(1.5, abs=0.01)
+        assert match.row.equals(row)
+    with pytest.raises(UnknownObject, match=r"within 1\.0 arcsec"):
+        catalog.cone_search(offset, radius_arcsec=1.0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), radius=st.floats(1.0, 7200.0))
+def test_vectorised_match_equals_astropy(catalog, table, seed, radius):
+    rng = np.random.default_rng(seed)
+    picked = rng.integers(len(table), size=30)
+    ra = table["ra"].to_numpy()[picked] + rng.normal(0, radius / 3600, 30)
+    dec = np.clip(table["dec"].to_numpy()[picked] + rng.normal(0, radius / 3600, 30), -90, 90)
+    rows, separations = catalog.match(ra, dec, radius)
+    stars = SkyCoord(table["ra"].to_numpy() * u.deg, table["dec"].to_numpy() * u.deg)
+    nearest, separation, _ = SkyCoord(ra * u.deg, dec * u.deg).match_to_catalog_sky(stars)
+    inside = separation.arcsec <= radius
+    # Exactly at the radius the two may round differently; stay clear of it.
+    clear = np.abs(separation.arcsec - radius) > 1e-6
+    np.testing.assert_array_equal((rows >= 0)[clear], inside[clear])
+    np.testing.assert_array_equal(rows[inside & clear], nearest[inside & clear])
+    np.testing.assert_allclose(separations[inside], separation.arcsec[inside], atol=1e-6)
+    assert np.all(np.isinf(separations[rows < 0]))
+
+
+def test_match_a_million_row_catalogue_against_itself():
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    big = Catalog(
+        pd.DataFrame(
+            {
+                "object_id": np.arange(n).astype(str),
+                "ra": rng.uniform(0, 360, n),
+                "dec": np.degrees(np.arcsin(rng.uniform(-1, 1, n))),
+            }
+        )
+    )
+    rows, _ = big.match(big.table["ra"][:100_000], big.table["dec"][:100_000], 0.1)
+    assert np.array_equal(rows, np.arange(100_000))
+
+
+def test_mask_combines_class_mission_and_ranges(catalog, table):
+    mask = catalog.mask(
+        classes=["RRab", "EA"],
+        missions="TESS",
+        ranges={"period_days": (0.4, 5.0), "mag": (None, 14)},
+    )
+    expected = (
+        table["class"].isin(["RRab", "EA"])
+        & (table["mission"] == "TESS")
+        & table["period_days"].between(0.4, 5.0)
+        & (table["mag"] <= 14)
+    )
+    assert mask.tolist() == expected.tolist() and 0 < mask.sum() < 40
+    assert catalog.mask().all()
+
+
+def test_mask_refuses_unknown_or_text_columns(catalog):
+    with pytest.raises(ValueError, match="no column 'colour'"):
+        catalog.mask(ranges={"colour": (0, 1)})
+    with pytest.raises(ValueError, match="'subclass', which is not numeric"):
+        catalog.mask(ranges={"subclass": (0, 1)})
+
+
+def test_physical_columns_and_labels(catalog):
+    assert "period_days" in catalog.physical_columns and "nu_max_uhz" in catalog.physical_columns
+    assert not {"ra", "dec", "mag", "seed", "target_id"} & set(catalog.physical_columns)
+    assert column_label("period_days") == "period_days [d]"
+    assert column_label("flare_rate_per_day") == "flare_rate_per_day [1/d]"
+    assert column_label("duration_hours") == "duration_hours [h]"
+    assert column_label("amplitude_mag") == "amplitude_mag [mag]"

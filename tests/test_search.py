@@ -1,0 +1,405 @@
+"""Similarity search: every query kind against an exact oracle, filters, duplicates, anomalies."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from astrolens.catalog import Catalog, InvalidCoordinates, UnknownObject
+from astrolens.errors import IndexMismatch
+from astrolens.index import build_index
+from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
+from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
+from astrolens.simulate.export import write_fits
+from astrolens.sources import read_arrays
+
+DIMENSION = 16
+RARE = "MIRA"
+NO_DEDUP = SearchConfig(duplicate_radius_arcsec=None)
+
+
+@pytest.fixture(scope="module")
+def survey():
+    """600 objects; each class a cluster of embeddings, the rare class (12 objects) a tight one."""
+    config = SurveyConfig(
+        name="search-test",
+        n_objects=600,
+        seed=7,
+        class_weights={"RRab": 1, "EA": 1, "ROT": 1, "TRANSIT": 1, RARE: 0.08},
+    )
+    table = generate_catalog(config)
+    rng = np.random.default_rng(12)
+    classes = sorted(table["class"].unique())
+    centres = {name: rng.normal(0, 3.0, DIMENSION) for name in classes}
+    widths = {name: 0.5 if name == RARE else 2.0 for name in classes}
+    vectors = np.stack(
+        [centres[name] + rng.normal(0, widths[name], DIMENSION) for name in table["class"]]
+    ).astype(np.float32)
+    return table, vectors
+
+
+@pytest.fixture(scope="module")
+def index(survey):
+    table, vectors = survey
+    return build_index(vectors, table["object_id"], run="test", factory="Flat", progress=False)
+
+
+@pytest.fixture(scope="module")
+def search(survey, index):
+    table, vectors = survey
+    offset = np.linspace(-0.1, 0.1, DIMENSION, dtype=np.float32)
+    rows = {object_id: number for number, object_id in enumerate(table["object_id"])}
+
+    def embed(lightcurve):
+        """The stored embedding of the light curve's object, shifted a little."""
+        meta = lightcurve.meta if hasattr(lightcurve, "meta") else read_arrays(lightcurve).meta
+        return vectors[rows[meta["object_id"]]] + offset
+
+    return SimilaritySearch(index, Catalog(table), embed=embed, config=NO_DEDUP)
+
+
+def oracle(vectors, query, allowed):
+    """Positions of the allowed vectors by exact distance to ``query``, and the distances."""
+    distances = np.sqrt(((vectors.astype(np.float64) - query) ** 2).sum(axis=1))
+    distances[~allowed] = np.inf
+    order = np.argsort(distances, kind="stable")[: int(allowed.sum())]
+    return order, distances[order]
+
+
+def everything_but(n, *positions):
+    allowed = np.ones(n, dtype=bool)
+    allowed[list(positions)] = False
+    return allowed
+
+
+def assert_matches(result, table, positions, distances):
+    assert result.matches["object_id"].tolist() == table["object_id"].iloc[positions].tolist()
+    np.testing.assert_allclose(result.matches["distance"], distances, rtol=1e-5, atol=1e-5)
+
+
+# -- query kinds -------------------------------------------------------------------------------
+
+
+def test_by_object_leaves_itself_out_and_equals_the_oracle(search, survey):
+    table, vectors = survey
+    result = search.by_object(table["object_id"][33], k=10)
+    positions, distances = oracle(vectors, vectors[33], everything_but(len(table), 33))
+    assert_matches(result, table, positions[:10], distances[:10])
+    assert result.query.kind == "object" and result.query.row.equals(table.iloc[33])
+    assert result.matches["rank"].tolist() == list(range(1, 11)) and len(result) == 10
+
+
+def test_results_carry_every_catalogue_column(search, survey, tmp_path):
+    table, _ = survey
+    result = search.by_object(table["object_id"][3], k=5)
+    assert list(result.matches.columns) == ["rank", "distance", *table.columns]
+    rows = table.set_index("object_id").loc[result.matches["object_id"]].reset_index()
+    pd.testing.assert_frame_equal(result.matches[table.columns], rows[table.columns])
+    astropy_table = result.to_table()
+    assert astropy_table.colnames == list(result.matches.columns)
+    assert astropy_table["period_days"].unit == u.day and astropy_table["ra"].unit == u.deg
+    np.testing.assert_array_equal(astropy_table["distance"], result.matches["distance"])
+    path = result.to_csv(tmp_path / "matches.csv")
+    again = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    assert again["object_id"].tolist() == result.matches["object_id"].tolist()
+    np.testing.assert_allclose(again["distance"], result.matches["distance"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("form", ["degrees", "hmsdms", "colons"])
+def test_by_coordinates_searches_around_the_object_there(search, survey, form):
+    table, _ = survey
+    row = table.iloc[250]
+    position = SkyCoord(row["ra"] * u.deg, row["dec"] * u.deg).directional_offset_by(
+        0 * u.deg, 1.0 * u.arcsec
+    )
+    coordinates = {
+        "degrees": (position.ra.deg, position.dec.deg),
+        "hmsdms": position.to_string("hmsdms", precision=3),
+        "colons": position.to_string("hmsdms", sep=":", precision=3),
+    }[form]
+    result = search.by_coordinates(coordinates, k=7)
+    by_id = search.by_object(row["object_id"], k=7)
+    assert result.matches["object_id"].tolist() == by_id.matches["object_id"].tolist()
+    assert result.query.object_ids == (row["object_id"],)
+    assert result.query.separation_arcsec == pytest.approx(1.0, abs=0.01)
+    assert row["object_id"] not in result.matches["object_id"].tolist()
+
+
+def test_by_coordinates_with_nothing_there_or_nonsense(search, survey):
+    table, _ = survey
+    far = (table["ra"][0] + 1.0, table["dec"][0])
+    with pytest.raises(UnknownObject, match=r"within 5\.0 arcsec"):
+        search.by_coordinates(far)
+    with pytest.raises(InvalidCoordinates, match="cannot read sky coordinates"):
+        search.by_coordinates("19h22m +99d")
+
+
+def test_by_lightcurve_embeds_it_and_leaves_its_object_out(search, survey, tmp_path):
+    table, vectors = survey
+    row = table.iloc[77]
+    light_curve = lightcurve(row)
+    path = write_fits(row, tmp_path)
+    query = search.embed(light_curve)
+    positions, distances = oracle(vectors, query, everything_but(len(table), 77))
+    for given_as in (light_curve, path, str(path)):
+        result = search.by_lightcurve(given_as, k=6)
+        assert_matches(result, table, positions[:6], distances[:6])
+        assert result.query.object_ids == (row["object_id"],)
+        assert result.query.mag == pytest.approx(row["mag"], abs=1e-3)  # FITS: 3 decimals
+
+
+def test_by_lightcurve_needs_a_working_embed_function(index, survey):
+    table, _ = survey
+    light_curve = lightcurve(table.iloc[0])
+    with pytest.raises(ValueError, match="needs an embed function"):
+        SimilaritySearch(index, Catalog(table)).by_lightcurve(light_curve)
+    wrong = SimilaritySearch(index, Catalog(table), embed=lambda _: np.zeros(3))
+    with pytest.raises(ValueError, match="must be 16 finite numbers"):
+        wrong.by_lightcurve(light_curve)
+
+
+def test_by_vector_equals_the_oracle(search, survey):
+    table, vectors = survey
+    query = np.random.default_rng(5).normal(0, 3, DIMENSION)
+    result = search.by_vector(query, k=12)
+    positions, distances = oracle(vectors, query, np.ones(len(table), dtype=bool))
+    assert_matches(result, table, positions[:12], distances[:12])
+    with pytest.raises(ValueError, match="mag_window needs the query's magnitude"):
+        search.by_vector(query, filters=Filters(mag_window=0.5))
+    near_12 = search.by_vector(query, k=5, filters=Filters(mag_window=0.5), mag=12.0)
+    assert len(near_12) == 5 and near_12.matches["mag"].between(11.5, 12.5).all()
+
+
+def test_random_is_seeded(search, survey):
+    table, _ = survey
+    first, again = search.random(k=4, seed=3), search.random(k=4, seed=3)
+    assert first.query.object_ids == again.query.object_ids
+    assert first.matches["object_id"].tolist() == again.matches["object_id"].tolist()
+    assert first.query.object_ids[0] in set(table["object_id"])
+    assert first.query.object_ids[0] not in first.matches["object_id"].tolist()
+    others = {search.random(seed=seed).query.object_ids for seed in range(5)}
+    assert len(others) > 1
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_k_neighbours(search, survey, k):
+    table, _ = survey
+    assert len(search.by_object(table["object_id"][0], k=k)) == k
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        search.by_object(table["object_id"][0], k=0)
+
+
+# -- several examples --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("combine", ["centroid", "rrf"])
+def test_several_examples_find_the_rare_class(search, survey, combine):
+    table, _ = survey
+    rare = table["object_id"][table["class"] == RARE].tolist()
+    assert len(rare) == 12
+    examples = rare[:4]
+    result = search.by_examples(examples, k=len(rare) - 4, combine=combine)
+    assert set(result.matches["object_id"]) == set(rare[4:])
+    assert result.query.object_ids == tuple(examples)
+
+
+def test_centroid_query_is_the_mean_of_the_examples(search, survey):
+    table, vectors = survey
+    picked = [10, 20, 30]
+    result = search.by_examples([table["object_id"][10], vectors[20], table["object_id"][30]], k=8)
+    centre = vectors[picked].mean(axis=0)
+    np.testing.assert_allclose(result.query.vectors[0], centre, rtol=1e-6)
+    positions, distances = oracle(vectors, centre, everything_but(len(table), 10, 30))
+    assert_matches(result, table, positions[:8], distances[:8])
+
+
+def test_rrf_scores_and_distances(search, survey):
+    table, vectors = survey
+    result = search.by_examples([table["object_id"][1], table["object_id"][2]], k=10, combine="rrf")
+    scores = result.matches["rrf_score"].to_numpy()
+    assert np.all(np.diff(scores) <= 0) and scores[0] <= 2 / 61
+    matched = vectors[table.set_index("object_id").index.get_indexer(result.matches["object_id"])]
+    nearest = np.min([np.linalg.norm(matched - vectors[i], axis=1) for i in (1, 2)], axis=0)
+    np.testing.assert_allclose(result.matches["distance"], nearest, rtol=1e-5)
+    with pytest.raises(ValueError, match="combine must be one of"):
+        search.by_examples([table["object_id"][1]], combine="vote")
+    with pytest.raises(ValueError, match="at least one example"):
+        search.by_examples([])
+
+
+# -- filters -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    classes=st.none()
+    | st.lists(st.sampled_from(["RRab", "EA", "ROT", "TRANSIT", RARE]), min_size=1, max_size=3),
+    mission=st.sampled_from([None, "Kepler", "TESS"]),
+    mag_window=st.none() | st.floats(0.2, 3.0),
+    period_range=st.none() | st.tuples(st.floats(0.1, 2.0), st.floats(2.0, 50.0)),
+    k=st.integers(1, 30),
+    query=st.integers(0, 599),
+    exact_subset_max=st.sampled_from([0, 100_000]),
+)
+def test_filters_give_exactly_k_exact_matches(
+    index, survey, classes, mission, mag_window, period_range, k, query, exact_subset_max
+):
+    table, vectors = survey
+    config = SearchConfig(duplicate_radius_arcsec=None, exact_subset_max=exact_subset_max)
+    search = SimilaritySearch(index, Catalog(table), config=config)
+    filters = Filters(
+        classes=classes,
+        missions=mission,
+        mag_window=mag_window,
+        ranges={} if period_range is None else {"period_days": period_range},
+    )
+    result = search.by_object(table["object_id"][query], k=k, filters=filters)
+    allowed = everything_but(len(table), query)
+    if classes is not None:
+        allowed &= table["class"].isin(classes).to_numpy()
+    if mission is not None:
+        allowed &= (table["mission"] == mission).to_numpy()
+    if mag_window is not None:
+        allowed &= (table["mag"] - table["mag"][query]).abs().to_numpy() <= mag_window
+    if period_range is not None:
+        allowed &= table["period_days"].between(*period_range).to_numpy()
+    positions, distances = oracle(vectors, vectors[query], allowed)
+    assert len(result) == min(k, int(allowed.sum()))
+    assert_matches(result, table, positions[:k], distances[:k])
+
+
+def test_an_approximate_index_still_gives_k_matches_under_a_strict_filter(survey):
+    table, vectors = survey
+    ivf = build_index(
+        vectors, table["object_id"], run="test", factory="IVF8,Flat", nprobe=1, progress=False
+    )
+    search = SimilaritySearch(ivf, Catalog(table), config=SearchConfig(exact_subset_max=0))
+    query = int(np.flatnonzero(table["class"] == "EA")[0])
+    result = search.by_object(table["object_id"][query], k=8, filters=Filters(classes=RARE))
+    assert len(result) == 8 and (result.matches["class"] == RARE).all()
+    everything = search.by_object(table["object_id"][query], k=11, filters=Filters(classes=RARE))
+    assert set(everything.matches["class"]) == {RARE} and len(everything) == 11
+    assert (
+        len(search.by_object(table["object_id"][query], k=50, filters=Filters(classes=RARE))) == 12
+    )  # fewer pass than asked for: all of them
+
+
+def test_filter_errors(search, survey):
+    table, _ = survey
+    with pytest.raises(ValueError, match="no column 'colour'"):
+        search.by_object(table["object_id"][0], filters=Filters(ranges={"colour": (0, 1)}))
+    with pytest.raises(ValueError, match="mag_window must be non-negative"):
+        Filters(mag_window=-1)
+
+
+# -- sky duplicates ----------------------------------------------------------------------------
+
+
+def _moved(table, number, target, arcsec):
+    """``table`` with object ``number`` put ``arcsec`` north of object ``target``."""
+    position = SkyCoord(table["ra"][target] * u.deg, table["dec"][target] * u.deg)
+    moved = position.directional_offset_by(0 * u.deg, arcsec * u.arcsec)
+    table.loc[number, ["ra", "dec"]] = [moved.ra.deg, moved.dec.deg]
+
+
+def test_sky_duplicates_keep_the_nearest_in_embedding_space(survey, index):
+    table, vectors = survey
+    query = 100
+    neighbours, _ = oracle(vectors, vectors[query], everything_but(len(table), query))
+    first, second, third = neighbours[:3]
+    moved = table.copy()
+    _moved(moved, third, first, 0.5)  # the 3rd neighbour sits on top of the 1st
+    _moved(moved, second, query, 1.0)  # the 2nd sits on top of the query itself
+    result = SimilaritySearch(index, Catalog(moved)).by_object(table["object_id"][query], k=10)
+    found = result.matches["object_id"].tolist()
+    assert table["object_id"][first] in found
+    assert table["object_id"][second] not in found and table["object_id"][third] not in found
+    assert (
+        found
+        == table["object_id"]
+        .iloc[[n for n in neighbours if n not in (second, third)][:10]]
+        .tolist()
+    )
+    sky = SkyCoord(
+        result.matches["ra"].to_numpy() * u.deg, result.matches["dec"].to_numpy() * u.deg
+    )
+    separations = sky[:, None].separation(sky[None, :]).arcsec
+    assert separations[~np.eye(10, dtype=bool)].min() > 2.0
+    kept = SimilaritySearch(index, Catalog(moved), config=NO_DEDUP)
+    all_found = kept.by_object(table["object_id"][query], k=10).matches["object_id"].tolist()
+    assert {table["object_id"][second], table["object_id"][third]} <= set(all_found)
+
+
+# -- parameters and anomalies ------------------------------------------------------------------
+
+
+def test_parameter_distributions_equal_numpy_percentiles(search, survey):
+    table, _ = survey
+    result = search.by_object(table["object_id"][200], k=25)
+    summary = result.parameters()
+    assert "period_days" in summary.index and "ra" not in summary.index
+    for column in Catalog(table).physical_columns:
+        values = result.matches[column].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            assert column not in summary.index
+            continue
+        expected = np.nanpercentile(values, [16, 50, 84])
+        got = summary.loc[column, ["p16", "median", "p84"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert summary.loc[column, "n"] == np.isfinite(values).sum()
+        truth = table[column][200]
+        assert summary.loc[column, "query"] == truth or np.isnan(truth)
+    chosen = parameter_distributions(result.matches, ["period_days", "nu_max_uhz"])
+    assert chosen.index.tolist() == ["period_days", "nu_max_uhz"]
+
+
+def test_anomaly_scores_are_the_distance_to_the_kth_neighbour(search, survey):
+    table, vectors = survey
+    scores = search.anomaly_scores(k=5, batch_size=128)
+    assert scores.index.tolist() == table["object_id"].tolist()
+    for number in (0, 99, 598):
+        _, distances = oracle(vectors, vectors[number], everything_but(len(table), number))
+        assert scores.iloc[number] == pytest.approx(distances[4], rel=1e-5)
+    some = search.anomaly_scores(k=5, object_ids=table["object_id"][[7, 3]].tolist())
+    np.testing.assert_allclose(some.to_numpy(), scores.iloc[[7, 3]].to_numpy())
+    with pytest.raises(ValueError, match="k must be between 1 and 599"):
+        search.anomaly_scores(k=600)
+
+
+def test_least_similar_finds_an_outlier(survey):
+    table, vectors = survey
+    odd = vectors.copy()
+    odd[321] += 40.0
+    search = SimilaritySearch(
+        build_index(odd, table["object_id"], run="test", progress=False), Catalog(table)
+    )
+    result = search.least_similar(n=5, k=3)
+    assert result.matches["object_id"][0] == table["object_id"][321]
+    assert np.all(np.diff(result.matches["anomaly_score"]) <= 0) and len(result) == 5
+    scores = search.anomaly_scores(k=3)
+    np.testing.assert_allclose(result.matches["anomaly_score"], np.sort(scores)[::-1][:5])
+    tess = search.least_similar(n=5, k=3, filters=Filters(missions="TESS"))
+    assert (tess.matches["mission"] == "TESS").all()
+
+
+# -- index and catalogue must agree ------------------------------------------------------------
+
+
+def test_an_index_with_objects_the_catalogue_lacks_is_refused(index, survey):
+    table, _ = survey
+    with pytest.raises(IndexMismatch, match="not in the catalogue"):
+        SimilaritySearch(index, Catalog(table.iloc[:500]))
+
+
+def test_an_object_without_an_embedding(survey):
+    table, vectors = survey
+    partial = build_index(vectors[:500], table["object_id"][:500], run="t", progress=False)
+    search = SimilaritySearch(partial, Catalog(table))
+    with pytest.raises(UnknownObject, match="not in the index"):
+        search.by_object(table["object_id"][550])
+    with pytest.raises(UnknownObject, match="not in the catalogue"):
+        search.by_object("KIC 1")
+    assert len(search.by_object(table["object_id"][5], k=499)) == 499
