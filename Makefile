@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 \
            TF_NUM_INTEROP_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo train test lint format bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/astrolens demo
+
+# The default model, committed in runs/default: the wavelet CNN trained on the demo survey (about
+# 10-15 minutes on 2 cores). Runs are never overwritten: move runs/default away to train it again.
+train: $(STAMP)
+	OMP_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens train --survey demo --name default
 
 test: $(STAMP)
 	$(THREADS) $(BIN)/python -m pytest

@@ -7,6 +7,7 @@ command with a one-line message and exit status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -72,6 +73,53 @@ def _command_demo(args: argparse.Namespace) -> None:
         print(f"  {image.meta.get('object_id'):<16} {mission:<7} {path.name}")
     state = "already there" if result.figure_was_cached else "written"
     print(f"figure ({state}): {result.figure}")
+
+
+def _command_train(args: argparse.Namespace) -> None:
+    from astrolens.training import TrainConfig, train
+
+    changes = {
+        "survey": args.survey,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "patience": args.patience,
+        "threads": args.threads,
+        "model_file": None if args.model is None else str(args.model),
+    }
+    config = TrainConfig(**{key: value for key, value in changes.items() if value is not None})
+    run = train(
+        config, args.runs, name=args.name, progress=not args.quiet, cache_root=args.wavelets
+    )
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    retrieval = metrics["retrieval"]
+    precision = retrieval[f"precision_at_{retrieval['k']}"]
+    print(f"run: {run}")
+    print(
+        f"test accuracy {metrics['test']['accuracy']:.4f}, retrieval precision@{retrieval['k']} "
+        f"{precision:.4f}, {metrics['epochs_run']} epochs in {metrics['timing_seconds']['fit']} s"
+    )
+
+
+def _command_embed(args: argparse.Namespace) -> None:
+    from astrolens.embed import embed_files, embed_survey
+
+    if bool(args.files) == bool(args.survey):
+        raise ValueError("give light-curve files or --survey NAME (one of them)")
+    common = {
+        "run": args.run_folder,
+        "errors": "skip" if args.skip_bad or args.survey else "raise",
+        "workers": args.workers,
+        "progress": not args.quiet,
+    }
+    if args.survey:
+        result = embed_survey(args.survey, args.out, **common)
+    else:
+        result = embed_files(args.files, args.out, flux_column=args.flux_column, **common)
+    print(f"{result.n_embedded} embeddings -> {result.path}")
+    for source, reason in result.skipped:
+        print(f"skipped {source}: {reason}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,6 +191,55 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--campaign", type=int)
     fetch.add_argument("--sector", type=int)
     fetch.add_argument("--radius", type=float, help="search radius in arcsec (coordinates)")
+
+    train = add(
+        "train",
+        _command_train,
+        "Train the wavelet CNN on a simulated survey into a new run folder.",
+        "astrolens train --survey demo --name default\n"
+        "astrolens train --survey tiny --epochs 2 --model model.py",
+    )
+    train.add_argument("--survey", help="simulated survey: tiny, demo (default) or large")
+    train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")
+    train.add_argument("--runs", type=Path, default=Path("runs"), help="folder of the runs")
+    train.add_argument("--model", type=Path, help="Python file with build_model(), e.g. model.py")
+    train.add_argument("--epochs", type=int, help="most epochs (early stopping may end sooner)")
+    train.add_argument("--seed", type=int, help="seed of split, weights and augmentation")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--patience", type=int, help="epochs without improvement before stopping")
+    train.add_argument("--threads", type=int, help="TensorFlow threads")
+    train.add_argument(
+        "--wavelets", type=Path, default=Path("wavelets"), help="cache of power images"
+    )
+
+    embed = add(
+        "embed",
+        _command_embed,
+        "Embed light curves (files or a simulated survey) with a trained model, into Parquet.",
+        "astrolens embed kplr*_llc.fits --out embeddings.parquet\n"
+        "astrolens embed --survey demo --run runs/default --out catalogs/demo-embeddings.parquet",
+    )
+    embed.add_argument("files", nargs="*", type=Path, help="FITS or CSV light curves")
+    embed.add_argument("--survey", help="embed a simulated survey instead: tiny, demo or large")
+    embed.add_argument(
+        "--out", type=Path, default=Path("embeddings.parquet"), help="Parquet file to write"
+    )
+    embed.add_argument(
+        "--run",
+        dest="run_folder",
+        type=Path,
+        help="run folder of the model (default: runs/default)",
+    )
+    embed.add_argument("--workers", type=int, default=2, help="processes reading light curves")
+    embed.add_argument(
+        "--flux-column", default="pdcsap_flux", help="FITS flux column (pdcsap_flux or sap_flux)"
+    )
+    embed.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="skip unusable files (listed) instead of stopping (always for --survey)",
+    )
     return parser
 
 
@@ -151,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.run(args)
-    except (AstrolensError, FileNotFoundError, ValueError) as error:
+    except (AstrolensError, FileNotFoundError, FileExistsError, ValueError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"astrolens {args.command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT

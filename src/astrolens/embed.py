@@ -1,0 +1,444 @@
+"""Light curves to embeddings, in batches: files or a simulated survey in, a Parquet table out.
+
+The pipeline of :func:`embed_files` and :func:`embed_survey`: light curves are read (or
+regenerated), cleaned, resampled and transformed into power images in worker processes
+(:func:`astrolens.datasets.parallel_map`), in chunks, and each chunk goes through the trained
+model's embedding layer in this process (:class:`Embedder`) and is appended to the output table.
+Memory holds one chunk and the few batches in flight, however many light curves there are.
+
+Output: a Parquet file with one row per light curve, in input order: ``object_id``, ``source``
+(the file, or the object id for a simulated one) and the embedding as float32 columns ``e00``,
+``e01``, ... (:func:`read_embeddings` gives them back as one matrix).
+
+The embedding of a light curve does not depend on which other light curves share its batch, to
+the last bit: the model always runs on batches of exactly ``batch_size`` images (the last one
+padded with zeros), in inference mode, so the numerical kernels see the same shapes whatever the
+number of light curves.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import keras
+import lightkurve as lk
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import tensorflow as tf
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from astrolens.datasets import (
+    NO_SUCH_FILE,
+    ImageBatch,
+    concatenate,
+    images_of_files,
+    images_of_rows,
+    parallel_map,
+    survey_config,
+)
+from astrolens.errors import InvalidLightCurve
+from astrolens.files import written_atomically
+from astrolens.models import TrainedRun, embedding_model, load_default, load_run, model_inputs
+from astrolens.preprocess import prepare_lightcurve
+from astrolens.simulate import SurveyConfig, iter_catalog_chunks
+from astrolens.sources import LightCurveArrays, read_arrays
+from astrolens.transform import series_from_arrays
+from astrolens.wavelets import power_image
+
+__all__ = [
+    "EMBEDDING_PREFIX",
+    "EmbedResult",
+    "Embedder",
+    "Embeddings",
+    "embed_files",
+    "embed_lightcurve",
+    "embed_survey",
+    "read_embeddings",
+    "resolve_run",
+]
+
+EMBEDDING_PREFIX = "e"
+"""Embedding columns are ``e00``, ``e01``, ..."""
+
+ITEMS_PER_TASK = 64
+"""Light curves a worker process transforms per task."""
+
+DEFAULT_BATCH_SIZE = 128
+"""Images per call of the model; embeddings are bitwise identical for one batch size."""
+
+
+class Embedder:
+    """Embeddings of model inputs, independent of batching to the last bit.
+
+    Parameters
+    ----------
+    model
+        A model with a layer named ``"embedding"`` (see
+        :func:`~astrolens.models.embedding_model`).
+    batch_size
+        Images per call of the model; every call gets exactly this many (zero-padded).
+
+    Examples
+    --------
+    >>> from astrolens.models import build_wavelet_cnn
+    >>> embedder = Embedder(build_wavelet_cnn(n_classes=4), batch_size=8)
+    >>> x = np.random.default_rng(0).random((10, 64, 64, 2), dtype=np.float32)
+    >>> together = embedder(x)
+    >>> together.shape, bool(np.array_equal(embedder(x[3:4])[0], together[3]))
+    ((10, 64), True)
+    """
+
+    def __init__(self, model: keras.Model, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.encoder = embedding_model(model)
+        self.batch_size = batch_size
+        self.input_shape = tuple(self.encoder.input_shape[1:])
+        self.dim = int(self.encoder.output_shape[-1])
+        signature = tf.TensorSpec((batch_size, *self.input_shape), tf.float32)
+        self._embed_batch = tf.function(
+            lambda x: self.encoder(x, training=False), input_signature=[signature]
+        )
+
+    def __call__(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Embeddings ``(N, dim)`` of inputs ``(N, *input_shape)``."""
+        inputs = np.asarray(inputs, dtype=np.float32)
+        if inputs.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"inputs of shape {inputs.shape[1:]}; the model takes {self.input_shape}"
+            )
+        out = np.empty((len(inputs), self.dim), dtype=np.float32)
+        batch = np.zeros((self.batch_size, *self.input_shape), dtype=np.float32)
+        for start in range(0, len(inputs), self.batch_size):
+            part = inputs[start : start + self.batch_size]
+            batch[: len(part)] = part
+            batch[len(part) :] = 0.0
+            out[start : start + len(part)] = self._embed_batch(batch).numpy()[: len(part)]
+        return out
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    """What :func:`embed_files` or :func:`embed_survey` wrote.
+
+    Attributes
+    ----------
+    path
+        The Parquet table.
+    n_embedded
+        Rows written.
+    skipped
+        ``(source, reason)`` of each light curve left out (only with ``errors="skip"``).
+    """
+
+    path: Path
+    n_embedded: int
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Embeddings:
+    """Embeddings read back from a table written by :func:`embed_files` or :func:`embed_survey`."""
+
+    object_ids: list[str]
+    sources: list[str]
+    vectors: NDArray[np.float32]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_run(run: TrainedRun | str | os.PathLike[str] | None) -> TrainedRun:
+    """A loaded run: as given, loaded from a run folder, or the default (None).
+
+    Examples
+    --------
+    >>> resolve_run(None).path.name
+    'default'
+    """
+    if isinstance(run, TrainedRun):
+        return run
+    return load_default() if run is None else load_run(run)
+
+
+def embed_lightcurve(
+    lightcurve: str | os.PathLike[str] | LightCurveArrays | lk.LightCurve,
+    run: TrainedRun | str | os.PathLike[str] | None = None,
+    *,
+    flux_column: str = "pdcsap_flux",
+) -> NDArray[np.float32]:
+    """The embedding of one light curve: a file, arrays from a reader, or a ``LightCurve``.
+
+    The same vector, to the last bit, as :func:`embed_files` gives for the same light curve.
+
+    Raises
+    ------
+    FileNotFoundError, InvalidLightCurve
+        If the light curve cannot be read or transformed.
+
+    Examples
+    --------
+    >>> from astrolens.sources import example_files
+    >>> vector = embed_lightcurve(example_files("K2")[0])
+    >>> vector.shape, vector.dtype
+    ((64,), dtype('float32'))
+    """
+    trained = resolve_run(run)
+    if isinstance(lightcurve, lk.LightCurve):
+        series = prepare_lightcurve(lightcurve, trained.preprocess)
+    else:
+        if not isinstance(lightcurve, LightCurveArrays):
+            lightcurve = read_arrays(lightcurve, flux_column, trained.preprocess.quality_bitmask)
+        series = series_from_arrays(lightcurve, trained.preprocess)
+    image = power_image(series, trained.wavelet)
+    inputs = model_inputs(image.image, image.mask, trained.config.channels)
+    return _embedder(trained.model)(inputs)[0]
+
+
+def _embedder(model: keras.Model) -> Embedder:
+    """One :class:`Embedder` per model, kept while the model lives (its traced graph is reused)."""
+    embedder = _EMBEDDERS.get(model)
+    if embedder is None:
+        embedder = _EMBEDDERS[model] = Embedder(model)
+    return embedder
+
+
+_EMBEDDERS: weakref.WeakKeyDictionary[keras.Model, Embedder] = weakref.WeakKeyDictionary()
+
+
+def embed_files(
+    paths: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    run: TrainedRun | str | os.PathLike[str] | None = None,
+    flux_column: str = "pdcsap_flux",
+    errors: Literal["raise", "skip"] = "raise",
+    chunk_size: int = 1024,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 2,
+    progress: bool = True,
+) -> EmbedResult:
+    """Embeddings of light-curve files (FITS, CSV), written to a Parquet table in input order.
+
+    Parameters
+    ----------
+    paths
+        Light-curve files, as for :func:`astrolens.sources.read_arrays`.
+    out
+        The Parquet file to write (replaced if it exists).
+    run
+        A trained run (loaded, or its folder); None: the default model.
+    flux_column
+        FITS flux column.
+    errors
+        ``"raise"``: stop at the first missing or unusable file. ``"skip"``: leave it out and list
+        it in :attr:`EmbedResult.skipped`.
+    chunk_size
+        Light curves embedded and written at a time (bounds memory).
+    batch_size
+        Images per call of the model.
+    workers
+        Processes that read and transform light curves (see
+        :func:`~astrolens.datasets.parallel_map`); 1: all in this process.
+    progress
+        Show a progress bar.
+
+    Raises
+    ------
+    FileNotFoundError
+        With ``errors="raise"``, if a file is missing (checked before anything is computed).
+    InvalidLightCurve
+        With ``errors="raise"``, for the first file that cannot be used; nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.sources import example_files
+    >>> out = Path(tempfile.mkdtemp()) / "examples.parquet"
+    >>> result = embed_files(example_files(), out, workers=1, progress=False)
+    >>> table = read_embeddings(out)
+    >>> result.n_embedded, table.object_ids[0], table.vectors.shape
+    (4, 'KIC 10002792', (4, 64))
+    """
+    paths = [Path(path) for path in paths]
+    if errors == "raise":
+        missing = [path for path in paths if not path.is_file()]
+        if missing:
+            raise FileNotFoundError(f"{missing[0]}: no such file")
+    trained = resolve_run(run)
+    tasks = (
+        (paths[start : start + ITEMS_PER_TASK], flux_column, trained.preprocess, trained.wavelet)
+        for start in range(0, len(paths), ITEMS_PER_TASK)
+    )
+    batches = parallel_map(_images_of_files_task, tasks, workers)
+    return _write_embeddings(
+        batches, len(paths), out, trained, errors, chunk_size, batch_size, progress
+    )
+
+
+def embed_survey(
+    survey: SurveyConfig | str,
+    out: str | os.PathLike[str],
+    *,
+    run: TrainedRun | str | os.PathLike[str] | None = None,
+    errors: Literal["raise", "skip"] = "skip",
+    chunk_size: int = 1024,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 2,
+    progress: bool = True,
+) -> EmbedResult:
+    """Embeddings of every object of a simulated survey, regenerated from its catalogue.
+
+    Parameters are those of :func:`embed_files`; ``survey`` is a configuration or a named size
+    (``"tiny"``, ``"demo"``, ``"large"``), and unusable light curves are skipped by default. The
+    catalogue is drawn chunk by chunk, so memory stays bounded for the ``large`` survey too.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig, generate_catalog
+    >>> out = Path(tempfile.mkdtemp()) / "mini.parquet"
+    >>> survey = SurveyConfig(name="mini", n_objects=5)
+    >>> result = embed_survey(survey, out, workers=1, progress=False)
+    >>> read_embeddings(out).object_ids == generate_catalog(survey)["object_id"].tolist()
+    True
+    """
+    config = survey_config(survey)
+    trained = resolve_run(run)
+    tasks = (
+        (rows[start : start + ITEMS_PER_TASK], trained.preprocess, trained.wavelet)
+        for catalog in iter_catalog_chunks(config)
+        for rows in [catalog.to_dict("records")]
+        for start in range(0, len(rows), ITEMS_PER_TASK)
+    )
+    batches = parallel_map(_images_of_rows_task, tasks, workers)
+    return _write_embeddings(
+        batches, config.n_objects, out, trained, errors, chunk_size, batch_size, progress
+    )
+
+
+def _images_of_files_task(task: tuple[Any, ...]) -> ImageBatch:
+    paths, flux_column, preprocess, wavelet = task
+    return images_of_files(paths, flux_column, preprocess, wavelet)
+
+
+def _images_of_rows_task(task: tuple[Any, ...]) -> ImageBatch:
+    rows, preprocess, wavelet = task
+    return images_of_rows(rows, preprocess, wavelet)
+
+
+def _write_embeddings(
+    batches: Iterator[ImageBatch],
+    total: int,
+    out: str | os.PathLike[str],
+    trained: TrainedRun,
+    errors: str,
+    chunk_size: int,
+    batch_size: int,
+    progress: bool,
+) -> EmbedResult:
+    """Embed the image batches chunk by chunk and append them to the table (written atomically)."""
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
+    embedder = (
+        _embedder(trained.model)
+        if batch_size == DEFAULT_BATCH_SIZE
+        else Embedder(trained.model, batch_size)
+    )
+    out = Path(out)
+    schema = _schema(embedder.dim, trained)
+    skipped: list[tuple[str, str]] = []
+    written = 0
+    with (
+        written_atomically(out) as temporary,
+        pq.ParquetWriter(temporary, schema) as writer,
+        tqdm(total=total, desc="embeddings", unit="lc", disable=not progress) as bar,
+    ):
+        for chunk in _chunks(batches, chunk_size):
+            good = chunk.good
+            for source, reason in zip(chunk.sources, chunk.reasons, strict=True):
+                if reason is None:
+                    continue
+                if errors == "raise":
+                    if reason == NO_SUCH_FILE:
+                        raise FileNotFoundError(f"{source}: no such file")
+                    raise InvalidLightCurve(source, reason)
+                skipped.append((source, reason))
+            inputs = model_inputs(chunk.images[good], chunk.masks[good], trained.config.channels)
+            vectors = embedder(inputs)
+            ids = [name for name, ok in zip(chunk.object_ids, good, strict=True) if ok]
+            sources = [name for name, ok in zip(chunk.sources, good, strict=True) if ok]
+            writer.write_table(_table(ids, sources, vectors, schema))
+            written += len(ids)
+            bar.update(len(chunk))
+    return EmbedResult(path=out, n_embedded=written, skipped=tuple(skipped))
+
+
+def _chunks(batches: Iterator[ImageBatch], chunk_size: int) -> Iterator[ImageBatch]:
+    """Regroup image batches into chunks of ``chunk_size`` light curves (the last may be short)."""
+    pending: list[ImageBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += len(batch)
+        if count >= chunk_size:
+            yield concatenate(pending)
+            pending, count = [], 0
+    if pending:
+        yield concatenate(pending)
+
+
+def _column_names(dim: int) -> list[str]:
+    width = len(str(dim - 1))
+    return [f"{EMBEDDING_PREFIX}{index:0{width}d}" for index in range(dim)]
+
+
+def _schema(dim: int, trained: TrainedRun) -> pa.Schema:
+    fields = [pa.field("object_id", pa.string()), pa.field("source", pa.string())]
+    fields += [pa.field(name, pa.float32()) for name in _column_names(dim)]
+    metadata = {
+        "astrolens.run": str(trained.path),
+        "astrolens.embedding_dim": str(dim),
+    }
+    return pa.schema(fields, metadata=metadata)
+
+
+def _table(
+    object_ids: list[str], sources: list[str], vectors: NDArray[np.float32], schema: pa.Schema
+) -> pa.Table:
+    columns: list[Any] = [pa.array(object_ids, pa.string()), pa.array(sources, pa.string())]
+    columns += [pa.array(vectors[:, index]) for index in range(vectors.shape[1])]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def read_embeddings(path: str | os.PathLike[str]) -> Embeddings:
+    """Read a table written by :func:`embed_files` or :func:`embed_survey`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.sources import example_files
+    >>> out = Path(tempfile.mkdtemp()) / "k2.parquet"
+    >>> _ = embed_files(example_files("K2"), out, workers=1, progress=False)
+    >>> table = read_embeddings(out)
+    >>> table.vectors.dtype, table.metadata["astrolens.embedding_dim"]
+    (dtype('float32'), '64')
+    """
+    table = pq.read_table(path)
+    names = [name for name in table.column_names if name.startswith(EMBEDDING_PREFIX)]
+    frame: pd.DataFrame = table.select(names).to_pandas()
+    metadata = {
+        key.decode(): value.decode() for key, value in (table.schema.metadata or {}).items()
+    }
+    return Embeddings(
+        object_ids=table.column("object_id").to_pylist(),
+        sources=table.column("source").to_pylist(),
+        vectors=frame.to_numpy(dtype=np.float32),
+        metadata={key: value for key, value in metadata.items() if key.startswith("astrolens.")},
+    )

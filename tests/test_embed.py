@@ -1,0 +1,184 @@
+"""Light curves to embeddings: batching invariance, order, bad files, the Parquet table, the CLI."""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from astrolens.cli import EXIT_BAD_INPUT, main
+from astrolens.embed import (
+    Embedder,
+    embed_files,
+    embed_lightcurve,
+    embed_survey,
+    read_embeddings,
+)
+from astrolens.errors import InvalidLightCurve
+from astrolens.models import TrainedRun, build_wavelet_cnn, model_inputs
+from astrolens.preprocess import PreprocessConfig
+from astrolens.simulate import CLASSES, SurveyConfig, export_fits, generate_catalog
+from astrolens.sources import example_files, read_arrays
+from astrolens.training import TrainConfig
+from astrolens.transform import series_from_arrays
+from astrolens.wavelets import WaveletConfig, power_image
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A small untrained model wrapped as a run, saved to disk so the CLI can load it."""
+    keras.utils.set_random_seed(3)
+    model = build_wavelet_cnn(len(CLASSES), filters=(4, 8), embedding_dim=16)
+    folder = tmp_path_factory.mktemp("run")
+    config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
+    run = TrainedRun(model, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
+    model.save(folder / "model.keras")
+    saved = {
+        "train": config.to_dict(),
+        "preprocess": PreprocessConfig().to_dict(),
+        "wavelet": WaveletConfig().to_dict(),
+        "class_names": list(CLASSES),
+    }
+    (folder / "config.json").write_text(json.dumps(saved))
+    return run
+
+
+@pytest.fixture(scope="module")
+def embedder(trained):
+    return Embedder(trained.model, batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def kepler_files(tmp_path_factory):
+    catalog = generate_catalog(SurveyConfig(name="kepler", n_objects=12))
+    return export_fits(catalog, tmp_path_factory.mktemp("fits"), progress=False)
+
+
+@pytest.fixture
+def bad_file(tmp_path):
+    path = tmp_path / "noise.fits"
+    path.write_bytes(np.random.default_rng(1).bytes(5000))
+    return path
+
+
+def test_embedder_is_independent_of_batching_to_the_last_bit(embedder):
+    x = np.random.default_rng(0).random((40, 64, 64, 2), dtype=np.float32)
+    together = embedder(x)
+    alone = np.concatenate([embedder(x[i : i + 1]) for i in range(len(x))])
+    np.testing.assert_array_equal(alone, together)
+    reordered = embedder(x[::-1])[::-1]
+    np.testing.assert_array_equal(reordered, together)
+
+
+@settings(max_examples=10, deadline=None)
+@given(start=st.integers(0, 30), length=st.integers(1, 10), seed=st.integers(0, 100))
+def test_any_slice_embeds_as_in_the_whole(embedder, start, length, seed):
+    x = np.random.default_rng(seed).random((40, 64, 64, 2), dtype=np.float32)
+    np.testing.assert_array_equal(
+        embedder(x[start : start + length]), embedder(x)[start : start + length]
+    )
+
+
+def test_file_embeddings_equal_the_stages_called_one_by_one(trained, kepler_files, tmp_path):
+    out = tmp_path / "fits.parquet"
+    result = embed_files(kepler_files, out, run=trained, workers=1, progress=False)
+    table = read_embeddings(out)
+    assert result.n_embedded == len(kepler_files) == len(table.object_ids)
+    images = [power_image(series_from_arrays(read_arrays(path))) for path in kepler_files]
+    x = model_inputs([i.image for i in images], [i.mask for i in images])
+    expected = Embedder(trained.model)(x)
+    np.testing.assert_array_equal(table.vectors, expected)
+    assert table.object_ids == [read_arrays(path).object_id for path in kepler_files]
+    assert table.sources == [str(path) for path in kepler_files]
+    assert table.metadata["astrolens.embedding_dim"] == "16"
+
+
+def test_one_light_curve_embeds_as_in_a_batch(trained, kepler_files, tmp_path):
+    result = embed_files(
+        kepler_files, tmp_path / "all.parquet", run=trained, workers=1, progress=False
+    )
+    batch = read_embeddings(result.path).vectors
+    for index in (0, 7):
+        alone = embed_lightcurve(kepler_files[index], trained)
+        np.testing.assert_array_equal(alone, batch[index])
+        arrays = read_arrays(kepler_files[index])
+        np.testing.assert_array_equal(embed_lightcurve(arrays, trained), batch[index])
+
+
+def test_worker_processes_keep_input_order_and_values(trained, kepler_files, tmp_path):
+    paths = [*kepler_files, *example_files()][::-1]
+    one = embed_files(paths, tmp_path / "one.parquet", run=trained, workers=1, progress=False)
+    two = embed_files(
+        paths, tmp_path / "two.parquet", run=trained, workers=2, chunk_size=5, progress=False
+    )
+    first, second = read_embeddings(one.path), read_embeddings(two.path)
+    assert second.sources == [str(path) for path in paths] == first.sources
+    np.testing.assert_array_equal(first.vectors, second.vectors)
+
+
+def test_bad_and_missing_files(trained, bad_file, tmp_path):
+    good = example_files("K2")[0]
+    out = tmp_path / "out.parquet"
+    with pytest.raises(InvalidLightCurve, match=r"noise\.fits"):
+        embed_files([good, bad_file], out, run=trained, workers=1, progress=False)
+    assert not out.exists() and list(tmp_path.glob(".*")) == []
+    with pytest.raises(FileNotFoundError, match=r"missing\.fits"):
+        embed_files([good, tmp_path / "missing.fits"], out, run=trained, progress=False)
+    paths = [bad_file, good, tmp_path / "missing.fits"]
+    result = embed_files(paths, out, run=trained, errors="skip", workers=1, progress=False)
+    assert result.n_embedded == 1 and read_embeddings(out).object_ids == ["EPIC 211117077"]
+    assert [source for source, _ in result.skipped] == [str(bad_file), str(paths[2])]
+    assert result.skipped[1][1] == "no such file"
+
+
+def test_survey_embeddings_follow_the_catalogue(trained, tmp_path):
+    survey = SurveyConfig(name="mini", n_objects=20)
+    result = embed_survey(
+        survey, tmp_path / "mini.parquet", run=trained, workers=1, chunk_size=8, progress=False
+    )
+    ids = generate_catalog(survey)["object_id"].tolist()
+    skipped = {source for source, _ in result.skipped}
+    table = read_embeddings(result.path)
+    assert table.object_ids == [name for name in ids if name not in skipped]
+    assert table.vectors.shape == (result.n_embedded, 16) and table.vectors.dtype == np.float32
+
+
+def test_cli_embed(trained, tmp_path, bad_file, capsys):
+    out = tmp_path / "cli.parquet"
+    files = [str(path) for path in example_files()]
+    assert main(["-q", "embed", *files, "--out", str(out), "--run", str(trained.path)]) == 0
+    assert "4 embeddings" in capsys.readouterr().out
+    assert len(read_embeddings(out).object_ids) == 4
+    code = main(["-q", "embed", str(bad_file), "--out", str(out), "--run", str(trained.path)])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "noise.fits" in err
+    assert main(["-q", "embed", "--out", str(out)]) == EXIT_BAD_INPUT
+    code = main(
+        [
+            "-q",
+            "embed",
+            "--survey",
+            "tiny",
+            "--run",
+            str(trained.path),
+            "--out",
+            str(tmp_path / "tiny.parquet"),
+            "--workers",
+            "1",
+        ]
+    )
+    assert code == 0
+    assert len(read_embeddings(tmp_path / "tiny.parquet").object_ids) > 300
+
+
+def test_default_model_embeds_the_example_files(tmp_path):
+    default = Path(__file__).resolve().parents[1] / "runs" / "default"
+    result = embed_files(
+        example_files(), tmp_path / "e.parquet", run=default, workers=1, progress=False
+    )
+    vectors = read_embeddings(result.path).vectors
+    assert vectors.shape == (4, 64) and np.isfinite(vectors).all()

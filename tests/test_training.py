@@ -1,0 +1,259 @@
+"""Training runs: splits, class weights, augmentation, and the run folder on disk."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import astrolens.training as training
+from astrolens.cli import EXIT_BAD_INPUT, main
+from astrolens.datasets import catalog_sha256, survey_images
+from astrolens.models import load_run
+from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.training import (
+    RUN_FILES,
+    AugmentConfig,
+    TrainConfig,
+    augment,
+    class_weights,
+    stratified_split,
+    train,
+)
+
+MODEL_FILE = Path(__file__).resolve().parents[1] / "model.py"
+TINY = TrainConfig(
+    survey="tiny",
+    epochs=2,
+    batch_size=64,
+    filters=(4, 8),
+    embedding_dim=16,
+    threads=None,
+    workers=1,
+)
+
+
+@pytest.fixture(scope="module")
+def wavelets(tmp_path_factory):
+    """A wavelet cache holding the tiny survey's power images (computed once)."""
+    root = tmp_path_factory.mktemp("wavelets")
+    survey_images("tiny", cache_root=root, workers=1, progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def run(runs, wavelets):
+    return train(TINY, runs, name="tiny-run", progress=False, cache_root=wavelets)
+
+
+# --- splits, weights, augmentation -------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    counts=st.lists(st.integers(3, 40), min_size=2, max_size=6),
+    rows_per_object=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_split_is_stratified_disjoint_and_by_object(counts, rows_per_object, seed):
+    labels = np.repeat(np.arange(len(counts)), counts)
+    object_labels = np.repeat(labels, rows_per_object)
+    object_ids = np.repeat([f"KIC {i}" for i in range(labels.size)], rows_per_object)
+    split = stratified_split(object_ids, object_labels, 0.2, 0.2, seed=seed)
+    parts = [split.train, split.validation, split.test]
+    assert sum(part.size for part in parts) == object_ids.size
+    assert np.unique(np.concatenate(parts)).size == object_ids.size
+    objects_in = [set(object_ids[part]) for part in parts]
+    assert not (objects_in[0] & objects_in[1] or objects_in[0] & objects_in[2])
+    assert not objects_in[1] & objects_in[2]
+    for part in parts:
+        assert set(object_labels[part]) == set(range(len(counts)))
+
+
+def test_split_fractions_and_seed():
+    labels = np.repeat(["EA", "EW", "ROT"], 100)
+    ids = np.arange(300).astype(str)
+    split = stratified_split(ids, labels, 0.1, 0.2, seed=3)
+    assert split.sizes() == {"train": 210, "validation": 30, "test": 60}
+    assert np.array_equal(split.test, stratified_split(ids, labels, 0.1, 0.2, seed=3).test)
+    assert not np.array_equal(split.test, stratified_split(ids, labels, 0.1, 0.2, seed=4).test)
+
+
+def test_split_refuses_an_object_with_two_classes():
+    with pytest.raises(ValueError, match="different classes"):
+        stratified_split(["KIC 1", "KIC 1", "KIC 2"], ["EA", "EW", "EA"])
+
+
+def test_class_weights_balance_the_classes():
+    labels = np.repeat([0, 1, 2], [10, 30, 60])
+    weights = class_weights(labels, n_classes=4)
+    totals = [weights[k] * np.sum(labels == k) for k in range(3)]
+    np.testing.assert_allclose(totals, 100 / 4, rtol=1e-2)
+    assert weights[3] == 0.0
+    assert class_weights(np.repeat([0, 1], 5), 2) == {0: 1.0, 1: 1.0}
+
+
+@pytest.fixture
+def inputs():
+    rng = np.random.default_rng(0)
+    x = np.zeros((6, 16, 32, 2), dtype=np.float32)
+    x[..., 1] = rng.random((6, 16, 32)) > 0.2
+    x[..., 0] = rng.random((6, 16, 32)) * x[..., 1]
+    return x
+
+
+def test_augmentation_is_deterministic_per_seed(inputs):
+    first = augment(inputs, np.random.default_rng(5))
+    np.testing.assert_array_equal(first, augment(inputs, np.random.default_rng(5)))
+    assert not np.array_equal(first, augment(inputs, np.random.default_rng(6)))
+    assert first.min() >= 0.0 and first.max() <= 1.0
+
+
+def test_augmentation_leaves_its_input_alone(inputs):
+    before = inputs.copy()
+    augment(inputs, np.random.default_rng(5))
+    np.testing.assert_array_equal(inputs, before)
+
+
+def test_time_shift_alone_is_a_roll_of_each_image(inputs):
+    config = AugmentConfig(noise_sigma=0.0, gap_probability=0.0)
+    shifted = augment(inputs, np.random.default_rng(1), config)
+    for original, moved in zip(inputs, shifted, strict=True):
+        rolls = [k for k in range(32) if np.array_equal(np.roll(original, k, axis=1), moved)]
+        assert rolls
+
+
+def test_gaps_are_invalid_columns_and_noise_stays_on_valid_pixels(inputs):
+    gaps_only = AugmentConfig(noise_sigma=0.0, time_shift=False, gap_probability=1.0)
+    gapped = augment(inputs, np.random.default_rng(2), gaps_only)
+    for original, image in zip(inputs, gapped, strict=True):
+        changed = np.flatnonzero(np.any(image != original, axis=(0, 2)))
+        assert np.all(image[:, changed] == 0.0)
+        blank = np.flatnonzero(np.all(image[..., 1] == 0, axis=0))
+        assert 1 <= blank.size <= 8 and np.all(np.diff(blank) == 1)
+    noise_only = AugmentConfig(noise_sigma=0.05, time_shift=False, gap_probability=0.0)
+    noisy = augment(inputs, np.random.default_rng(3), noise_only)
+    invalid = inputs[..., 1] == 0
+    np.testing.assert_array_equal(noisy[..., 0][invalid], 0.0)
+    np.testing.assert_array_equal(noisy[..., 1], inputs[..., 1])
+    assert 0.02 < np.std(noisy[..., 0][~invalid] - inputs[..., 0][~invalid]) < 0.06
+
+
+def test_config_round_trips_through_json():
+    config = TrainConfig(augment=AugmentConfig(noise_sigma=0.0), filters=[8, 16])
+    again = TrainConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config and again.filters == (8, 16)
+    assert again.augment.noise_sigma == 0.0
+    with pytest.raises(ValueError, match="fraction"):
+        TrainConfig(validation_fraction=0.6, test_fraction=0.5)
+
+
+# --- the run folder ----------------------------------------------------------------------------
+
+
+def test_run_folder_has_every_file(run):
+    assert sorted(path.name for path in run.iterdir()) == sorted(RUN_FILES)
+    assert not list(run.parent.glob(".*"))
+
+
+def test_run_records_config_data_and_code_version(run):
+    saved = json.loads((run / "config.json").read_text())
+    assert TrainConfig.from_dict(saved["train"]) == TINY
+    assert saved["wavelet"]["n_periods"] == 64 and "quality_bitmask" in saved["preprocess"]
+    data = json.loads((run / "data.json").read_text())
+    catalog = generate_catalog(SurveyConfig.named("tiny"))
+    assert data["catalog_sha256"] == catalog_sha256(catalog)
+    counts = data["n_objects"]
+    assert counts["train"] + counts["validation"] + counts["test"] + counts["skipped"] == 320
+    assert all(min(per_class.values()) >= 1 for per_class in data["objects_per_class"].values())
+    version = json.loads((run / "version.json").read_text())
+    assert version["astrolens"] and len(version["commit"]) == 40
+    assert isinstance(version["dirty"], bool)
+
+
+def test_run_metrics_and_history_agree(run):
+    metrics = json.loads((run / "metrics.json").read_text())
+    history = pd.read_csv(run / "history.csv")
+    assert list(history["epoch"]) == [1, 2] and metrics["epochs_run"] == 2
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
+    matrix = np.array(metrics["test"]["confusion_matrix"])
+    assert matrix.shape == (16, 16)
+    assert matrix.sum() == json.loads((run / "data.json").read_text())["n_objects"]["test"]
+    assert metrics["test"]["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), abs=1e-4)
+    precision = metrics["retrieval"]["precision_at_10"]
+    assert 0.0 <= precision <= 1.0
+    assert set(metrics["retrieval"]["per_class"]) == set(metrics["test"]["per_class"])
+
+
+def test_run_loads_back(run):
+    loaded = load_run(run)
+    assert loaded.config == TINY
+    assert len(loaded.class_names) == 16 and loaded.class_names[0] == "RRab"
+    assert loaded.model.output_shape == (None, 16)
+
+
+def test_runs_are_never_overwritten(run, runs, wavelets):
+    before = (run / "model.keras").read_bytes()
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        train(TINY, runs, name="tiny-run", progress=False, cache_root=wavelets)
+    assert (run / "model.keras").read_bytes() == before
+    config = TrainConfig(**{**TINY.to_dict(), "epochs": 1})
+    first = train(config, runs, progress=False, cache_root=wavelets)
+    second = train(config, runs, progress=False, cache_root=wavelets)
+    assert first != second and first.name.startswith("tiny-")
+    assert (first / "model.keras").is_file() and (second / "model.keras").is_file()
+
+
+def test_failed_run_leaves_nothing(tmp_path, wavelets, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("evaluation failed")
+
+    monkeypatch.setattr(training, "_evaluate", broken)
+    config = TrainConfig(**{**TINY.to_dict(), "epochs": 1})
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        train(config, tmp_path, name="broken", progress=False, cache_root=wavelets)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_train_with_model_file(tmp_path, wavelets, capsys):
+    code = main(
+        [
+            "-q",
+            "train",
+            "--survey",
+            "tiny",
+            "--epochs",
+            "1",
+            "--model",
+            str(MODEL_FILE),
+            "--runs",
+            str(tmp_path),
+            "--name",
+            "cli",
+            "--wavelets",
+            str(wavelets),
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and str(tmp_path / "cli") in out
+    saved = json.loads((tmp_path / "cli" / "config.json").read_text())
+    assert saved["train"]["model_file"] == str(MODEL_FILE)
+    assert (tmp_path / "cli" / "model.py").read_text().startswith('"""The model')
+    code = main(["-q", "train", "--survey", "tiny", "--runs", str(tmp_path), "--name", "cli"])
+    assert code == EXIT_BAD_INPUT
+    assert "never overwritten" in capsys.readouterr().err
+
+
+def test_cli_train_has_help_with_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "example:" in capsys.readouterr().out
