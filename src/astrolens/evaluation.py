@@ -1,8 +1,9 @@
 """How good a trained model is: classification scores, retrieval precision, and their figures.
 
 Retrieval is what astrolens is for: for each query embedding, the ``k`` nearest reference
-embeddings (Euclidean distance, exact) are its neighbours, and precision@k is the fraction of them
-of the query's class.
+embeddings (Euclidean distance, exact search as :func:`astrolens.index.brute_force_search` does
+it, the oracle of the similarity index) are its neighbours, and precision@k is the fraction of
+them of the query's class.
 """
 
 from __future__ import annotations
@@ -19,45 +20,15 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from astrolens.index import brute_force_search
+
 __all__ = [
     "classification_scores",
-    "nearest_neighbours",
     "plot_confusion_matrix",
     "plot_embedding_map",
     "plot_history",
     "retrieval_precision",
 ]
-
-_QUERY_BLOCK = 1024
-"""Queries whose distances to all references are held in memory at once."""
-
-
-def nearest_neighbours(queries: ArrayLike, references: ArrayLike, k: int = 10) -> NDArray[np.int64]:
-    """Indices of the ``k`` nearest references of each query (Euclidean), nearest first.
-
-    Exact search in blocks of queries, so memory stays bounded for large reference sets.
-
-    Examples
-    --------
-    >>> references = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
-    >>> nearest_neighbours([[0.9, 0.1], [4.0, 4.0]], references, k=2).tolist()
-    [[1, 0], [2, 1]]
-    """
-    queries = np.asarray(queries, dtype=np.float64)
-    references = np.asarray(references, dtype=np.float64)
-    if not 1 <= k <= len(references):
-        raise ValueError(f"need 1 <= k <= {len(references)} (the number of references), got {k}")
-    squared_norms = np.einsum("ij,ij->i", references, references)
-    blocks = []
-    for start in range(0, len(queries), _QUERY_BLOCK):
-        block = queries[start : start + _QUERY_BLOCK]
-        distance = squared_norms[None, :] - 2.0 * block @ references.T
-        nearest = np.argpartition(distance, k - 1, axis=1)[:, :k]
-        order = np.argsort(np.take_along_axis(distance, nearest, axis=1), axis=1, kind="stable")
-        blocks.append(np.take_along_axis(nearest, order, axis=1))
-    if not blocks:
-        return np.zeros((0, k), dtype=np.int64)
-    return np.concatenate(blocks).astype(np.int64)
 
 
 def retrieval_precision(
@@ -69,13 +40,18 @@ def retrieval_precision(
 ) -> NDArray[np.float64]:
     """Precision@k of each query: the fraction of its ``k`` nearest references of its class.
 
+    Raises
+    ------
+    ValueError
+        If ``k`` is not between 1 and the number of references.
+
     Examples
     --------
     >>> references = np.array([[0.0], [0.1], [1.0], [1.1]])
-    >>> retrieval_precision([[0.05], [0.6]], ["a", "b"], references, ["a", "a", "b", "b"], k=2)
+    >>> retrieval_precision([[0.05], [0.52]], ["a", "b"], references, ["a", "a", "b", "b"], k=2)
     array([1. , 0.5])
     """
-    neighbours = nearest_neighbours(queries, references, k)
+    _, neighbours = brute_force_search(references, queries, k)
     reference_labels = np.asarray(reference_labels)
     same = reference_labels[neighbours] == np.asarray(query_labels)[:, None]
     return same.mean(axis=1)
