@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 from astropy.timeseries import LombScargle
 
-from astrolens.simulate import OBSERVING_MODES, astrophysical_flux, lightcurve_arrays
-from astrolens.simulate.pulsators import FIRST_OVERTONE_RATIO, fourier_shape
+from astrolens.simulate import (
+    OBSERVING_MODES,
+    SurveyConfig,
+    astrophysical_flux,
+    generate_catalog,
+    lightcurve_arrays,
+)
+from astrolens.simulate.pulsators import (
+    FIRST_OVERTONE_RATIO,
+    MAX_SECONDARY_AMPLITUDE_MAG,
+    fourier_shape,
+)
 
 
 def best_period(row) -> float:
@@ -101,3 +111,12 @@ def test_semi_regular_variables_wander_more_than_miras(bright_sample):
         return float(np.median(scatters))
 
     assert cycle_scatter("SR") > 2 * cycle_scatter("MIRA")
+
+
+def test_catalogue_artefact_secondary_amplitudes_are_left_out():
+    catalog = generate_catalog(SurveyConfig.named("demo"))
+    wild = catalog[catalog["amplitude2_mag"] > MAX_SECONDARY_AMPLITUDE_MAG]
+    assert len(wild) > 0
+    for _, row in wild.iterrows():
+        flux = astrophysical_flux(row)
+        assert 0.01 < np.median(flux) < 100, row["object_id"]

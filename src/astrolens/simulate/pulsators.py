@@ -133,6 +133,14 @@ def draw_delta_scuti(rng: np.random.Generator, context: DrawContext) -> dict[str
     return columns
 
 
+MAX_SECONDARY_AMPLITUDE_MAG = 2.5
+"""Largest secondary-period amplitude (mission band, mag) a Mira or SR light curve includes.
+
+OGLE-III lists a few secondary amplitudes of tens of magnitudes (11 of 343,785 long-period variables
+above 5 mag; 99.9 % are below 1.5 mag): catalogue artefacts, left out of the light curve.
+"""
+
+
 def draw_long_period(rng: np.random.Generator, context: DrawContext) -> dict[str, NDArray]:
     """Catalogue parameters of Miras and semi-regular variables from random OGLE-III rows."""
     columns = _ogle_columns(rng, context)
@@ -196,7 +204,11 @@ def long_period_flux(
         / np.ptp(fourier_shape(_PHASE_GRID, *LPV_SHAPE, 0.0, 0.0))
     )
     period2 = params["period2_days"]
-    if np.isfinite(period2) and period2 > 0:
+    if (
+        np.isfinite(period2)
+        and period2 > 0
+        and params["amplitude2_mag"] <= MAX_SECONDARY_AMPLITUDE_MAG
+    ):
         phase2 = (time - params["epoch_days"]) / period2 + rng.random()
         magnitudes += 0.5 * params["amplitude2_mag"] * np.cos(2.0 * np.pi * phase2)
     return 10.0 ** (-0.4 * magnitudes)
