@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.config import stable_key
-from astrolens.errors import CacheError, InvalidLightCurve
+from astrolens.errors import CacheError, InvalidLightCurve, skip_reason
 from astrolens.files import written_atomically
 from astrolens.preprocess import PreprocessConfig
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
@@ -60,7 +60,6 @@ _STACK_FORMAT = 1
 ROWS_PER_TASK = 128
 """Light curves a worker process transforms per task."""
 
-NO_SUCH_FILE = "no such file"
 
 TaskT = TypeVar("TaskT")
 ResultT = TypeVar("ResultT")
@@ -231,10 +230,8 @@ def _transform_each(
             object_id, source = arrays.object_id or object_id, arrays.source or source
             image = power_image(series_from_arrays(arrays, preprocess), wavelet)
             images[index], masks[index] = image.image, image.mask
-        except FileNotFoundError:
-            reason = NO_SUCH_FILE
-        except InvalidLightCurve as error:
-            reason = error.reason
+        except (FileNotFoundError, InvalidLightCurve) as error:
+            reason = skip_reason(error)
         object_ids.append(object_id)
         sources.append(source)
         reasons.append(reason)

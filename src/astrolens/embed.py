@@ -36,7 +36,6 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.datasets import (
-    NO_SUCH_FILE,
     ImageBatch,
     concatenate,
     images_of_files,
@@ -44,7 +43,7 @@ from astrolens.datasets import (
     parallel_map,
     survey_config,
 )
-from astrolens.errors import InvalidLightCurve
+from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
 from astrolens.files import written_atomically
 from astrolens.models import TrainedRun, embedding_model, load_default, load_run, model_inputs
 from astrolens.preprocess import prepare_lightcurve

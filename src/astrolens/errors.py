@@ -82,3 +82,20 @@ class UnknownObject(AstrolensError, KeyError):
 
 class InvalidCoordinates(AstrolensError, ValueError):
     """Sky coordinates that cannot be parsed or lie outside the sky."""
+
+
+NO_SUCH_FILE = "no such file"
+"""The reason given for a light-curve file that does not exist."""
+
+
+def skip_reason(error: InvalidLightCurve | FileNotFoundError) -> str:
+    """Why a light curve was skipped, in words, for the lists of skipped files.
+
+    Examples
+    --------
+    >>> skip_reason(InvalidLightCurve("a.fits", "all flux values are NaN"))
+    'all flux values are NaN'
+    >>> skip_reason(FileNotFoundError("a.fits"))
+    'no such file'
+    """
+    return error.reason if isinstance(error, InvalidLightCurve) else NO_SUCH_FILE

@@ -15,7 +15,7 @@ from typing import Literal
 
 from tqdm.auto import tqdm
 
-from astrolens.errors import InvalidLightCurve
+from astrolens.errors import InvalidLightCurve, skip_reason
 from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.wavelets import PowerImage, WaveletCache, WaveletConfig, power_image
@@ -128,8 +128,7 @@ def transform_files(
         except (InvalidLightCurve, FileNotFoundError) as error:
             if errors == "raise":
                 raise
-            reason = error.reason if isinstance(error, InvalidLightCurve) else "no such file"
-            skipped.append((path, reason))
+            skipped.append((path, skip_reason(error)))
             continue
         done.append(path)
     return TransformResult(images=tuple(images), paths=tuple(done), skipped=tuple(skipped))

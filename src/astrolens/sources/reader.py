@@ -17,7 +17,7 @@ from typing import Literal
 import lightkurve as lk
 from tqdm.auto import tqdm
 
-from astrolens.errors import InvalidLightCurve
+from astrolens.errors import InvalidLightCurve, skip_reason
 from astrolens.sources.arrays import LightCurveArrays
 from astrolens.sources.bintable import FITS_SUFFIXES, is_fits
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
@@ -222,8 +222,7 @@ def read_many(
         except (InvalidLightCurve, FileNotFoundError) as exc:
             if errors == "raise":
                 raise
-            reason = exc.reason if isinstance(exc, InvalidLightCurve) else "no such file"
-            skipped.append((Path(path), reason))
+            skipped.append((Path(path), skip_reason(exc)))
             bar.set_postfix(skipped=len(skipped))
     if skipped:
         log.warning(
