@@ -20,9 +20,12 @@ from astrolens.training import (
     TrainConfig,
     augment,
     class_weights,
+    period_bin_centres,
+    period_targets,
     stratified_split,
     train,
 )
+from astrolens.wavelets import WaveletConfig
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "model.py"
 TINY = TrainConfig(
@@ -191,6 +194,51 @@ def test_run_metrics_and_history_agree(run):
     precision = metrics["retrieval"]["precision_at_10"]
     assert 0.0 <= precision <= 1.0
     assert set(metrics["retrieval"]["per_class"]) == set(metrics["test"]["per_class"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    period=st.floats(0.05, 25.0),
+    bins=st.integers(8, 256),
+    sigma=st.floats(0.3, 3.0),
+)
+def test_period_targets_peak_on_the_bin_of_the_period(period, bins, sigma):
+    labels, weights = period_targets([period, np.nan, 400.0], bins, (1 / 24, 30.0), sigma)
+    centres = period_bin_centres(bins, (1 / 24, 30.0))
+    assert weights.tolist() == [1.0, 0.0, 0.0]
+    assert labels[0].sum() == pytest.approx(1.0, abs=1e-5) and not labels[1:].any()
+    nearest = int(np.argmin(np.abs(np.log(centres / period))))
+    assert abs(int(labels[0].argmax()) - nearest) <= 1
+    # ordered soft labels: the probability falls off on both sides of the peak
+    peak = int(labels[0].argmax())
+    assert np.all(np.diff(labels[0][peak:]) <= 1e-7) and np.all(
+        np.diff(labels[0][: peak + 1]) >= -1e-7
+    )
+
+
+def test_period_head_and_harmonic_channels_train_and_are_scored(tmp_path):
+    wavelet = WaveletConfig(harmonic_phase=True, gap_tolerance=0.25)
+    config = TrainConfig(**{**TINY.to_dict(), "channels": 4, "period_bins": 32, "threads": None})
+    folder = train(
+        config,
+        tmp_path / "runs",
+        name="two-heads",
+        progress=False,
+        cache_root=tmp_path / "wavelets",
+        wavelet=wavelet,
+    )
+    metrics = json.loads((folder / "metrics.json").read_text())
+    history = pd.read_csv(folder / "history.csv")
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
+    period = metrics["period"]
+    data = json.loads((folder / "data.json").read_text())
+    assert 0 < period["n"] < data["n_objects"]["test"]  # constant stars have no period
+    assert 0.0 <= period["within_5_percent"] <= 1.0
+    assert "CONSTANT" not in period["within_5_percent_per_class"]
+    loaded = load_run(folder)
+    assert loaded.config.period_bins == 32 and loaded.wavelet == wavelet
+    outputs = loaded.model(np.zeros((2, 64, 64, 4), np.float32))
+    assert tuple(outputs["period_probabilities"].shape) == (2, 32)
 
 
 def test_run_loads_back(run):

@@ -28,7 +28,9 @@ from astrolens.wavelets import (
     _distance_to_invalid,
     _filter_bank,
     fourier_factor,
+    harmonic_coherence,
     morlet_power,
+    morlet_transform,
     power_image,
     power_images,
     transform,
@@ -90,7 +92,14 @@ def test_config_round_trips_through_json_and_keys_are_stable() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"n_periods": 63}, {"omega0": 5.0}, {"period_max_days": 20.0}, {"coi_factor": 1.0}],
+    [
+        {"n_periods": 63},
+        {"omega0": 5.0},
+        {"period_max_days": 20.0},
+        {"coi_factor": 1.0},
+        {"gap_tolerance": 0.5},
+        {"harmonic_phase": not WaveletConfig().harmonic_phase},
+    ],
 )
 def test_config_key_changes_with_every_setting(changes: dict) -> None:
     assert WaveletConfig(**changes).key() != WaveletConfig().key()
@@ -110,6 +119,7 @@ def test_config_key_includes_the_preprocessing() -> None:
         {"period_min_days": 2.0, "period_max_days": 1.0},
         {"log10_power_range": (0.0, -11.0)},
         {"omega0": 0.0},
+        {"gap_tolerance": -0.1},
     ],
 )
 def test_config_rejects_invalid_values(changes: dict) -> None:
@@ -118,6 +128,98 @@ def test_config_rejects_invalid_values(changes: dict) -> None:
 
 
 # --- the transform ------------------------------------------------------------------------------
+
+
+def test_harmonic_offset_is_the_row_of_half_the_period() -> None:
+    for config in (WaveletConfig(), WaveletConfig(n_periods=32), WaveletConfig(n_periods=128)):
+        periods = config.periods_days
+        ratio = periods[config.harmonic_offset :] / periods[: -config.harmonic_offset]
+        # the nearest row to half the period: off by at most half a row
+        row_step = periods[1] / periods[0]
+        assert np.all(np.abs(np.log(ratio / 2.0)) <= np.log(row_step) / 2 + 1e-9)
+
+
+def test_morlet_transform_is_the_complex_root_of_the_power() -> None:
+    time = np.arange(3000) * DT
+    flux = realistic_flux(3000)
+    coefficients = morlet_transform(flux, DT, [0.5, 3.1])
+    assert coefficients.dtype == np.complex64
+    np.testing.assert_allclose(
+        np.abs(coefficients) ** 2, morlet_power(flux, DT, [0.5, 3.1]), rtol=1e-5, atol=1e-12
+    )
+    # the phase of a coefficient follows the phase of the signal at the row's period
+    phase = np.angle(morlet_transform(np.cos(2 * np.pi * time / 3.1 + 0.7), DT, [3.1])[0])
+    inside = inside_cone(3000, np.array([3.1]))[0]
+    expected = np.angle(np.exp(1j * (2 * np.pi * time / 3.1 + 0.7)))
+    np.testing.assert_allclose(np.angle(np.exp(1j * (phase - expected)))[inside], 0.0, atol=0.02)
+
+
+@PROPERTY
+@given(
+    phi21=st.floats(-3.0, 3.0),
+    phi1=st.floats(0.0, 6.28),
+    r21=st.floats(0.15, 0.6),
+    period=st.floats(0.3, 6.0),
+)
+def test_harmonic_coherence_measures_the_fourier_phase_difference(
+    phi21: float, phi1: float, r21: float, period: float
+) -> None:
+    """A two-harmonic light curve (RR Lyrae, Cepheid) gives |b| ~ 1 at angle phi2 - 2 phi1."""
+    time = np.arange(4400) * DT
+    phase = 2 * np.pi * time / period
+    phi2 = phi21 + 2 * phi1
+    flux = 0.1 * (np.cos(phase + phi1) + r21 * np.cos(2 * phase + phi2))
+    config = WaveletConfig(harmonic_phase=True)
+    image = power_image(uniform(flux), config)
+    assert image.harmonic is not None and image.harmonic.shape == (2, 64, 64)
+    row = int(np.argmin(np.abs(np.log(config.periods_days / period))))
+    valid = image.mask[row]
+    value = (image.harmonic[0, row] + 1j * image.harmonic[1, row])[valid].mean()
+    assert abs(value) > 0.9
+    assert abs(np.angle(value * np.exp(-1j * phi21))) < 0.15
+
+
+def test_harmonic_coherence_of_noise_is_small_and_zero_where_masked() -> None:
+    flux = np.random.default_rng(3).normal(0.0, 1e-3, 4400)
+    config = WaveletConfig(harmonic_phase=True)
+    image = power_image(uniform(flux), config)
+    modulus = np.hypot(image.harmonic[0], image.harmonic[1])
+    assert np.all(modulus <= 1.0 + 1e-5)
+    assert np.all(modulus[~image.mask] == 0)
+    assert np.all(modulus[: config.harmonic_offset] == 0)
+    # rows that span many periods: no phase locking (the longest span only a few)
+    many_cycles = config.periods_days < 1.0
+    assert np.max(modulus[many_cycles][image.mask[many_cycles]]) < 0.2
+    # one value per row, repeated over the row's valid pixels
+    for row in range(64):
+        assert np.unique(modulus[row][image.mask[row]]).size <= 1
+    assert power_image(uniform(flux)).harmonic is None  # only when asked for
+    values = harmonic_coherence(morlet_transform(flux, DT, config.periods_days[:10]), 7)
+    assert values.shape == (10,) and np.all(values[:7] == 0) and np.all(np.abs(values) <= 1)
+
+
+def test_gap_tolerance_lets_long_periods_run_across_short_gaps() -> None:
+    """A TESS-like sector with a 1-day downlink gap: a 7-day rotator is seen only with tolerance."""
+    n_samples = int(27.0 / DT)
+    valid = np.ones(n_samples, bool)
+    middle = n_samples // 2
+    valid[middle - 24 : middle + 25] = False  # 1 day
+    time = np.arange(n_samples) * DT
+    flux = sine(time, 7.0, 0.01)
+    strict = power_image(uniform(flux, valid))
+    tolerant = power_image(uniform(flux, valid), WaveletConfig(gap_tolerance=0.25))
+    periods = strict.periods_days
+    assert periods[strict.mask.any(axis=1)].max() < 5.0
+    assert periods[tolerant.mask.any(axis=1)].max() > 9.0
+    row = int(np.argmin(np.abs(np.log(periods / 7.0))))
+    assert tolerant.mask[row].any()
+    # across the (interpolated) gap the power on the 7-day row is the sine's, A**2 / 2
+    low, high = WaveletConfig().log10_power_range
+    log_power = low + tolerant.image[row][tolerant.mask[row]] * (high - low)
+    np.testing.assert_allclose(log_power, np.log10(0.01**2 / 2), atol=0.15)
+    # short rows still stop at the gap, as without tolerance
+    short = periods < 1.0 / 0.25
+    np.testing.assert_array_equal(tolerant.mask[short], strict.mask[short])
 
 
 def test_morlet_power_matches_pywt_inside_the_cone_of_influence() -> None:
@@ -386,6 +488,7 @@ def test_cache_round_trips_an_image(tmp_path: Path) -> None:
         np.testing.assert_array_equal(getattr(again, field), getattr(image, field))
     assert again.image.dtype == np.float32 and again.mask.dtype == bool
     assert again.meta == image.meta
+    assert again.harmonic is None
     config = json.loads((path.parent / "config.json").read_text())
     assert WaveletConfig.from_dict(config["wavelet"]) == WaveletConfig()
     assert PreprocessConfig.from_dict(config["preprocess"]) == PreprocessConfig()
@@ -443,3 +546,16 @@ def test_cache_needs_an_object_id(tmp_path: Path) -> None:
         cache.put(small_image(None))
     with pytest.raises(ValueError, match="no letter or digit"):
         cache.path(" / ")
+
+
+def test_cache_keeps_the_harmonic_coherence(tmp_path: Path) -> None:
+    config = WaveletConfig(harmonic_phase=True)
+    flux = realistic_flux(2000)
+    image = power_image(uniform(flux, object_id="KIC 7"), config)
+    cache = WaveletCache(tmp_path, wavelet=config)
+    cache.put(image, "KIC 7")
+    again = cache.get("KIC 7")
+    assert again is not None and again.harmonic is not None
+    np.testing.assert_array_equal(again.harmonic, image.harmonic)
+    with pytest.raises(CacheError, match="harmonic coherence"):
+        WaveletCache(tmp_path / "other", wavelet=config).put(power_image(uniform(flux)), "KIC 8")

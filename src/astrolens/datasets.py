@@ -81,6 +81,9 @@ class ImageBatch:
         Where each light curve came from (file path, or object id for a simulated one).
     reasons
         None, or why the light curve has no image.
+    harmonics
+        ``(N, 2, n_periods, n_time_bins)`` float32 harmonic coherence (see
+        :attr:`~astrolens.wavelets.PowerImage.harmonic`), or None if not computed.
     """
 
     images: NDArray[np.float32]
@@ -88,6 +91,7 @@ class ImageBatch:
     object_ids: list[str]
     sources: list[str]
     reasons: list[str | None]
+    harmonics: NDArray[np.float32] | None = None
 
     @property
     def good(self) -> NDArray[np.bool_]:
@@ -116,6 +120,8 @@ class SurveyImages:
         The survey configuration.
     catalog_sha256
         SHA-256 of the full catalogue as CSV, see :func:`catalog_sha256`.
+    harmonics
+        ``(N, 2, n_periods, n_time_bins)`` harmonic coherence, or None if not computed.
     """
 
     images: NDArray[np.float32]
@@ -124,6 +130,7 @@ class SurveyImages:
     skipped: tuple[tuple[str, str], ...]
     survey: SurveyConfig
     catalog_sha256: str
+    harmonics: NDArray[np.float32] | None = None
 
     @property
     def object_ids(self) -> NDArray[np.object_]:
@@ -222,6 +229,9 @@ def _transform_each(
     shape = (len(items), wavelet.n_periods, wavelet.n_time_bins)
     images = np.zeros(shape, dtype=np.float32)
     masks = np.zeros(shape, dtype=bool)
+    harmonics = (
+        np.zeros((shape[0], 2, *shape[1:]), dtype=np.float32) if wavelet.harmonic_phase else None
+    )
     object_ids, sources, reasons = [], [], []
     for index, (item, (object_id, source)) in enumerate(zip(items, names, strict=True)):
         reason = None
@@ -230,12 +240,14 @@ def _transform_each(
             object_id, source = arrays.object_id or object_id, arrays.source or source
             image = power_image(series_from_arrays(arrays, preprocess), wavelet)
             images[index], masks[index] = image.image, image.mask
+            if harmonics is not None:
+                harmonics[index] = image.harmonic
         except (FileNotFoundError, InvalidLightCurve) as error:
             reason = skip_reason(error)
         object_ids.append(object_id)
         sources.append(source)
         reasons.append(reason)
-    return ImageBatch(images, masks, object_ids, sources, reasons)
+    return ImageBatch(images, masks, object_ids, sources, reasons, harmonics)
 
 
 def concatenate(batches: Sequence[ImageBatch]) -> ImageBatch:
@@ -258,6 +270,9 @@ def concatenate(batches: Sequence[ImageBatch]) -> ImageBatch:
         [name for batch in batches for name in batch.object_ids],
         [name for batch in batches for name in batch.sources],
         [reason for batch in batches for reason in batch.reasons],
+        None
+        if batches[0].harmonics is None
+        else np.concatenate([batch.harmonics for batch in batches]),  # type: ignore[misc]
     )
 
 
@@ -374,6 +389,7 @@ def survey_images(
         ),
         survey=config,
         catalog_sha256=digest,
+        harmonics=None if batch.harmonics is None else batch.harmonics[good],
     )
     if path is not None:
         _write_stack(path, result, good)
@@ -395,6 +411,8 @@ def _write_stack(path: Path, data: SurveyImages, good: NDArray[np.bool_]) -> Non
         "skipped_json": np.str_(json.dumps(data.skipped)),
         "sha256": np.str_(data.catalog_sha256),
     }
+    if data.harmonics is not None:
+        arrays["harmonics"] = data.harmonics.astype(np.float16)  # [-1, 1]: 3 digits suffice
     with written_atomically(path) as temporary:
         np.savez(temporary, **arrays)
 
@@ -406,6 +424,7 @@ def _read_stack(
         with np.load(path, allow_pickle=False) as data:
             good, sha256 = data["good"], str(data["sha256"])
             images, masks = data["images"], data["masks"]
+            harmonics = data["harmonics"].astype(np.float32) if "harmonics" in data.files else None
             skipped = tuple(tuple(pair) for pair in json.loads(str(data["skipped_json"])))
     except (OSError, ValueError, KeyError, EOFError) as error:
         raise CacheError(f"{path}: unreadable survey image stack ({error}); delete it") from error
@@ -418,4 +437,5 @@ def _read_stack(
         skipped=skipped,  # type: ignore[arg-type]
         survey=config,
         catalog_sha256=digest,
+        harmonics=harmonics,
     )

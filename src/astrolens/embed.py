@@ -196,7 +196,7 @@ def embed_lightcurve(
             lightcurve = read_arrays(lightcurve, flux_column, trained.preprocess.quality_bitmask)
         series = series_from_arrays(lightcurve, trained.preprocess)
     image = power_image(series, trained.wavelet)
-    inputs = model_inputs(image.image, image.mask, trained.config.channels)
+    inputs = model_inputs(image.image, image.mask, trained.config.channels, image.harmonic)
     return _embedder(trained.model)(inputs)[0]
 
 
@@ -369,7 +369,10 @@ def _write_embeddings(
                         raise FileNotFoundError(f"{source}: no such file")
                     raise InvalidLightCurve(source, reason)
                 skipped.append((source, reason))
-            inputs = model_inputs(chunk.images[good], chunk.masks[good], trained.config.channels)
+            harmonics = None if chunk.harmonics is None else chunk.harmonics[good]
+            inputs = model_inputs(
+                chunk.images[good], chunk.masks[good], trained.config.channels, harmonics
+            )
             vectors = embedder(inputs)
             ids = [name for name, ok in zip(chunk.object_ids, good, strict=True) if ok]
             sources = [name for name, ok in zip(chunk.sources, good, strict=True) if ok]

@@ -42,7 +42,13 @@ from astrolens.evaluation import (
     plot_history,
     retrieval_precision,
 )
-from astrolens.models import build_wavelet_cnn, configure_backend, model_inputs
+from astrolens.models import (
+    CLASS_OUTPUT,
+    PERIOD_OUTPUT,
+    build_wavelet_cnn,
+    configure_backend,
+    model_inputs,
+)
 from astrolens.models.runs import CONFIG_FILE, MODEL_FILE
 from astrolens.plots import save_figure
 from astrolens.preprocess import PreprocessConfig
@@ -57,6 +63,8 @@ __all__ = [
     "class_weights",
     "code_version",
     "load_model_builder",
+    "period_bin_centres",
+    "period_targets",
     "stratified_split",
     "train",
 ]
@@ -143,7 +151,8 @@ class TrainConfig(JsonConfig):
     workers
         Processes that compute power images the first time a survey is used.
     channels
-        Model input channels: 2 for power and validity mask, 1 for power only.
+        Model input channels: 2 for power and validity mask, 1 for power only, 4 with the
+        harmonic coherence (needs ``WaveletConfig(harmonic_phase=True)``).
     embedding_dim
         Size of the embedding.
     filters
@@ -155,6 +164,14 @@ class TrainConfig(JsonConfig):
         filters, dropout)`` (such as ``model.py``) to train instead of the default architecture.
     retrieval_k
         Neighbours per query for the retrieval precision.
+    period_bins
+        0, or the number of log-spaced period bins over the wavelet image's period range of a
+        second softmax fed by the embedding (see :func:`period_targets`); it teaches the embedding
+        the period, so that neighbours share it.
+    period_weight
+        Weight of the period loss against the class loss.
+    period_sigma_bins
+        Width, in bins, of the Gaussian soft label around the catalogued period.
 
     Examples
     --------
@@ -181,6 +198,9 @@ class TrainConfig(JsonConfig):
     dropout: float = 0.2
     model_file: str | None = None
     retrieval_k: int = 10
+    period_bins: int = 0
+    period_weight: float = 1.0
+    period_sigma_bins: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, Mapping):
@@ -196,6 +216,13 @@ class TrainConfig(JsonConfig):
             raise ValueError("epochs, batch_size, patience and retrieval_k must be >= 1")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.period_bins < 0 or self.period_bins == 1:
+            raise ValueError(f"period_bins must be 0 or at least 2, got {self.period_bins}")
+        if not (self.period_weight >= 0 and self.period_sigma_bins > 0):
+            raise ValueError(
+                "period_weight must be >= 0 and period_sigma_bins > 0, got "
+                f"{self.period_weight}, {self.period_sigma_bins}"
+            )
 
 
 @dataclass(frozen=True)
@@ -268,6 +295,56 @@ def _held_out_counts(n: int, validation_fraction: float, test_fraction: float) -
     return n_test, n_validation
 
 
+def period_bin_centres(bins: int, period_range_days: tuple[float, float]) -> NDArray[np.float64]:
+    """Periods of the ``bins`` log-spaced period bins over ``period_range_days``, shortest first.
+
+    Examples
+    --------
+    >>> period_bin_centres(3, (1.0, 100.0)).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    return np.geomspace(*period_range_days, bins)
+
+
+def period_targets(
+    period_days: ArrayLike,
+    bins: int,
+    period_range_days: tuple[float, float],
+    sigma_bins: float = 1.0,
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Soft labels over log-spaced period bins, and which objects have one.
+
+    The label of a period is a Gaussian of ``sigma_bins`` bins around its position on the grid of
+    :func:`period_bin_centres`, normalised to 1 (soft labels keep the bins ordered: a near miss
+    costs less than a far one). Objects without a period (NaN: stochastic variables, constant
+    stars) or with a period outside the range (e.g. Miras, longer than any light curve) get an
+    all-zero label and weight 0.
+
+    Returns
+    -------
+    labels, weights
+        ``(N, bins)`` and ``(N,)`` float32.
+
+    Examples
+    --------
+    >>> labels, weights = period_targets([1.0, 10.0, np.nan, 1e4], 5, (0.1, 100.0), 0.5)
+    >>> int(labels[0].argmax()), int(labels[1].argmax()), weights.tolist()
+    (1, 3, [1.0, 1.0, 0.0, 0.0])
+    >>> bool(np.allclose(labels[:2].sum(axis=1), 1.0)), float(labels[2:].sum())
+    (True, 0.0)
+    """
+    periods = np.asarray(period_days, dtype=np.float64)
+    low, high = period_range_days
+    known = np.isfinite(periods) & (periods >= low) & (periods <= high)
+    position = np.zeros(periods.shape)
+    position[known] = np.log(periods[known] / low) / np.log(high / low) * (bins - 1)
+    grid = np.arange(bins)
+    labels = np.exp(-0.5 * ((grid[None, :] - position[:, None]) / sigma_bins) ** 2)
+    labels /= labels.sum(axis=1, keepdims=True)
+    labels[~known] = 0.0
+    return labels.astype(np.float32), known.astype(np.float32)
+
+
 def class_weights(labels: ArrayLike, n_classes: int) -> dict[int, float]:
     """Weights that make every class count as much in the loss: ``n / (n_classes * count)``.
 
@@ -323,36 +400,43 @@ def augment(
 
 
 class _AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled, augmented training batches with sample weights; batch ``i`` of epoch ``e`` is
-    drawn from the generator seeded ``(seed, e, i)``, whatever the order Keras asks in."""
+    """Shuffled, augmented training batches with targets and sample weights (arrays, or dicts of
+    arrays by output name); batch ``i`` of epoch ``e`` is drawn from the generator seeded
+    ``(seed, e, i)``, whatever the order Keras asks in."""
 
     def __init__(
         self,
         inputs: NDArray[np.float32],
-        labels: NDArray[np.int64],
-        weights: Mapping[int, float],
+        targets: NDArray[Any] | dict[str, NDArray[Any]],
+        sample_weights: NDArray[np.float32] | dict[str, NDArray[np.float32]],
         batch_size: int,
         config: AugmentConfig,
         seed: int,
     ) -> None:
         super().__init__()
-        self.inputs, self.labels = inputs, labels
-        self.sample_weights = np.array([weights[label] for label in labels.tolist()], np.float32)
+        self.inputs, self.targets, self.sample_weights = inputs, targets, sample_weights
         self.batch_size, self.config, self.seed = batch_size, config, seed
         self.epoch = 0
 
     def __len__(self) -> int:
-        return math.ceil(len(self.labels) / self.batch_size)
+        return math.ceil(len(self.inputs) / self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[NDArray, NDArray, NDArray]:
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.labels))
+    def __getitem__(self, index: int) -> tuple[NDArray, Any, Any]:
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.inputs))
         rows = np.sort(order[index * self.batch_size : (index + 1) * self.batch_size])
         rng = np.random.default_rng([self.seed, self.epoch, index])
         batch = augment(self.inputs[rows], rng, self.config)
-        return batch, self.labels[rows], self.sample_weights[rows]
+        return batch, _take(self.targets, rows), _take(self.sample_weights, rows)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+
+
+def _take(values: NDArray[Any] | dict[str, NDArray[Any]], rows: NDArray[np.int64]) -> Any:
+    """``values[rows]`` of an array or of each array of a dict."""
+    if isinstance(values, dict):
+        return {name: array[rows] for name, array in values.items()}
+    return values[rows]
 
 
 def load_model_builder(path: str | os.PathLike[str]) -> ModelBuilder:
@@ -475,15 +559,28 @@ def train(
     split = stratified_split(
         data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
     )
-    inputs = model_inputs(data.images, data.masks, config.channels)
+    inputs = model_inputs(data.images, data.masks, config.channels, data.harmonics)
     model = _build(config, len(class_names), inputs.shape[1:3])
     fit_started = time.perf_counter()
-    history = _fit(model, inputs, labels, split, config, progress)
+    period_days = (
+        data.catalog["period_days"].to_numpy(dtype=np.float64)
+        if "period_days" in data.catalog
+        else np.full(len(labels), np.nan)
+    )
+    periods = (
+        *period_targets(
+            period_days, max(config.period_bins, 2), _range(wavelet), config.period_sigma_bins
+        ),
+        period_days,
+    )
+    history = _fit(model, inputs, labels, periods, split, config, progress)
     fit_seconds = time.perf_counter() - fit_started
     runs_dir.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(dir=runs_dir, prefix=f".{final.name}-", suffix=".tmp"))
     try:
-        metrics = _evaluate(model, inputs, labels, split, class_names, config, temporary)
+        metrics = _evaluate(
+            model, inputs, labels, split, class_names, config, temporary, periods, wavelet
+        )
         metrics["timing_seconds"] = {
             "fit": round(fit_seconds, 1),
             "total": round(time.perf_counter() - started, 1),
@@ -542,6 +639,7 @@ def _class_names(labels: NDArray[np.object_]) -> list[str]:
 
 def _build(config: TrainConfig, n_classes: int, image_shape: Sequence[int]) -> keras.Model:
     builder = load_model_builder(config.model_file) if config.model_file else build_wavelet_cnn
+    period_head = {"period_bins": config.period_bins} if config.period_bins else {}
     return builder(
         n_classes,
         image_shape=tuple(image_shape),
@@ -549,6 +647,7 @@ def _build(config: TrainConfig, n_classes: int, image_shape: Sequence[int]) -> k
         embedding_dim=config.embedding_dim,
         filters=config.filters,
         dropout=config.dropout,
+        **period_head,
     )
 
 
@@ -556,16 +655,34 @@ def _fit(
     model: keras.Model,
     inputs: NDArray[np.float32],
     labels: NDArray[np.int64],
+    periods: tuple[NDArray[Any], ...],
     split: DataSplit,
     config: TrainConfig,
     progress: bool,
 ) -> pd.DataFrame:
-    """Compile and fit with early stopping on the validation loss; the history as a table."""
+    """Compile and fit with early stopping on the validation loss; the history as a table.
+
+    With a period head, the history's class columns keep their single-output names
+    (``accuracy``, ``val_accuracy``); ``loss`` is the weighted sum of both losses.
+    """
     weights = class_weights(labels[split.train], int(labels.max()) + 1)
+    class_weight = np.array([weights[label] for label in labels.tolist()], np.float32)
+    targets: NDArray[Any] | dict[str, NDArray[Any]] = labels
+    sample_weights: NDArray[np.float32] | dict[str, NDArray[np.float32]] = class_weight
+    loss: Any = "sparse_categorical_crossentropy"
+    loss_weights = None
+    metrics: Any = ["accuracy"]
+    if config.period_bins:
+        period_labels, period_known, _ = periods
+        targets = {CLASS_OUTPUT: labels, PERIOD_OUTPUT: period_labels}
+        sample_weights = {CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: period_known}
+        loss = {CLASS_OUTPUT: loss, PERIOD_OUTPUT: "categorical_crossentropy"}
+        loss_weights = {CLASS_OUTPUT: 1.0, PERIOD_OUTPUT: config.period_weight}
+        metrics = {CLASS_OUTPUT: ["accuracy"]}
     batches = _AugmentedBatches(
         inputs[split.train],
-        labels[split.train],
-        weights,
+        _take(targets, split.train),
+        _take(sample_weights, split.train),
         config.batch_size,
         config.augment,
         config.seed,
@@ -575,8 +692,9 @@ def _fit(
     )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss=loss,
+        loss_weights=loss_weights,
+        metrics=metrics,
     )
     stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
@@ -584,11 +702,17 @@ def _fit(
     result = model.fit(
         batches,
         epochs=config.epochs,
-        validation_data=(inputs[split.validation], labels[split.validation]),
+        validation_data=(
+            inputs[split.validation],
+            _take(targets, split.validation),
+            _take(sample_weights, split.validation),
+        ),
         callbacks=[stop],
         verbose=2 if progress else 0,
     )
-    history = pd.DataFrame(result.history)
+    history = pd.DataFrame(result.history).rename(
+        columns=lambda name: name.replace(f"{CLASS_OUTPUT}_accuracy", "accuracy")
+    )
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     return history
 
@@ -601,9 +725,12 @@ def _evaluate(
     class_names: list[str],
     config: TrainConfig,
     folder: Path,
+    periods: tuple[NDArray[Any], ...],
+    wavelet: WaveletConfig,
 ) -> dict[str, Any]:
     """Test-set scores and retrieval precision; saves the confusion matrix and embedding map."""
-    probabilities = model.predict(inputs[split.test], batch_size=512, verbose=0)
+    outputs = model.predict(inputs[split.test], batch_size=512, verbose=0)
+    probabilities = outputs[CLASS_OUTPUT] if isinstance(outputs, dict) else outputs
     predicted = probabilities.argmax(axis=1)
     scores = classification_scores(labels[split.test], predicted, class_names)
     embedder = Embedder(model)
@@ -634,7 +761,43 @@ def _evaluate(
         plot_embedding_map(test_embeddings, labels[split.test], class_names, seed=config.seed),
         folder / "embedding_map.png",
     )
-    return {"test": scores, "retrieval": retrieval, "class_names": class_names}
+    metrics = {"test": scores, "retrieval": retrieval, "class_names": class_names}
+    if isinstance(outputs, dict) and PERIOD_OUTPUT in outputs:
+        metrics["period"] = _period_scores(
+            outputs[PERIOD_OUTPUT], periods, split, wavelet, labels, class_names
+        )
+    return metrics
+
+
+def _period_scores(
+    period_probabilities: NDArray[np.float32],
+    periods: tuple[NDArray[Any], ...],
+    split: DataSplit,
+    wavelet: WaveletConfig,
+    labels: NDArray[np.int64],
+    class_names: list[str],
+) -> dict[str, Any]:
+    """How well the period head alone gives the period of the test objects that have one."""
+    _, known, period_days = (array[split.test] for array in periods)
+    known = known > 0
+    centres = np.log(period_bin_centres(period_probabilities.shape[1], _range(wavelet)))
+    predicted = period_probabilities[known] @ centres  # probability-weighted mean log period
+    error = np.abs(np.expm1(predicted - np.log(period_days[known])))
+    test_labels = labels[split.test][known]
+    return {
+        "n": int(known.sum()),
+        "within_5_percent": round(float(np.mean(error <= 0.05)), 4),
+        "median_relative_error": round(float(np.median(error)), 4),
+        "within_5_percent_per_class": {
+            name: round(float(np.mean(error[test_labels == index] <= 0.05)), 4)
+            for index, name in enumerate(class_names)
+            if np.any(test_labels == index)
+        },
+    }
+
+
+def _range(wavelet: WaveletConfig) -> tuple[float, float]:
+    return (wavelet.period_min_days, wavelet.period_max_days)
 
 
 def _write_run(

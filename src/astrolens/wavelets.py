@@ -29,7 +29,18 @@ the log10 of the mean power of the valid samples in its bin, mapped linearly fro
 never normalised one by one. A sample is valid if it lies at least ``coi_factor * s`` (the Morlet
 e-folding time, for the default ``sqrt(2)``) from both ends of the series and from every long gap
 (the cone of influence); a pixel is valid if at least half of its bin's samples are. Invalid pixels
-are 0.
+are 0. With ``gap_tolerance`` > 0, a long gap cuts only the rows whose period is shorter than
+``1 / gap_tolerance`` times the gap (the transform runs across the gap, filled by linear
+interpolation), so that a TESS sector's one-day downlink gap does not hide periods of a week.
+
+Harmonic coherence
+------------------
+Power drops the phase, yet the phases of a pulsation's harmonics tell classes apart that have the
+same period and power spectrum: the Fourier phase difference ``phi21`` separates fundamental-mode
+from overtone Cepheids and RR Lyrae stars (Simon & Lee 1981). With ``harmonic_phase``, each row
+also gets the normalised bicoherence of its coefficients with those of the row of half its period
+(:func:`harmonic_coherence`): modulus ~1 and argument ``phi21`` for a periodic signal with
+harmonics, near 0 for noise or stochastic variability.
 """
 
 from __future__ import annotations
@@ -60,7 +71,9 @@ __all__ = [
     "WaveletCache",
     "WaveletConfig",
     "fourier_factor",
+    "harmonic_coherence",
     "morlet_power",
+    "morlet_transform",
     "power_image",
     "power_images",
     "transform",
@@ -92,6 +105,13 @@ class WaveletConfig(JsonConfig):
     coi_factor
         A sample is inside the cone of influence when it is closer than ``coi_factor * scale`` to an
         end of the series or a long gap.
+    gap_tolerance
+        A long gap shorter than ``gap_tolerance`` times a row's period does not cut that row: the
+        transform runs across it (the gap filled by linear interpolation), as a day-long downlink
+        gap hardly changes the power of a 10-day signal. 0 makes every long gap cut every row.
+    harmonic_phase
+        Also compute :attr:`PowerImage.harmonic`, the harmonic coherence of each pixel with the
+        pixel of half its period (see :func:`harmonic_coherence`).
 
     Examples
     --------
@@ -111,6 +131,8 @@ class WaveletConfig(JsonConfig):
     omega0: float = 6.0
     log10_power_range: tuple[float, float] = (-11.0, 0.0)
     coi_factor: float = math.sqrt(2)
+    gap_tolerance: float = 0.0
+    harmonic_phase: bool = False
 
     def __post_init__(self) -> None:
         low, high = (float(value) for value in self.log10_power_range)
@@ -130,11 +152,28 @@ class WaveletConfig(JsonConfig):
             raise ValueError(
                 f"omega0 and coi_factor must be positive, got {self.omega0}, {self.coi_factor}"
             )
+        if not self.gap_tolerance >= 0:
+            raise ValueError(f"gap_tolerance must be >= 0, got {self.gap_tolerance}")
 
     @property
     def periods_days(self) -> NDArray[np.float64]:
         """The image rows' periods in days, shortest first."""
         return np.geomspace(self.period_min_days, self.period_max_days, self.n_periods)
+
+    @property
+    def harmonic_offset(self) -> int:
+        """Rows between a period and (the row nearest to) half of it.
+
+        Examples
+        --------
+        >>> octaves = WaveletConfig(n_periods=8, period_min_days=1.0, period_max_days=128.0)
+        >>> WaveletConfig().harmonic_offset, octaves.harmonic_offset
+        (7, 1)
+        """
+        if self.n_periods < 2:
+            return 1
+        row_ratio = math.log(self.period_max_days / self.period_min_days) / (self.n_periods - 1)
+        return max(1, round(math.log(2.0) / row_ratio))
 
     def key(self, preprocess: PreprocessConfig | None = None) -> str:
         """Short stable hash of this configuration and, if given, the preprocessing before it."""
@@ -166,6 +205,13 @@ class PowerImage:
         Identifier of the light curve, if known.
     meta
         Passed through from the :class:`~astrolens.preprocess.UniformSeries`.
+    harmonic
+        ``(2, n_periods, n_time_bins)`` float32 in [-1, 1], or None if the configuration does not
+        ask for it: real and imaginary part of :func:`harmonic_coherence` of each row with the row
+        :attr:`WaveletConfig.harmonic_offset` below it (half the period), over the row's samples
+        outside the cone of influence, repeated on the row's valid pixels; 0 where ``mask`` is
+        False and on the rows that have no row below them. A phase needs cycles to be measured:
+        over a baseline of only a few periods even noise can look coherent.
 
     Examples
     --------
@@ -184,6 +230,7 @@ class PowerImage:
     time_edges_days: NDArray[np.float64]
     object_id: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    harmonic: NDArray[np.float32] | None = None
 
 
 def fourier_factor(omega0: float = 6.0) -> float:
@@ -197,13 +244,13 @@ def fourier_factor(omega0: float = 6.0) -> float:
     return 4 * math.pi / (omega0 + math.sqrt(2 + omega0**2))
 
 
-def morlet_power(
+def morlet_transform(
     flux: ArrayLike, cadence_days: float, periods_days: ArrayLike, omega0: float = 6.0
-) -> NDArray[np.float32]:
-    """Rectified Morlet wavelet power of a uniformly sampled series, at full time resolution.
+) -> NDArray[np.complex64]:
+    """Complex Morlet wavelet coefficients of a uniformly sampled series (rectified scaling).
 
-    See the module documentation for the normalisation: a sine of semi-amplitude ``A`` gives a power
-    of about ``A**2 / 2`` on the row of its period.
+    ``abs(...)**2`` is :func:`morlet_power`; the phase of a coefficient is the phase of the
+    signal's component near the row's period at that time.
 
     Parameters
     ----------
@@ -219,6 +266,37 @@ def morlet_power(
     Returns
     -------
     numpy.ndarray
+        ``(len(periods_days), len(flux))`` complex64.
+
+    Examples
+    --------
+    >>> time = np.arange(4096) * 0.02
+    >>> coefficients = morlet_transform(np.cos(2 * np.pi * time / 2.0 + 0.5), 0.02, [2.0])
+    >>> round(float(np.angle(coefficients[0, 2000] * np.exp(-2j * np.pi * time[2000] / 2.0))), 2)
+    0.5
+    """
+    flux = np.asarray(flux, dtype=np.float32)
+    if flux.ndim != 1 or flux.size == 0 or not np.isfinite(flux).all():
+        raise InvalidLightCurve(
+            "flux", "need a non-empty 1-D array of finite values (fill gaps with 0)"
+        )
+    periods = tuple(float(period) for period in np.atleast_1d(periods_days))
+    n_fft = _fft_length(flux.size)
+    bank = _filter_bank(n_fft, float(cadence_days), periods, float(omega0))
+    return _coefficients(flux, bank, n_fft)
+
+
+def morlet_power(
+    flux: ArrayLike, cadence_days: float, periods_days: ArrayLike, omega0: float = 6.0
+) -> NDArray[np.float32]:
+    """Rectified Morlet wavelet power of a uniformly sampled series, at full time resolution.
+
+    See the module documentation for the normalisation: a sine of semi-amplitude ``A`` gives a power
+    of about ``A**2 / 2`` on the row of its period. Parameters as for :func:`morlet_transform`.
+
+    Returns
+    -------
+    numpy.ndarray
         ``(len(periods_days), len(flux))`` float32 power.
 
     Examples
@@ -228,14 +306,8 @@ def morlet_power(
     >>> [round(float(row), 2) for row in power[:, 2048] / (0.01**2 / 2)]
     [0.0, 0.99, 0.0]
     """
-    flux = np.asarray(flux, dtype=np.float32)
-    if flux.ndim != 1 or flux.size == 0 or not np.isfinite(flux).all():
-        raise InvalidLightCurve(
-            "flux", "need a non-empty 1-D array of finite values (fill gaps with 0)"
-        )
-    periods = tuple(float(period) for period in np.atleast_1d(periods_days))
-    n_fft = _fft_length(flux.size)
-    return _power(flux, _filter_bank(n_fft, float(cadence_days), periods, float(omega0)), n_fft)
+    power = np.abs(morlet_transform(flux, cadence_days, periods_days, omega0))
+    return np.square(power, out=power)
 
 
 def _fft_length(n_samples: int) -> int:
@@ -274,15 +346,90 @@ def _filter_bank(
     return bank
 
 
-def _power(flux: NDArray[np.float32], bank: NDArray[np.float32], n_fft: int) -> NDArray[np.float32]:
-    """``|W|**2`` of ``flux`` through each filter of ``bank``: one FFT, one batched inverse FFT."""
+def _coefficients(
+    flux: NDArray[np.float32], bank: NDArray[np.float32], n_fft: int
+) -> NDArray[np.complex64]:
+    """Complex wavelet coefficients ``W`` of ``flux`` through each filter of ``bank``: one FFT, one
+    batched inverse FFT."""
     spectrum = scipy.fft.rfft(flux, n=n_fft, workers=1)
     filtered = np.empty((bank.shape[0], n_fft), dtype=np.complex64)
     np.multiply(bank, spectrum, out=filtered[:, : spectrum.size])
     filtered[:, spectrum.size :] = 0.0
-    wavelet = scipy.fft.ifft(filtered, axis=1, overwrite_x=True, workers=1)[:, : flux.size]
-    power = np.abs(wavelet)
-    return np.square(power, out=power)
+    return scipy.fft.ifft(filtered, axis=1, overwrite_x=True, workers=1)[:, : flux.size]
+
+
+def harmonic_coherence(
+    coefficients: ArrayLike, offset: int, weights: ArrayLike | None = None
+) -> NDArray[np.complex64]:
+    """How coherently each row's signal is phase-locked to its first harmonic, and at which phase.
+
+    For rows ``r >= offset``, with ``W`` the complex coefficients at row ``r`` (period ``P``) and
+    ``V`` those at row ``r - offset`` (period ``P / 2``), this is the normalised bicoherence
+
+    ``sum(V * conj(W)**2) / sqrt(sum(|V|**2) * sum(|W|**4))``
+
+    over the time axis (weighted by ``weights``). A periodic signal with a first harmonic gives a
+    value of modulus near 1 whose argument is the Fourier phase difference
+    ``phi21 = phi2 - 2 * phi1`` (a Morlet coefficient's phase follows the signal's phase at every
+    scale), the quantity that tells Cepheids from RR Lyrae stars of the same period; noise and
+    non-periodic variability give values near 0 when the series spans many periods (over a few
+    periods there are too few independent samples to tell). Rows below ``offset`` are 0.
+
+    Parameters
+    ----------
+    coefficients
+        ``(n_rows, n_samples)`` complex wavelet coefficients, rows ordered by period.
+    offset
+        Rows between a period and half of it (:attr:`WaveletConfig.harmonic_offset`).
+    weights
+        ``(n_rows, n_samples)`` weights (e.g. 1 for samples outside the cone of influence, else 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_rows,)`` complex64 of modulus <= 1.
+
+    Examples
+    --------
+    >>> time = np.arange(4096) * 0.02
+    >>> flux = np.cos(2 * np.pi * time / 2.0) + 0.3 * np.cos(4 * np.pi * time / 2.0 + 1.0)
+    >>> coefficients = morlet_transform(flux, 0.02, [1.0, 2.0])
+    >>> value = harmonic_coherence(coefficients[:, 500:-500], offset=1)[1]
+    >>> round(float(abs(value)), 2), round(float(np.angle(value)), 2)  # phi21 = 1 - 2 * 0
+    (1.0, 1.0)
+    """
+    coefficients = np.asarray(coefficients)
+    weights = np.ones(coefficients.shape, np.float32) if weights is None else np.asarray(weights)
+    out = np.zeros(coefficients.shape[0], dtype=np.complex64)
+    if offset >= coefficients.shape[0]:
+        return out
+    sums = _harmonic_sums(coefficients, offset, weights)
+    out[offset:] = _normalised_coherence(*sums)
+    return out
+
+
+def _harmonic_sums(
+    coefficients: NDArray[np.complex64], offset: int, weights: NDArray[Any]
+) -> tuple[NDArray[np.complex64], NDArray[np.float32], NDArray[np.float32]]:
+    """Weighted sums over time of ``V conj(W)**2``, ``|V|**2`` and ``|W|**4`` for rows
+    ``>= offset``."""
+    upper, lower = coefficients[offset:], coefficients[:-offset]
+    weight = np.asarray(weights[offset:], dtype=np.float32)
+    conjugate = np.conj(upper)
+    products = (lower * conjugate * conjugate) * weight
+    lower_power = np.square(np.abs(lower)) * weight
+    upper_power = np.square(np.square(np.abs(upper))) * weight
+    return products.sum(axis=-1), lower_power.sum(axis=-1), upper_power.sum(axis=-1)
+
+
+def _normalised_coherence(
+    products: NDArray[np.complex64], lower_power: NDArray[Any], upper_power: NDArray[Any]
+) -> NDArray[np.complex64]:
+    """``products / sqrt(lower_power * upper_power)``, 0 where the denominator is 0."""
+    denominator = np.sqrt(lower_power.astype(np.float64) * upper_power.astype(np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, products / denominator, 0.0)
+    return value.astype(np.complex64)
 
 
 def _distance_to_invalid(valid: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -328,48 +475,101 @@ def power_image(series: UniformSeries, config: WaveletConfig = WaveletConfig()) 
         )
     periods = config.periods_days
     reach = config.coi_factor * periods / fourier_factor(config.omega0)
-    distance = _distance_to_invalid(series.valid) * cadence
-    n_rows = int(np.count_nonzero(reach <= distance.max()))  # rows with any valid sample
-    if n_rows == 0:
+    distance = _row_distances(series.valid, periods, config.gap_tolerance, cadence) * cadence
+    rows_with_valid = np.flatnonzero(reach <= distance.max(axis=1))
+    if rows_with_valid.size == 0:
         raise _too_short_for_transform(series, config, 2 * reach[0])
-
-    n_fft = _fft_length(series.flux.size)
+    n_rows = int(rows_with_valid[-1]) + 1
+    flux = series.flux.astype(np.float32)
+    if config.gap_tolerance > 0 and not series.valid.all():
+        samples = np.arange(flux.size)
+        flux = np.interp(samples, samples[series.valid], flux[series.valid]).astype(np.float32)
+    n_fft = _fft_length(flux.size)
     bank = _filter_bank(n_fft, cadence, tuple(periods.tolist()), config.omega0)[:n_rows]
-    power = _power(series.flux.astype(np.float32), bank, n_fft)
-    time_edges, mean_power, pixel_valid = _pool_time_bins(
-        power, distance >= reach[:n_rows, None], series, config.n_time_bins
-    )
+    coefficients = _coefficients(flux, bank, n_fft)
+    power = np.square(np.abs(coefficients))
+    sample_valid = distance[:n_rows] >= reach[:n_rows, None]
+    time_edges, starts = _time_bins(series, config.n_time_bins)
+    mean_power, pixel_valid = _pool_time_bins(power, sample_valid, series, starts)
     if not pixel_valid.any():
         raise _too_short_for_transform(series, config, 2 * reach[0])
     mask = np.zeros((config.n_periods, config.n_time_bins), dtype=bool)
     mask[:n_rows] = pixel_valid
     image = np.zeros(mask.shape, dtype=np.float32)
     image[:n_rows] = np.where(pixel_valid, _scaled_log_power(mean_power, config), 0.0)
+    harmonic = None
+    if config.harmonic_phase:
+        harmonic = np.zeros((2, *mask.shape), dtype=np.float32)
+        offset = config.harmonic_offset
+        if offset < n_rows:
+            sums = _harmonic_sums(coefficients, offset, sample_valid)
+            coherence = np.where(pixel_valid[offset:], _normalised_coherence(*sums)[:, None], 0.0)
+            harmonic[0, offset:n_rows] = coherence.real
+            harmonic[1, offset:n_rows] = coherence.imag
     return PowerImage(
-        image, mask, periods, time_edges, object_id=series.object_id, meta=dict(series.meta)
+        image,
+        mask,
+        periods,
+        time_edges,
+        object_id=series.object_id,
+        meta=dict(series.meta),
+        harmonic=harmonic,
     )
+
+
+def _row_distances(
+    valid: NDArray[np.bool_], periods_days: NDArray[np.float64], tolerance: float, cadence: float
+) -> NDArray[np.int64]:
+    """Samples from each sample to the nearest invalid one that cuts each row ``(rows, samples)``.
+
+    The ends of the series cut every row; a run of invalid samples inside the series cuts the rows
+    whose period is at most ``1 / tolerance`` times its length (every row for ``tolerance = 0``).
+    """
+    if tolerance == 0 or valid.all():
+        distance = _distance_to_invalid(valid)
+        return np.broadcast_to(distance, (periods_days.size, distance.size))
+    edges = np.diff(np.concatenate([[1], valid.astype(np.int8), [1]]))
+    run_starts, run_stops = np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+    interior = (run_starts > 0) & (run_stops < valid.size)
+    run_days = (run_stops - run_starts) * cadence
+    out = np.empty((periods_days.size, valid.size), dtype=np.int64)
+    distances: dict[bytes, NDArray[np.int64]] = {}
+    for row, period in enumerate(periods_days.tolist()):
+        cuts = ~interior | (run_days > tolerance * period)
+        key = cuts.tobytes()
+        if key not in distances:
+            row_valid = np.ones(valid.size, dtype=bool)
+            for start, stop in zip(run_starts[cuts], run_stops[cuts], strict=True):
+                row_valid[start:stop] = False
+            distances[key] = _distance_to_invalid(row_valid)
+        out[row] = distances[key]
+    return out
+
+
+def _time_bins(series: UniformSeries, n_bins: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Edges of ``n_bins`` equal time bins over the series' baseline and each bin's first sample."""
+    cadence = series.cadence_days
+    steps = np.arange(n_bins + 1) * (series.baseline_days / n_bins)
+    time_edges = series.time_days[0] - cadence / 2 + steps
+    return time_edges, np.searchsorted(series.time_days, time_edges[:-1])
 
 
 def _pool_time_bins(
     power: NDArray[np.float32],
     sample_valid: NDArray[np.bool_],
     series: UniformSeries,
-    n_bins: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
-    """Time-bin edges, mean power of the valid samples of each bin, and which bins are valid.
+    starts: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Mean power of the valid samples of each time bin, and which bins are valid.
 
-    The ``n_bins`` bins split the cells of the series equally in time; a bin is valid if at least
-    half of its samples are.
+    The bins begin at samples ``starts`` (see :func:`_time_bins`); a bin is valid if at least half
+    of its samples are.
     """
-    cadence = series.cadence_days
-    steps = np.arange(n_bins + 1) * (series.baseline_days / n_bins)
-    time_edges = series.time_days[0] - cadence / 2 + steps
-    starts = np.searchsorted(series.time_days, time_edges[:-1])
     bin_sizes = np.diff(np.append(starts, series.flux.size))
     power_sums = np.add.reduceat(np.where(sample_valid, power, 0.0), starts, axis=1)
     valid_counts = np.add.reduceat(sample_valid, starts, axis=1, dtype=np.int64)
     mean_power = power_sums / np.maximum(valid_counts, 1)
-    return time_edges, mean_power, 2 * valid_counts >= bin_sizes
+    return mean_power, 2 * valid_counts >= bin_sizes
 
 
 def _too_short_for_transform(
@@ -511,6 +711,7 @@ class WaveletCache:
                     data["time_edges_days"],
                     object_id=str(data["object_id"]),
                     meta=json.loads(str(data["meta_json"])),
+                    harmonic=data["harmonic"] if "harmonic" in data.files else None,
                 )
         except (OSError, ValueError, KeyError, EOFError) as error:
             raise CacheError(
@@ -542,6 +743,8 @@ class WaveletCache:
             "object_id": np.str_(object_id),
             "meta_json": np.str_(json.dumps(image.meta, default=str)),
         }
+        if image.harmonic is not None:
+            arrays["harmonic"] = image.harmonic
         with written_atomically(path) as temporary:
             np.savez(temporary, **arrays)
         return path
@@ -561,4 +764,11 @@ class WaveletCache:
             raise CacheError(
                 f"{path}: image shape {image.image.shape} does not match the configuration "
                 f"{expected}"
+            )
+        harmonic_shape = None if image.harmonic is None else image.harmonic.shape
+        wanted = (2, *expected) if self.wavelet.harmonic_phase else None
+        if harmonic_shape != wanted:
+            raise CacheError(
+                f"{path}: harmonic coherence of shape {harmonic_shape} does not match the "
+                f"configuration ({wanted})"
             )

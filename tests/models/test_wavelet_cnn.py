@@ -93,3 +93,22 @@ def test_model_inputs_stack_power_and_mask():
         model_inputs(images, masks[:1])
     with pytest.raises(ValueError, match="channels"):
         model_inputs(images, masks, channels=3)
+
+
+def test_model_inputs_with_the_harmonic_coherence():
+    rng = np.random.default_rng(4)
+    images = rng.random((2, 64, 64), dtype=np.float32)
+    masks = images > 0.5
+    harmonics = rng.uniform(-1, 1, (2, 2, 64, 64)).astype(np.float32)
+    x = model_inputs(images, masks, channels=4, harmonics=harmonics)
+    assert x.shape == (2, 64, 64, 4)
+    np.testing.assert_array_equal(x[..., 2], harmonics[:, 0])
+    np.testing.assert_array_equal(x[..., 3], harmonics[:, 1])
+    one = model_inputs(images[0], masks[0], channels=4, harmonics=harmonics[0])
+    np.testing.assert_array_equal(one[0], x[0])
+    with pytest.raises(ValueError, match="harmonic_phase=True"):
+        model_inputs(images, masks, channels=4)
+    with pytest.raises(ValueError, match="do not match"):
+        model_inputs(images, masks, channels=4, harmonics=harmonics[:, :1])
+    model = build_wavelet_cnn(n_classes=3, channels=4, filters=(4, 8), embedding_dim=8)
+    assert model(x, training=False).shape == (2, 3)

@@ -14,16 +14,22 @@ Examples
 from astrolens.models.backend import configure_backend
 from astrolens.models.runs import TrainedRun, default_run_path, load_default, load_run
 from astrolens.models.wavelet_cnn import (
+    CLASS_OUTPUT,
     EMBEDDING_LAYER,
+    PERIOD_OUTPUT,
     build_wavelet_cnn,
+    class_probabilities,
     embedding_model,
     model_inputs,
 )
 
 __all__ = [
+    "CLASS_OUTPUT",
     "EMBEDDING_LAYER",
+    "PERIOD_OUTPUT",
     "TrainedRun",
     "build_wavelet_cnn",
+    "class_probabilities",
     "configure_backend",
     "default_run_path",
     "embedding_model",
