@@ -192,13 +192,13 @@ class TrainConfig(JsonConfig):
     augment: AugmentConfig = AugmentConfig()
     threads: int | None = 2
     workers: int = 2
-    channels: int = 2
+    channels: int = 4
     embedding_dim: int = 64
     filters: tuple[int, ...] = (8, 16, 32, 64)
     dropout: float = 0.2
     model_file: str | None = None
     retrieval_k: int = 10
-    period_bins: int = 0
+    period_bins: int = 128
     period_weight: float = 1.0
     period_sigma_bins: float = 1.0
 

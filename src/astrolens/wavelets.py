@@ -100,8 +100,8 @@ class WaveletConfig(JsonConfig):
     omega0
         Morlet non-dimensional frequency.
     log10_power_range
-        log10 power mapped to 0 and 1 (powers outside are clipped). The default spans 3 ppm to
-        100 % semi-amplitude.
+
+
     coi_factor
         A sample is inside the cone of influence when it is closer than ``coi_factor * scale`` to an
         end of the series or a long gap.
@@ -129,10 +129,10 @@ class WaveletConfig(JsonConfig):
     period_max_days: float = 30.0
     n_time_bins: int = 64
     omega0: float = 6.0
-    log10_power_range: tuple[float, float] = (-11.0, 0.0)
+    log10_power_range: tuple[float, float] = (-11.0, 1.0)
     coi_factor: float = math.sqrt(2)
-    gap_tolerance: float = 0.0
-    harmonic_phase: bool = False
+    gap_tolerance: float = 0.25
+    harmonic_phase: bool = True
 
     def __post_init__(self) -> None:
         low, high = (float(value) for value in self.log10_power_range)
