@@ -2,8 +2,10 @@
 
 ``build_model`` must return a ``keras.Model`` that takes power images as
 ``(n_periods, n_time_bins, channels)`` inputs (channel 0: scaled log power, channel 1: validity
-mask), ends in a softmax over ``n_classes``, and names the layer whose output is the embedding
-``"embedding"``. Use built-in Keras layers only, so that the saved model loads with
+mask, channels 2 and 3: real and imaginary harmonic coherence), ends in a softmax over
+``n_classes`` named ``"class_probabilities"`` (and, if ``period_bins`` > 0, a second softmax over
+period bins named ``"period_probabilities"``, the outputs then a dict by name), and names the layer
+whose output is the embedding ``"embedding"``. Use built-in Keras layers only, so that the saved model loads with
 ``safe_mode=True``. A run trained with this file keeps a copy of it (``model.py`` in the run
 folder).
 
@@ -23,10 +25,11 @@ from astrolens.models import build_wavelet_cnn
 def build_model(
     n_classes: int,
     image_shape: tuple[int, int] = (64, 64),
-    channels: int = 2,
+    channels: int = 4,
     embedding_dim: int = 64,
     filters: Sequence[int] = (8, 16, 32, 64),
     dropout: float = 0.2,
+    period_bins: int = 0,
 ) -> keras.Model:
     """The model to train; arguments come from the training configuration."""
     return build_wavelet_cnn(
@@ -36,4 +39,5 @@ def build_model(
         embedding_dim=embedding_dim,
         filters=filters,
         dropout=dropout,
+        period_bins=period_bins,
     )

@@ -31,7 +31,7 @@ from astrolens.wavelets import WaveletConfig, power_image
 def trained(tmp_path_factory):
     """A small untrained model wrapped as a run, saved to disk so the CLI can load it."""
     keras.utils.set_random_seed(3)
-    model = build_wavelet_cnn(len(CLASSES), filters=(4, 8), embedding_dim=16)
+    model = build_wavelet_cnn(len(CLASSES), channels=4, filters=(4, 8), embedding_dim=16)
     folder = tmp_path_factory.mktemp("run")
     config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
     run = TrainedRun(model, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
@@ -65,7 +65,7 @@ def bad_file(tmp_path):
 
 
 def test_embedder_is_independent_of_batching_to_the_last_bit(embedder):
-    x = np.random.default_rng(0).random((40, 64, 64, 2), dtype=np.float32)
+    x = np.random.default_rng(0).random((40, 64, 64, 4), dtype=np.float32)
     together = embedder(x)
     alone = np.concatenate([embedder(x[i : i + 1]) for i in range(len(x))])
     np.testing.assert_array_equal(alone, together)
@@ -76,7 +76,7 @@ def test_embedder_is_independent_of_batching_to_the_last_bit(embedder):
 @settings(max_examples=10, deadline=None)
 @given(start=st.integers(0, 30), length=st.integers(1, 10), seed=st.integers(0, 100))
 def test_any_slice_embeds_as_in_the_whole(embedder, start, length, seed):
-    x = np.random.default_rng(seed).random((40, 64, 64, 2), dtype=np.float32)
+    x = np.random.default_rng(seed).random((40, 64, 64, 4), dtype=np.float32)
     np.testing.assert_array_equal(
         embedder(x[start : start + length]), embedder(x)[start : start + length]
     )
@@ -88,7 +88,9 @@ def test_file_embeddings_equal_the_stages_called_one_by_one(trained, kepler_file
     table = read_embeddings(out)
     assert result.n_embedded == len(kepler_files) == len(table.object_ids)
     images = [power_image(series_from_arrays(read_arrays(path))) for path in kepler_files]
-    x = model_inputs([i.image for i in images], [i.mask for i in images])
+    x = model_inputs(
+        [i.image for i in images], [i.mask for i in images], 4, [i.harmonic for i in images]
+    )
     expected = Embedder(trained.model)(x)
     np.testing.assert_array_equal(table.vectors, expected)
     assert table.object_ids == [read_arrays(path).object_id for path in kepler_files]

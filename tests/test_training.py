@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import astrolens.training as training
 from astrolens.cli import EXIT_BAD_INPUT, main
 from astrolens.datasets import catalog_sha256, survey_images
-from astrolens.models import load_run
+from astrolens.models import class_probabilities, load_run
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.training import (
     RUN_FILES,
@@ -245,7 +245,9 @@ def test_run_loads_back(run):
     loaded = load_run(run)
     assert loaded.config == TINY
     assert len(loaded.class_names) == 16 and loaded.class_names[0] == "RRab"
-    assert loaded.model.output_shape == (None, 16)
+    probabilities = class_probabilities(loaded.model, np.zeros((3, 64, 64, 4), np.float32))
+    assert probabilities.shape == (3, 16)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_runs_are_never_overwritten(run, runs, wavelets):

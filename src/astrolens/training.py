@@ -161,7 +161,8 @@ class TrainConfig(JsonConfig):
         Dropout rate of the default architecture.
     model_file
         A Python file defining ``build_model(n_classes, image_shape, channels, embedding_dim,
-        filters, dropout)`` (such as ``model.py``) to train instead of the default architecture.
+        filters, dropout, period_bins)`` (such as ``model.py``) to train instead of the default
+        architecture (``period_bins`` is passed only when it is not 0).
     retrieval_k
         Neighbours per query for the retrieval precision.
     period_bins

@@ -100,8 +100,9 @@ class WaveletConfig(JsonConfig):
     omega0
         Morlet non-dimensional frequency.
     log10_power_range
-
-
+        log10 power mapped to 0 and 1 (powers outside are clipped). The default spans 3 ppm to a
+        semi-amplitude of 4.5 times the mean flux, so that even large-amplitude Miras keep their
+        amplitude.
     coi_factor
         A sample is inside the cone of influence when it is closer than ``coi_factor * scale`` to an
         end of the series or a long gap.
