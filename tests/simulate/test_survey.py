@@ -292,6 +292,30 @@ def test_classes_drawn_from_priors_are_detectable_at_the_threshold():
     assert (faint < config.min_snr).any()
 
 
+def test_periods_drawn_from_priors_repeat_in_the_light_curve():
+    config = SurveyConfig.named("tiny")
+    catalog = generate_catalog(config)
+    duration = {
+        (row["mission"], row["cadence"]): observing_mode(row).duration_days
+        for _, row in catalog.drop_duplicates(["mission", "cadence"]).iterrows()
+    }
+    baseline = np.array(
+        [duration[key] for key in zip(catalog.mission, catalog.cadence, strict=True)]
+    )
+    cycles = baseline / catalog["period_days"].to_numpy(float)
+    prior_periodic = catalog["class"].isin(["EA", "EW", "ELL", "TRANSIT", "ROT", "FLARE"])
+    assert prior_periodic.sum() > 50
+    assert (cycles[prior_periodic] >= config.min_cycles).all()
+    # the OGLE-III long-period variables keep periods longer than any light curve
+    assert (cycles[catalog["class"].eq("MIRA").to_numpy()] < 1).all()
+    anything = generate_catalog(dataclasses.replace(config, min_cycles=0.0))
+    rotators = anything["class"].eq("ROT").to_numpy()
+    anything_baseline = np.array(
+        [duration[key] for key in zip(anything.mission, anything.cadence, strict=True)]
+    )
+    assert (anything_baseline[rotators] / anything["period_days"][rotators] < 2).any()
+
+
 def test_signal_to_noise_of_a_transit_is_depth_times_root_n_over_sigma():
     catalog = generate_catalog(SurveyConfig.named("tiny"))
     row = catalog[catalog["class"] == "TRANSIT"].iloc[0]

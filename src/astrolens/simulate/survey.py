@@ -209,6 +209,13 @@ class SurveyConfig(JsonConfig):
         is drawn again (parameters, magnitude and seed), i.e. the survey samples the priors
         conditioned on detection, as a real catalogue does (compare the 7.1-sigma threshold of the
         Kepler transit search, Jenkins et al. 2010, ApJ 713, L87). 0 keeps every draw.
+    min_cycles
+        Cycles of its period a light curve must cover for a class drawn from priors to keep that
+        draw: a period is catalogued from a light curve only when it repeats (two transits, two
+        rotations; rotation-period catalogues from TESS sectors stop near half a sector, about
+        13 d). Draws with a longer period are drawn again, as for ``min_snr``. 0 keeps every
+        draw. The OGLE-III pulsators keep their catalogued periods (a Mira's year included):
+        their labels come from OGLE's long photometry, not from the light curve.
 
     Examples
     --------
@@ -231,6 +238,7 @@ class SurveyConfig(JsonConfig):
     chunk_size: int = 50_000
     file_format: str = "auto"
     min_snr: float = 15.0
+    min_cycles: float = 2.0
 
     def __post_init__(self) -> None:
         _check_weights(self.class_weights, CLASSES, "class_weights", "class(es)")
@@ -368,7 +376,13 @@ def iter_catalog_chunks(config: SurveyConfig, *, progress: bool = False) -> Iter
         stop = min(start + config.chunk_size, config.n_objects)
         rng = np.random.default_rng([config.seed, index])
         yield _draw_chunk(
-            start, class_labels[start:stop], mode_labels[start:stop], names, rng, config.min_snr
+            start,
+            class_labels[start:stop],
+            mode_labels[start:stop],
+            names,
+            rng,
+            config.min_snr,
+            config.min_cycles,
         )
 
 
@@ -584,6 +598,7 @@ def _draw_chunk(
     names: list[str],
     rng: np.random.Generator,
     min_snr: float,
+    min_cycles: float,
 ) -> pd.DataFrame:
     n = class_labels.size
     modes = [OBSERVING_MODES[key] for key in _MODE_KEYS]
@@ -618,7 +633,9 @@ def _draw_chunk(
         columns["class"][selected] = name
         _draw_class(variability, selected, columns, modes, mode_labels, rng)
         if _drawn_from_priors(variability):
-            _redraw_undetected(variability, selected, columns, modes, mode_labels, rng, min_snr)
+            _redraw_undetected(
+                variability, selected, columns, modes, mode_labels, rng, min_snr, min_cycles
+            )
     return _with_catalog_dtypes(pd.DataFrame(columns))
 
 
@@ -677,14 +694,19 @@ def _redraw_undetected(
     mode_labels: NDArray[np.int8],
     rng: np.random.Generator,
     min_snr: float,
+    min_cycles: float,
 ) -> None:
-    """Draw again (magnitude, seed, parameters) the objects whose S/N is below ``min_snr``."""
+    """Draw again (magnitude, seed, parameters) the objects whose S/N is below ``min_snr`` or
+    whose light curve covers fewer than ``min_cycles`` cycles of their period."""
     names = list(columns)
+    durations = np.array([mode.duration_days for mode in modes])
     pending = selected
     for _ in range(_MAX_REDRAWS):
         snr = np.array([signal_to_noise({n: columns[n][i] for n in names}) for i in pending])
         columns["snr"][pending] = snr
-        pending = pending[snr < min_snr]
+        cycles = durations[mode_labels[pending]] / columns["period_days"][pending].astype(float)
+        too_few_cycles = cycles < min_cycles  # False for NaN periods (no period to see)
+        pending = pending[(snr < min_snr) | too_few_cycles]
         if pending.size == 0:
             return
         for label, mode in enumerate(modes):
@@ -693,8 +715,9 @@ def _redraw_undetected(
         columns["seed"][pending] = rng.integers(0, np.iinfo(np.int64).max, pending.size)
         _draw_class(variability, pending, columns, modes, mode_labels, rng)
     raise ValueError(
-        f"{variability.name}: {pending.size} objects stay below S/N {min_snr} after "
-        f"{_MAX_REDRAWS} draws; lower SurveyConfig.min_snr"
+        f"{variability.name}: {pending.size} objects stay below S/N {min_snr} or "
+        f"{min_cycles} cycles after {_MAX_REDRAWS} draws; lower SurveyConfig.min_snr or "
+        "min_cycles"
     )
 
 
