@@ -1,0 +1,946 @@
+"""From a survey and a trained model to a searchable index folder, and back to a search.
+
+:func:`survey_embeddings` embeds every object of a simulated survey once (cached);
+:func:`build_survey_index` turns the embeddings into a self-contained index folder;
+:func:`open_search` reads the folder back as a :class:`~astrolens.search.SimilaritySearch`.
+:func:`build_embeddings_index` does the same for embeddings of light-curve files
+(:func:`astrolens.embed.embed_files`) and a catalogue of those objects.
+
+An index folder (default ``indexes/<survey>-<run name>/``) holds::
+
+    manifest.json  vectors.npy  ids.npy  faiss.index    the index (astrolens.index)
+    catalog.parquet                                      the survey catalogue, every object
+    survey.json                                          IndexSource: survey, catalogue, model run
+
+It is written under a hidden name beside its final place and renamed into place whole, as
+:meth:`astrolens.index.VectorIndex.save` does, so a reader finds the previous folder or the new one.
+
+**Which model run.** The manifest's ``run`` is the run's identity, :func:`run_id`:
+``<run folder name>@<hash of model.keras and config.json>`` (``default@3f2a9c1b0d4e``). A run
+retrained in place (a new ``runs/default``) has a new identity, and the same run copied elsewhere
+keeps it. ``survey.json`` adds where the run folder was (``run_path``): :func:`open_search` refuses
+the index (:class:`~astrolens.errors.IndexMismatch`) when the model found there now has another
+identity, or when the run it is asked to search with (``run=``) does, because embeddings of two
+models cannot be compared; ``astrolens.index.load_index(folder, expected_run=run_id(run))``
+refuses it in the same way. Embeddings of files name the run folder that made them in their Parquet
+metadata (``astrolens.run``); :func:`build_embeddings_index` takes the run from there, or checks it
+against the one given.
+
+**One vector per id.** Embeddings of files can hold one object twice (two Kepler quarters of one
+star) while an index needs unique ids. By default :func:`build_embeddings_index` refuses them,
+naming the repeated objects; ``duplicates="source"`` indexes every light curve of a repeated object
+on its own, as ``"<object_id> [<file stem>]"``, with a copy of the object's catalogue row under that
+id (and the file in a ``source`` column). Searches then treat the copies as the one star they are:
+matches closer on the sky than :attr:`~astrolens.search.SearchConfig.duplicate_radius_arcsec` to a
+better match, or to the query, are left out.
+
+Examples
+--------
+>>> import tempfile
+>>> from astrolens.simulate import SurveyConfig
+>>> work = Path(tempfile.mkdtemp())
+>>> survey = SurveyConfig(name="mini", n_objects=24)
+>>> folder = build_survey_index(survey, out=work / "mini", cache=work / "cache",
+...                             workers=1, progress=False)
+>>> search = open_search(folder)
+>>> result = search.by_object("KIC 900000003", k=3)
+>>> len(result), "KIC 900000003" in set(result.matches["object_id"])
+(3, False)
+>>> read_index_source(folder).survey, search.index.run == run_id(default_run_path())
+('mini', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+import astrolens
+from astrolens import simulate
+from astrolens.catalog import Catalog, UnknownObject
+from astrolens.config import JsonConfig, stable_key
+from astrolens.datasets import catalog_sha256, survey_config
+from astrolens.embed import Embeddings, embed_lightcurve, embed_survey, read_embeddings
+from astrolens.errors import CacheError, CorruptIndex, IndexMismatch
+from astrolens.files import cache_dir, written_atomically
+from astrolens.index import VectorIndex, build_index, load_index, load_manifest
+from astrolens.index.base import (
+    MANIFEST_NAME,
+    _fsync,
+    _replace_directory,
+    file_sha256,
+    readable_directory,
+    verify_files,
+)
+from astrolens.models import TrainedRun, default_run_path, load_run
+from astrolens.models.runs import CONFIG_FILE, DEFAULT_RUN_NAME, MODEL_FILE
+from astrolens.plots_search import plot_matches, simulated_images
+from astrolens.preprocess import UniformSeries
+from astrolens.search import SearchConfig, SearchResult, SimilaritySearch
+from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, generate_catalog, read_catalog
+from astrolens.simulate.ogle import ogle3_checksum
+from astrolens.sources import read_arrays
+from astrolens.transform import series_from_arrays
+from astrolens.wavelets import PowerImage, power_image
+
+__all__ = [
+    "CATALOGS_CACHE",
+    "CATALOG_FILE",
+    "DUPLICATE_POLICIES",
+    "EMBEDDINGS_CACHE",
+    "SOURCE_FILE",
+    "IndexSource",
+    "IndexedSearch",
+    "build_embeddings_index",
+    "build_survey_index",
+    "default_index_dir",
+    "open_search",
+    "read_index_source",
+    "run_folder",
+    "run_id",
+    "survey_catalog",
+    "survey_embeddings",
+]
+
+CATALOG_FILE = "catalog.parquet"
+"""The catalogue in an index folder."""
+
+SOURCE_FILE = "survey.json"
+"""The :class:`IndexSource` of an index folder."""
+
+EMBEDDINGS_CACHE = "embeddings"
+"""Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_embeddings`."""
+
+CATALOGS_CACHE = "catalogs"
+"""Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_catalog`."""
+
+INDEXES_DIR = Path("indexes")
+"""Where :func:`default_index_dir` puts index folders (relative to the working directory)."""
+
+DUPLICATE_POLICIES = ("raise", "source")
+"""What :func:`build_embeddings_index` does with an object id that has several light curves."""
+
+_EMBEDDINGS_FORMAT = 1
+"""Version of the cached survey embeddings; part of their key."""
+
+_CATALOG_FORMAT = 1
+"""Version of the cached survey catalogues; part of their key."""
+
+
+@dataclass(frozen=True)
+class IndexSource(JsonConfig):
+    """Where the embeddings of an index folder come from; saved as ``survey.json`` in it.
+
+    Attributes
+    ----------
+    survey
+        The survey's name (``"demo"``), or the catalogue file's name.
+    catalog_sha256
+        SHA-256 of the whole catalogue as CSV (:func:`astrolens.datasets.catalog_sha256`, as a
+        run's ``data.json`` records it), before duplicates were split.
+    run
+        The model run's identity (:func:`run_id`), as in ``manifest.json``.
+    run_path
+        The run folder (absolute) whose model embeds new light curves.
+    embeddings
+        The Parquet table of embeddings the index was built from.
+    survey_config
+        The :class:`~astrolens.simulate.SurveyConfig` of a simulated survey (None otherwise).
+    factory
+        The FAISS factory string asked for (None: chosen by size).
+    excluded
+        Object ids left out of the index (sorted).
+    duplicates
+        The policy for repeated object ids, one of :data:`DUPLICATE_POLICIES`.
+    n_indexed
+        Vectors in the index.
+    catalog_file_sha256
+        SHA-256 of ``catalog.parquet``.
+    created
+        When the folder was written (ISO 8601, UTC).
+    astrolens_version
+        Version that wrote it.
+
+    Examples
+    --------
+    >>> source = IndexSource(survey="demo", catalog_sha256="2b48", run="default@3f2a9c1b0d4e",
+    ...                      run_path="/runs/default", embeddings="demo.parquet",
+    ...                      excluded=["KIC 2", "KIC 1"])
+    >>> source.excluded, IndexSource.from_dict(source.to_dict()) == source
+    (('KIC 1', 'KIC 2'), True)
+    """
+
+    survey: str
+    catalog_sha256: str
+    run: str
+    run_path: str
+    embeddings: str
+    survey_config: dict[str, Any] | None = None
+    factory: str | None = None
+    excluded: tuple[str, ...] = ()
+    duplicates: str = "raise"
+    n_indexed: int = 0
+    catalog_file_sha256: str = ""
+    created: str = ""
+    astrolens_version: str = astrolens.__version__
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "excluded", tuple(sorted(set(map(str, self.excluded)))))
+        if self.duplicates not in DUPLICATE_POLICIES:
+            raise ValueError(
+                f"duplicates must be one of {DUPLICATE_POLICIES}, got {self.duplicates!r}"
+            )
+
+    def same_build(self, other: IndexSource) -> bool:
+        """True when both describe the same index: survey, catalogue, run, exclusions, type."""
+        keys = ("survey", "catalog_sha256", "run", "factory", "excluded", "duplicates")
+        return all(getattr(self, key) == getattr(other, key) for key in keys)
+
+
+def run_id(run: str | os.PathLike[str]) -> str:
+    """The identity of a model run: ``<folder name>@<hash of model.keras and config.json>``.
+
+    Two folders with the same model and configuration give the same hash; retraining gives another.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is not a training run.
+
+    Examples
+    --------
+    >>> name, fingerprint = run_id(default_run_path()).split("@")
+    >>> name, len(fingerprint)
+    ('default', 12)
+    """
+    folder = Path(run)
+    hashes = {}
+    for name in (MODEL_FILE, CONFIG_FILE):
+        try:
+            hashes[name] = file_sha256(folder / name)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{folder}: not a training run (no {name})") from None
+    return f"{folder.resolve().name}@{stable_key(hashes)}"
+
+
+def default_index_dir(
+    survey: str | SurveyConfig = "demo", run: str | os.PathLike[str] = "runs/default"
+) -> Path:
+    """Where :func:`build_survey_index` puts the index of a survey: ``indexes/<survey>-<run>``.
+
+    Examples
+    --------
+    >>> default_index_dir("demo", "runs/default")
+    PosixPath('indexes/demo-default')
+    """
+    name = survey.name if isinstance(survey, SurveyConfig) else survey
+    return INDEXES_DIR / f"{name}-{Path(run).name}"
+
+
+def run_folder(run: str | os.PathLike[str]) -> Path:
+    """The run folder ``run``, or, for ``runs/default`` when the working directory has none, the
+    installation's default run (:func:`astrolens.models.default_run_path`).
+
+    Examples
+    --------
+    >>> (run_folder("runs/default") / "model.keras").is_file()
+    True
+    """
+    folder = Path(run)
+    if not (folder / MODEL_FILE).is_file() and folder == Path("runs") / DEFAULT_RUN_NAME:
+        return default_run_path()
+    return folder
+
+
+def survey_catalog(
+    survey: str | SurveyConfig = "demo", *, cache: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """The catalogue of a simulated survey, generated once and cached as Parquet.
+
+    :func:`astrolens.simulate.generate_catalog` draws the same catalogue for the same
+    configuration, simulation code, NumPy and OGLE-III catalogue; a hash of these names the
+    cached file (``<cache>/catalogs/<survey>-<key>.parquet``), so that a change of any of them
+    draws it anew. The ``demo`` survey takes seconds to draw and milliseconds to read.
+
+    Parameters
+    ----------
+    survey
+        A named size or a survey configuration.
+    cache
+        Root of the caches (default ``$ASTROLENS_CACHE``, see
+        :func:`astrolens.files.cache_dir`); the catalogue goes to its ``catalogs`` folder.
+
+    Raises
+    ------
+    CacheError
+        If the cached file is unreadable (delete it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> folder = tempfile.mkdtemp()
+    >>> survey = SurveyConfig(name="mini", n_objects=8)
+    >>> survey_catalog(survey, cache=folder).equals(generate_catalog(survey))
+    True
+    >>> survey_catalog(survey, cache=folder).equals(survey_catalog(survey, cache=folder))
+    True
+    """
+    config = survey_config(survey)
+    key = stable_key(
+        {"format": _CATALOG_FORMAT, "survey": config.to_dict(), "simulation": _simulation_key()}
+    )
+    path = _cache_folder(cache, CATALOGS_CACHE) / f"{config.name}-{key}.parquet"
+    if path.is_file():
+        try:
+            return read_catalog(path)
+        except (OSError, ValueError) as error:
+            raise CacheError(f"{path}: unreadable cached catalogue ({error}); delete it") from None
+    catalog = generate_catalog(config)
+    with written_atomically(path) as temporary:
+        catalog.to_parquet(temporary, index=False)
+    return catalog
+
+
+def survey_embeddings(
+    survey: str | SurveyConfig = "demo",
+    run: str | os.PathLike[str] = "runs/default",
+    *,
+    workers: int = 2,
+    progress: bool = True,
+    cache: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The embeddings of every object of a simulated survey, computed once and cached.
+
+    Written by :func:`astrolens.embed.embed_survey` (objects whose light curve cannot be used are
+    left out) to ``<cache>/<survey>-<run name>-<key>.parquet``, the key naming the survey, its
+    catalogue's SHA-256 and the run's identity (:func:`run_id`): a second call computes nothing,
+    and a retrained model or a changed catalogue gets a new file.
+
+    Parameters
+    ----------
+    survey
+        A named size (``"tiny"``, ``"demo"``, ``"large"``) or a survey configuration.
+    run
+        The run folder; ``runs/default`` falls back to the default run of the installation
+        (:func:`astrolens.models.default_run_path`) when the working directory has none.
+    workers
+        Processes that regenerate and transform light curves.
+    progress
+        Show a progress bar.
+    cache
+        Root of the caches (default ``$ASTROLENS_CACHE``, see :func:`astrolens.files.cache_dir`):
+        the embeddings go to its ``embeddings`` folder, the catalogue to ``catalogs``
+        (:func:`survey_catalog`).
+
+    Returns
+    -------
+    pathlib.Path
+        The Parquet table (:func:`astrolens.embed.read_embeddings`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> folder = tempfile.mkdtemp()
+    >>> survey = SurveyConfig(name="mini", n_objects=8)
+    >>> path = survey_embeddings(survey, cache=folder, workers=1, progress=False)
+    >>> path == survey_embeddings(survey, cache=folder, workers=1, progress=False)
+    True
+    """
+    config = survey_config(survey)
+    folder = run_folder(run)
+    digest = catalog_sha256(survey_catalog(config, cache=cache))
+    return _survey_embeddings(config, digest, folder, run_id(folder), workers, progress, cache)
+
+
+def build_survey_index(
+    survey: str | SurveyConfig = "demo",
+    run: str | os.PathLike[str] = "runs/default",
+    out: str | os.PathLike[str] | None = None,
+    *,
+    factory: str | None = None,
+    exclude: Iterable[str] = (),
+    progress: bool = True,
+    workers: int = 2,
+    cache: str | os.PathLike[str] | None = None,
+) -> Path:
+    """An index folder of a simulated survey's embeddings, with its catalogue; reused if current.
+
+    A folder that already holds the index of this survey, catalogue, run, exclusions and factory
+    (and passes its checksums) is returned as it is; otherwise the embeddings
+    (:func:`survey_embeddings`) are indexed (:func:`astrolens.index.build_index`) and the folder
+    is written atomically.
+
+    Parameters
+    ----------
+    survey, run, workers, cache
+        As for :func:`survey_embeddings`.
+    out
+        The folder (default :func:`default_index_dir`, ``indexes/<survey>-<run name>``).
+    factory
+        FAISS factory string (``"Flat"``, ``"IVF256,Flat"``); default: chosen by size.
+    exclude
+        Object ids to leave out of the index (they stay in the catalogue), e.g. the held-out
+        objects of an evaluation.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    pathlib.Path
+        The index folder, for :func:`open_search`.
+
+    Raises
+    ------
+    UnknownObject
+        If ``exclude`` names objects the catalogue does not have.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> work = Path(tempfile.mkdtemp())
+    >>> survey = SurveyConfig(name="mini", n_objects=12)
+    >>> folder = build_survey_index(survey, out=work / "index", exclude=["KIC 900000001"],
+    ...                             cache=work, workers=1, progress=False)
+    >>> read_index_source(folder).n_indexed
+    11
+    """
+    config = survey_config(survey)
+    folder = run_folder(run)
+    out = Path(out) if out is not None else default_index_dir(config, run)
+    _check_replaceable(out)
+    catalog = survey_catalog(config, cache=cache)
+    digest = catalog_sha256(catalog)
+    identity = run_id(folder)
+    excluded = _checked_exclusions(exclude, catalog)
+    wanted = IndexSource(
+        survey=config.name,
+        catalog_sha256=digest,
+        run=identity,
+        run_path=str(folder.resolve()),
+        embeddings="",
+        survey_config=config.to_dict(),
+        factory=factory,
+        excluded=excluded,
+    )
+    if _is_current(out, wanted):
+        return out
+    path = _survey_embeddings(config, digest, folder, identity, workers, progress, cache)
+    embeddings = read_embeddings(path)
+    source = replace(wanted, embeddings=str(path.resolve()))
+    return _write_index_folder(
+        out, embeddings.object_ids, embeddings.vectors, catalog, source, progress
+    )
+
+
+def build_embeddings_index(
+    embeddings: str | os.PathLike[str],
+    catalog: str | os.PathLike[str] | pd.DataFrame,
+    out: str | os.PathLike[str],
+    *,
+    run: str | os.PathLike[str] | None = None,
+    factory: str | None = None,
+    exclude: Iterable[str] = (),
+    duplicates: Literal["raise", "source"] = "raise",
+    progress: bool = True,
+) -> Path:
+    """An index folder of embeddings of light-curve files and a catalogue of their objects.
+
+    Parameters
+    ----------
+    embeddings
+        A Parquet table of :func:`astrolens.embed.embed_files` (or ``embed_survey``).
+    catalog
+        The objects, one row each with ``object_id`` (``ra``/``dec`` for coordinate queries): a
+        CSV or Parquet file or a DataFrame. Catalogues written by
+        :func:`astrolens.simulate.write_survey` keep their exact column types.
+    out
+        The index folder to write (replaced atomically).
+    run
+        The run folder that made the embeddings; default: the one their metadata names. Given,
+        it must be that run (same :func:`run_id`) when the run named there still exists.
+    factory, exclude, progress
+        As for :func:`build_survey_index`.
+    duplicates
+        ``"raise"``: refuse an object id that has several light curves; ``"source"``: index each
+        as ``"<object_id> [<file stem>]"`` (see the module's description).
+
+    Raises
+    ------
+    ValueError
+        For repeated object ids with ``duplicates="raise"`` (named), or an unknown policy.
+    IndexMismatch
+        If light curves of objects the catalogue lacks are embedded, or ``run`` is not the run
+        that made the embeddings.
+    FileNotFoundError
+        If neither ``run`` nor the embeddings' metadata name an existing run folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.embed import embed_files
+    >>> from astrolens.sources import example_files
+    >>> work = Path(tempfile.mkdtemp())
+    >>> _ = embed_files(example_files(), work / "e.parquet", workers=1, progress=False)
+    >>> catalog = pd.DataFrame({"object_id": ["KIC 10002792", "EPIC 211117077", "TIC 358108509"]})
+    >>> folder = build_embeddings_index(work / "e.parquet", catalog, work / "index",
+    ...                                 duplicates="source", progress=False)
+    >>> sorted(open_search(folder).index.ids.tolist())[:2]
+    ['EPIC 211117077', 'KIC 10002792 [kplr010002792-2009259160929_llc]']
+    """
+    if duplicates not in DUPLICATE_POLICIES:
+        raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
+    _check_replaceable(Path(out))
+    table = read_embeddings(embeddings)
+    folder = _embeddings_run(table, embeddings, run)
+    frame, name = (
+        (catalog, "catalogue") if isinstance(catalog, pd.DataFrame) else _read_catalog(catalog)
+    )
+    digest = catalog_sha256(frame)
+    object_ids = _unique_ids(table, embeddings, duplicates)
+    frame = _split_duplicates(frame, table, object_ids)
+    unknown = ~pd.Index(object_ids).isin(frame["object_id"].astype(str))
+    if unknown.any():
+        missing = [object_ids[i] for i in np.flatnonzero(unknown)[:5]]
+        raise IndexMismatch(
+            f"{embeddings}: {unknown.sum()} light curve(s) of objects that are not in the "
+            f"{name} (e.g. {', '.join(missing)}); give the catalogue of these objects"
+        )
+    source = IndexSource(
+        survey=name,
+        catalog_sha256=digest,
+        run=run_id(folder),
+        run_path=str(folder.resolve()),
+        embeddings=str(Path(embeddings).resolve()),
+        factory=factory,
+        excluded=_checked_exclusions(exclude, frame),
+        duplicates=duplicates,
+    )
+    return _write_index_folder(Path(out), object_ids, table.vectors, frame, source, progress)
+
+
+def read_index_source(index_dir: str | os.PathLike[str]) -> IndexSource:
+    """The :class:`IndexSource` (``survey.json``) of an index folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no index folder there.
+    CorruptIndex
+        If ``survey.json`` is missing or unreadable.
+
+    Examples
+    --------
+    >>> read_index_source("no/such/index")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no/such/index: no index folder there
+    """
+    folder = readable_directory(index_dir)
+    path = folder / SOURCE_FILE
+    try:
+        return IndexSource.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise CorruptIndex(
+            f"{path}: missing; not an index folder of astrolens.pipeline (rebuild it with "
+            "`astrolens index build`)"
+        ) from None
+    except (ValueError, TypeError) as error:
+        raise CorruptIndex(f"{path}: unreadable ({error})") from None
+
+
+class IndexedSearch(SimilaritySearch):
+    """A :class:`~astrolens.search.SimilaritySearch` opened from an index folder.
+
+    It knows where its embeddings came from (:attr:`source`) and embeds new light curves with
+    the model of its run, loaded the first time one is searched for.
+
+    Parameters
+    ----------
+    folder
+        The index folder.
+    source
+        Its :class:`IndexSource`.
+    run_path
+        The run folder whose model embeds light curves.
+    index, catalog
+        As for :class:`~astrolens.search.SimilaritySearch`.
+    config
+        Search settings (default ``SearchConfig()``).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        source: IndexSource,
+        run_path: Path,
+        index: VectorIndex,
+        catalog: Catalog,
+        config: SearchConfig | None = None,
+    ) -> None:
+        super().__init__(index, catalog, embed=self._embed, config=config or SearchConfig())
+        self.folder = folder
+        self.source = source
+        self.run_path = run_path
+
+    def __repr__(self) -> str:
+        return (
+            f"IndexedSearch({str(self.folder)!r}, survey={self.source.survey!r}, "
+            f"run={self.source.run!r}, {len(self.index)} objects)"
+        )
+
+    @functools.cached_property
+    def run(self) -> TrainedRun:
+        """The trained run of the index (loaded on first use).
+
+        Raises
+        ------
+        FileNotFoundError
+            If the run folder is not there any more.
+        IndexMismatch
+            If its model is no longer the one that made the index.
+        """
+        if not (self.run_path / MODEL_FILE).is_file():
+            raise FileNotFoundError(
+                f"{self.run_path}: the model run of the index {self.folder} is not there; "
+                "searching by light curve needs it"
+            )
+        _check_run(self.folder, self.source, self.run_path)
+        return load_run(self.run_path)
+
+    def images(self, row: pd.Series) -> tuple[UniformSeries, PowerImage]:
+        """Light curve and power image of a catalogue row of a simulated survey.
+
+        Raises
+        ------
+        ValueError
+            If the index is not of a simulated survey (its light curves cannot be regenerated).
+        """
+        if self.source.survey_config is None:
+            raise ValueError(
+                f"{self.folder}: the light curves of {self.source.survey} cannot be regenerated "
+                "(not a simulated survey), so its matches cannot be drawn"
+            )
+        return simulated_images(row, self.run.preprocess, self.run.wavelet)
+
+    def lightcurve_images(self, path: str | os.PathLike[str]) -> tuple[UniformSeries, PowerImage]:
+        """Light curve and power image of a FITS/CSV file, as the run's model sees them."""
+        arrays = read_arrays(path, quality_bitmask=self.run.preprocess.quality_bitmask)
+        series = series_from_arrays(arrays, self.run.preprocess)
+        return series, power_image(series, self.run.wavelet)
+
+    def plot_matches(
+        self, result: SearchResult, *, lightcurve: str | os.PathLike[str] | None = None, n: int = 8
+    ) -> Figure:
+        """:func:`astrolens.plots_search.plot_matches` of a result of this search.
+
+        ``lightcurve`` is the file of a light-curve query, drawn as the query.
+        """
+        query = None if lightcurve is None else self.lightcurve_images(lightcurve)
+        return plot_matches(result, self.images, n=n, query_images=query)
+
+    def _embed(self, lightcurve: Any) -> NDArray[np.float32]:
+        return embed_lightcurve(lightcurve, self.run)
+
+
+def open_search(
+    index_dir: str | os.PathLike[str],
+    *,
+    config: SearchConfig | None = None,
+    run: str | os.PathLike[str] | None = None,
+    verify: bool = True,
+) -> IndexedSearch:
+    """The search over an index folder of :func:`build_survey_index` or
+    :func:`build_embeddings_index`: index, catalogue, and (lazily) the run's model.
+
+    Parameters
+    ----------
+    index_dir
+        The index folder.
+    config
+        Search settings (default ``SearchConfig()``).
+    run
+        The run to embed light curves with (default: the run folder the index records); it must
+        be the run that made the index.
+    verify
+        Check the checksums of the folder's files.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no index folder there.
+    CorruptIndex
+        If a file is missing, unreadable or modified.
+    IndexMismatch
+        If ``run``, or the model now in the recorded run folder, is not the run that made the
+        index (the message says how to rebuild it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> work = Path(tempfile.mkdtemp())
+    >>> folder = build_survey_index(SurveyConfig(name="mini", n_objects=12), out=work / "index",
+    ...                             cache=work, workers=1, progress=False)
+    >>> search = open_search(folder)
+    >>> search.source.n_indexed == len(search.index) == 12
+    True
+    """
+    index_dir = Path(index_dir)
+    try:
+        folder = readable_directory(index_dir)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{index_dir}: no index folder there; build one with `astrolens index build`"
+        ) from None
+    source = read_index_source(folder)
+    run_path = Path(source.run_path) if run is None else Path(run)
+    if run is not None or (run_path / MODEL_FILE).is_file():
+        _check_run(index_dir, source, run_path)
+    index = load_index(folder, expected_run=source.run, verify=verify)
+    catalog_path = folder / CATALOG_FILE
+    if verify:
+        _verify_catalog(catalog_path, source)
+    catalog = Catalog(pd.read_parquet(catalog_path), name=f"{source.survey} catalogue")
+    return IndexedSearch(index_dir, source, run_path, index, catalog, config)
+
+
+# -- internals ----------------------------------------------------------------------------------
+
+
+def _cache_folder(root: str | os.PathLike[str] | None, name: str) -> Path:
+    return Path(root) / name if root is not None else cache_dir(name)
+
+
+@functools.cache
+def _simulation_key() -> str:
+    """A hash of what a simulated catalogue depends on besides its configuration: the code of
+    :mod:`astrolens.simulate`, NumPy's version (its random streams) and the OGLE-III catalogue."""
+    package = Path(simulate.__file__).parent
+    code = {path.name: file_sha256(path) for path in sorted(package.glob("*.py"))}
+    return stable_key({"code": code, "numpy": np.__version__, "ogle3": ogle3_checksum()})
+
+
+def _survey_embeddings(
+    config: SurveyConfig,
+    digest: str,
+    folder: Path,
+    identity: str,
+    workers: int,
+    progress: bool,
+    cache: str | os.PathLike[str] | None,
+) -> Path:
+    key = stable_key(
+        {
+            "format": _EMBEDDINGS_FORMAT,
+            "survey": config.to_dict(),
+            "catalog_sha256": digest,
+            "run": identity,
+        }
+    )
+    name = f"{config.name}-{folder.resolve().name}-{key}.parquet"
+    path = _cache_folder(cache, EMBEDDINGS_CACHE) / name
+    if not path.is_file():
+        embed_survey(config, path, run=folder.resolve(), workers=workers, progress=progress)
+    return path
+
+
+def _checked_exclusions(exclude: Iterable[str], catalog: pd.DataFrame) -> tuple[str, ...]:
+    excluded = tuple(sorted({str(object_id) for object_id in exclude}))
+    unknown = ~pd.Index(excluded).isin(catalog["object_id"].astype(str))
+    if unknown.any():
+        missing = [excluded[i] for i in np.flatnonzero(unknown)[:5]]
+        raise UnknownObject(
+            f"{', '.join(missing)}: cannot be excluded, not in the catalogue "
+            f"({unknown.sum()} unknown id(s))"
+        )
+    return excluded
+
+
+def _is_current(out: Path, wanted: IndexSource) -> bool:
+    """Whether ``out`` holds, whole and unmodified, the index ``wanted`` describes."""
+    try:
+        source = read_index_source(out)
+        manifest = load_manifest(out, expected_run=wanted.run)
+        folder = readable_directory(out)
+        verify_files(folder, manifest)
+        _verify_catalog(folder / CATALOG_FILE, source)
+    except (FileNotFoundError, CorruptIndex, IndexMismatch):
+        return False
+    return source.same_build(wanted)
+
+
+def _write_index_folder(
+    out: Path,
+    object_ids: list[str],
+    vectors: NDArray[np.float32],
+    catalog: pd.DataFrame,
+    source: IndexSource,
+    progress: bool,
+) -> Path:
+    """Index the vectors not excluded; write index, catalogue and ``survey.json`` atomically."""
+    keep = ~pd.Index(object_ids).isin(source.excluded)
+    if not keep.any():
+        raise ValueError(f"nothing to index: all {len(object_ids)} objects are excluded")
+    ids = np.asarray(object_ids, dtype=str)[keep]
+    index = build_index(
+        vectors[keep], ids, run=source.run, factory=source.factory, progress=progress
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
+    try:
+        index.save(staging)
+        catalog.to_parquet(staging / CATALOG_FILE, index=False)
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        source = replace(
+            source,
+            n_indexed=int(keep.sum()),
+            catalog_file_sha256=file_sha256(staging / CATALOG_FILE),
+            created=created,
+        )
+        text = json.dumps(source.to_dict(), indent=2) + "\n"
+        (staging / SOURCE_FILE).write_text(text, encoding="utf-8")
+        for name in (CATALOG_FILE, SOURCE_FILE):
+            _fsync(staging / name)
+        _replace_directory(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that is not an index (a mistyped ``out`` must not be lost)."""
+    if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+        raise FileExistsError(
+            f"{out}: exists and is not an index folder; give another folder for the index"
+        )
+
+
+def _verify_catalog(path: Path, source: IndexSource) -> None:
+    try:
+        actual = file_sha256(path)
+    except FileNotFoundError:
+        raise CorruptIndex(f"{path}: missing (the index folder's catalogue)") from None
+    if actual != source.catalog_file_sha256:
+        raise CorruptIndex(
+            f"{path}: SHA-256 does not match {SOURCE_FILE} (file modified or truncated); "
+            "rebuild the index"
+        )
+
+
+def _check_run(index_dir: Path, source: IndexSource, run_path: Path) -> None:
+    """Refuse to search the index with a run whose model is not the one that made it."""
+    identity = run_id(run_path)
+    if identity != source.run:
+        raise IndexMismatch(
+            f"{index_dir} holds embeddings of model run {source.run}, but {run_path} is "
+            f"{identity} (retrained?); embeddings of two models cannot be compared: rebuild it "
+            f"with `astrolens index build --run {run_path} --out {index_dir}`"
+        )
+
+
+def _embeddings_run(
+    table: Embeddings, path: str | os.PathLike[str], run: str | os.PathLike[str] | None
+) -> Path:
+    """The run folder that made the embeddings: ``run``, checked against their metadata."""
+    recorded = table.metadata.get("astrolens.run")
+    if run is None:
+        if recorded is None or not (Path(recorded) / MODEL_FILE).is_file():
+            raise FileNotFoundError(
+                f"{path}: made by model run {recorded or '(not recorded)'}, which is not there; "
+                "give the run folder that made these embeddings (run=, --run)"
+            )
+        return Path(recorded)
+    folder = Path(run)
+    if recorded is not None and (Path(recorded) / MODEL_FILE).is_file():
+        made_by, given = run_id(recorded), run_id(folder)
+        if made_by != given:
+            raise IndexMismatch(
+                f"{path} was made by model run {made_by} ({recorded}), not {given} ({folder}); "
+                "embeddings of two models cannot be compared"
+            )
+    return folder
+
+
+def _read_catalog(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
+    """A catalogue file: a simulated survey's with its exact types, any other as it is."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        columns = pq.read_schema(path).names
+    else:
+        columns = pd.read_csv(path, nrows=0).columns.tolist()
+    if "object_id" not in columns:
+        raise ValueError(f"{path}: no 'object_id' column; columns: {columns}")
+    if set(CATALOG_COLUMNS) <= set(columns):
+        return read_catalog(path), path.name
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, dtype={"object_id": str})
+    table["object_id"] = table["object_id"].astype(str)
+    return table, path.name
+
+
+def _unique_ids(table: Embeddings, path: str | os.PathLike[str], duplicates: str) -> list[str]:
+    """One id per vector: the object ids, with repeated ones made unique by file (or refused)."""
+    ids = pd.Series(table.object_ids, dtype=object)
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return list(table.object_ids)
+    if duplicates == "raise":
+        names = ids[repeated].unique()
+        example = names[0]
+        files = [Path(table.sources[i]).name for i in np.flatnonzero(ids == example)]
+        raise ValueError(
+            f"{path}: {len(names)} object(s) have several light curves ({', '.join(names[:5])}; "
+            f"{example}: {', '.join(files)}); an index holds one vector per id: pass "
+            "duplicates='source' (--duplicates source) to index each light curve as "
+            "'<object_id> [<file stem>]'"
+        )
+    unique = [
+        f"{object_id} [{Path(source).stem}]" if twice else object_id
+        for object_id, source, twice in zip(ids, table.sources, repeated, strict=True)
+    ]
+    still = pd.Index(unique)
+    if still.has_duplicates:
+        raise ValueError(
+            f"{path}: the same light curve is embedded twice ({still[still.duplicated()][0]})"
+        )
+    return unique
+
+
+def _split_duplicates(
+    catalog: pd.DataFrame, table: Embeddings, object_ids: list[str]
+) -> pd.DataFrame:
+    """The catalogue with each repeated object's row replaced by one row per light curve."""
+    renamed = [
+        (original, new, source)
+        for original, new, source in zip(table.object_ids, object_ids, table.sources, strict=True)
+        if original != new
+    ]
+    if not renamed:
+        return catalog
+    originals = catalog["object_id"].astype(str)
+    rows = []
+    for original, new, source in renamed:
+        row = catalog[originals == original]
+        rows.append(row.assign(object_id=new, source=source))
+    repeated = {original for original, _, _ in renamed}
+    kept = catalog[~originals.isin(repeated)]
+    return pd.concat([kept, *rows], ignore_index=True)

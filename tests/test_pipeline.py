@@ -1,0 +1,293 @@
+"""Survey -> embeddings -> index folder -> search: caching, reuse, runs, exclusions, duplicates."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from astrolens import pipeline
+from astrolens.catalog import UnknownObject
+from astrolens.datasets import catalog_sha256
+from astrolens.embed import embed_files, read_embeddings
+from astrolens.errors import CorruptIndex, IndexMismatch
+from astrolens.index import brute_force_search, load_index, load_manifest
+from astrolens.pipeline import (
+    CATALOG_FILE,
+    IndexSource,
+    build_embeddings_index,
+    build_survey_index,
+    open_search,
+    read_index_source,
+    run_id,
+    survey_catalog,
+    survey_embeddings,
+)
+from astrolens.search import SearchConfig
+from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.simulate.export import write_fits
+from astrolens.sources import example_files, read_arrays
+
+RUN = "runs/default"
+MINI = SurveyConfig(name="mini", n_objects=24)
+NO_DEDUP = SearchConfig(duplicate_radius_arcsec=None)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A private ASTROLENS_CACHE for the module: tests never touch the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASTROLENS_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def tiny_catalog():
+    return generate_catalog(SurveyConfig.named("tiny"))
+
+
+@pytest.fixture(scope="module")
+def tiny_index(cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp("indexes") / "tiny"
+    return build_survey_index("tiny", RUN, out, workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_embeddings(tiny_index):
+    return read_embeddings(read_index_source(tiny_index).embeddings)
+
+
+@pytest.fixture
+def other_run(tmp_path):
+    """runs/default with another configuration file: another run, as far as identity goes."""
+    folder = shutil.copytree(RUN, tmp_path / "other")
+    config = folder / "config.json"
+    config.write_text(config.read_text() + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def example_embeddings(tmp_path_factory):
+    """The four bundled example light curves, two of them quarters of KIC 10002792."""
+    out = tmp_path_factory.mktemp("examples") / "examples.parquet"
+    embed_files(example_files(), out, run=RUN, workers=1, progress=False)
+    metas = [read_arrays(path).meta for path in example_files()]
+    catalog = pd.DataFrame(
+        {
+            "object_id": [meta["object_id"] for meta in metas],
+            "ra": [meta["ra"] for meta in metas],
+            "dec": [meta["dec"] for meta in metas],
+            "class": ["ROT", "ROT", "EA", "RRab"][: len(metas)],
+        }
+    ).drop_duplicates("object_id")
+    return out, catalog
+
+
+def test_survey_embeddings_are_cached_under_the_cache_and_computed_once(
+    cache, tiny_index, tiny_catalog, monkeypatch
+):
+    path = survey_embeddings("tiny", RUN, workers=1, progress=False)
+    assert path.is_relative_to(cache / "embeddings")
+    assert path.resolve() == Path(read_index_source(tiny_index).embeddings)
+    table = read_embeddings(path)
+    assert table.object_ids == tiny_catalog["object_id"].tolist()
+    assert table.metadata["astrolens.run"] == str(pipeline.run_folder(RUN).resolve())
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("cached embeddings were computed again")
+
+    monkeypatch.setattr(pipeline, "embed_survey", no_embedding)
+    assert survey_embeddings("tiny", RUN, workers=1, progress=False) == path
+    with pytest.raises(AssertionError):
+        survey_embeddings(SurveyConfig.named("tiny", seed=5), RUN, workers=1, progress=False)
+
+
+def test_survey_catalogue_is_drawn_once(cache, tiny_index, tiny_catalog, monkeypatch):
+    cached = set((cache / "catalogs").glob("tiny-*.parquet"))
+    assert cached
+    monkeypatch.setattr(pipeline, "generate_catalog", None)  # drawing again would fail
+    catalog = survey_catalog("tiny")
+    assert set((cache / "catalogs").glob("tiny-*.parquet")) == cached
+    assert catalog.equals(tiny_catalog)
+    assert catalog_sha256(catalog) == catalog_sha256(tiny_catalog)
+
+
+def test_index_folder_says_which_survey_catalogue_and_run(tiny_index, tiny_catalog):
+    source = read_index_source(tiny_index)
+    assert source.survey == "tiny" and source.survey_config["n_objects"] == 320
+    assert source.catalog_sha256 == catalog_sha256(tiny_catalog)
+    assert source.run == run_id(RUN) == load_manifest(tiny_index).run
+    assert source.run.startswith("default@")
+    assert source.n_indexed == len(load_index(tiny_index)) == len(tiny_catalog)
+    stored = pd.read_parquet(tiny_index / CATALOG_FILE)
+    assert stored["object_id"].tolist() == tiny_catalog["object_id"].tolist()
+
+
+def test_second_build_reuses_the_folder(tiny_index, monkeypatch):
+    stamp = (tiny_index / "manifest.json").stat().st_mtime_ns
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("an up-to-date index was built again")
+
+    monkeypatch.setattr(pipeline, "build_index", no_build)
+    assert build_survey_index("tiny", RUN, tiny_index, workers=1, progress=False) == tiny_index
+    assert (tiny_index / "manifest.json").stat().st_mtime_ns == stamp
+    with pytest.raises(AssertionError, match="built again"):
+        build_survey_index("tiny", RUN, tiny_index, factory="IVF4,Flat", workers=1, progress=False)
+
+
+def test_search_by_object_is_the_exact_neighbours_of_its_embedding(tiny_index, tiny_embeddings):
+    search = open_search(tiny_index, config=NO_DEDUP)
+    vectors = tiny_embeddings.vectors
+    for position in (0, 77, 319):
+        object_id = tiny_embeddings.object_ids[position]
+        result = search.by_object(object_id, k=8)
+        distances, rows = brute_force_search(vectors, vectors[position], k=9)
+        expected = [tiny_embeddings.object_ids[row] for row in rows[0] if row != position][:8]
+        assert result.matches["object_id"].tolist() == expected
+        np.testing.assert_allclose(result.matches["distance"], distances[0][1:9], atol=1e-4)
+
+
+def test_excluded_objects_stay_in_the_catalogue_but_out_of_the_index(cache, tmp_path):
+    catalog = generate_catalog(MINI)
+    left_out = catalog["object_id"].iloc[[1, 5, 9]].tolist()
+    out = build_survey_index(MINI, RUN, tmp_path / "i", exclude=left_out, workers=1, progress=False)
+    search = open_search(out)
+    assert len(search.index) == len(catalog) - 3 and len(search.catalog) == len(catalog)
+    assert read_index_source(out).excluded == tuple(sorted(left_out))
+    assert not set(left_out) & set(search.index.ids.tolist())
+    with pytest.raises(UnknownObject, match="not in the index"):
+        search.by_object(left_out[0])
+    everything = search.by_object(catalog["object_id"].iloc[0], k=len(catalog) - 4)
+    assert not set(left_out) & set(everything.matches["object_id"])
+    rebuilt = build_survey_index(MINI, RUN, out, exclude=left_out[:1], workers=1, progress=False)
+    assert len(open_search(rebuilt).index) == len(catalog) - 1
+    with pytest.raises(UnknownObject, match="KIC 1: cannot be excluded"):
+        build_survey_index(MINI, RUN, tmp_path / "j", exclude=["KIC 1"], workers=1, progress=False)
+
+
+def test_light_curve_files_are_searched_through_the_run_model(tiny_index, tiny_catalog, tmp_path):
+    search = open_search(tiny_index)
+    row = tiny_catalog.iloc[12]
+    path = write_fits(row.to_dict(), tmp_path)
+    result = search.by_lightcurve(path, k=5)
+    assert len(result) == 5 and result.query.object_ids == (row["object_id"],)
+    assert row["object_id"] not in set(result.matches["object_id"])
+    assert result.matches["distance"].is_monotonic_increasing
+    real = search.by_lightcurve(example_files("K2")[0], k=4)
+    assert real.query.label == "EPIC 211117077" and len(real) == 4
+    assert set(real.matches["object_id"]) <= set(tiny_catalog["object_id"])
+
+
+def test_an_index_is_refused_for_another_run(tiny_index, other_run):
+    with pytest.raises(IndexMismatch) as refused:
+        open_search(tiny_index, run=other_run)
+    message = str(refused.value)
+    assert run_id(RUN) in message and run_id(other_run) in message and "rebuild" in message
+    with pytest.raises(IndexMismatch, match="cannot be compared"):
+        load_index(tiny_index, expected_run=run_id(other_run))
+
+
+def test_a_run_retrained_in_place_makes_its_index_stale(cache, tmp_path):
+    run = shutil.copytree(RUN, tmp_path / "run")
+    out = build_survey_index(MINI, run, tmp_path / "index", workers=1, progress=False)
+    assert open_search(out).source.run == run_id(run)
+    (run / "config.json").write_text((run / "config.json").read_text() + "\n")
+    with pytest.raises(IndexMismatch, match="retrained"):
+        open_search(out)
+    rebuilt = build_survey_index(MINI, run, out, workers=1, progress=False)
+    assert open_search(rebuilt).source.run == run_id(run)
+
+
+def test_repeated_object_ids_are_refused_by_name(example_embeddings, tmp_path):
+    embeddings, catalog = example_embeddings
+    with pytest.raises(ValueError, match="KIC 10002792") as refused:
+        build_embeddings_index(embeddings, catalog, tmp_path / "index", progress=False)
+    assert "duplicates='source'" in str(refused.value)
+    assert not (tmp_path / "index").exists()
+
+
+def test_repeated_object_ids_split_by_file(example_embeddings, tmp_path):
+    embeddings, catalog = example_embeddings
+    out = build_embeddings_index(
+        embeddings, catalog, tmp_path / "index", duplicates="source", progress=False
+    )
+    search = open_search(out)
+    quarters = sorted(i for i in search.index.ids.tolist() if i.startswith("KIC 10002792 ["))
+    assert len(quarters) == 2 and len(search.index) == len(example_files())
+    assert quarters[0].endswith("[kplr010002792-2009259160929_llc]")
+    assert search.catalog.row(quarters[1])["source"].endswith("2010174085026_llc.fits")
+    assert "KIC 10002792" not in search.catalog
+    result = search.by_object(quarters[0], k=2)
+    assert quarters[1] not in set(result.matches["object_id"])  # the same star on the sky
+    assert len(result) == 2
+    source = read_index_source(out)
+    assert source.duplicates == "source" and source.survey_config is None
+    assert source.run == run_id(RUN)
+
+
+def test_embeddings_of_objects_missing_from_the_catalogue_are_refused(example_embeddings, tmp_path):
+    embeddings, catalog = example_embeddings
+    partial = catalog[catalog["object_id"] != "TIC 358108509"]
+    with pytest.raises(IndexMismatch, match="TIC 358108509"):
+        build_embeddings_index(
+            embeddings, partial, tmp_path / "index", duplicates="source", progress=False
+        )
+
+
+def test_embeddings_are_indexed_only_with_the_run_that_made_them(
+    example_embeddings, other_run, tmp_path
+):
+    embeddings, catalog = example_embeddings
+    with pytest.raises(IndexMismatch, match="not"):
+        build_embeddings_index(
+            embeddings, catalog, tmp_path / "i", run=other_run, duplicates="source"
+        )
+
+
+def test_catalogue_from_a_csv_file(example_embeddings, tmp_path):
+    embeddings, catalog = example_embeddings
+    path = tmp_path / "objects.csv"
+    catalog.to_csv(path, index=False)
+    out = build_embeddings_index(embeddings, path, tmp_path / "i", duplicates="source")
+    assert read_index_source(out).survey == "objects.csv"
+    assert open_search(out).catalog.row("TIC 358108509")["class"] == "RRab"
+
+
+def test_modified_catalogue_is_detected(tiny_index, tmp_path):
+    copy = shutil.copytree(tiny_index, tmp_path / "copy")
+    table = pd.read_parquet(copy / CATALOG_FILE)
+    table.loc[0, "class"] = "CONSTANT" if table.loc[0, "class"] != "CONSTANT" else "EA"
+    table.to_parquet(copy / CATALOG_FILE, index=False)
+    with pytest.raises(CorruptIndex, match=r"catalog\.parquet"):
+        open_search(copy)
+    assert open_search(copy, verify=False).catalog.row(table.loc[0, "object_id"]) is not None
+
+
+def test_a_folder_that_is_not_an_index_is_never_replaced(cache, tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not an index folder"):
+        build_survey_index(MINI, RUN, tmp_path, workers=1, progress=False)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_missing_index_says_how_to_build_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="astrolens index build"):
+        open_search(tmp_path / "nothing")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([f"KIC {i}" for i in range(8)]), max_size=12), st.randoms())
+def test_exclusions_are_a_set(excluded, random):
+    shuffled = list(excluded)
+    random.shuffle(shuffled)
+    common = {"survey": "s", "catalog_sha256": "x", "run": "r", "run_path": "/r", "embeddings": ""}
+    first = IndexSource(**common, excluded=excluded)
+    second = IndexSource(**common, excluded=shuffled)
+    assert first.same_build(second) and first.excluded == tuple(sorted(set(excluded)))
+    assert IndexSource.from_dict(json.loads(json.dumps(first.to_dict()))) == first
