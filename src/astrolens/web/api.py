@@ -1,0 +1,400 @@
+"""The HTTP API: searches, object details, thumbnails, health.
+
+Every search endpoint takes ``k`` and the same filters (``class``, ``mission``, ``mag_window``,
+``mag_min``, ``mag_max``) and answers JSON (:func:`astrolens.web.results.search_payload`) or, with
+``format=csv``, the matches as a CSV download. Bad input gets a 4xx answer whose ``detail`` says
+what was wrong (see :mod:`astrolens.web.app` for how astrolens errors map to status codes).
+
+Searches by id, position, examples or at random take a few milliseconds of CPU and run on the
+event loop itself (no thread hop); embedding an upload and drawing a thumbnail run in worker
+threads, so they do not hold other requests up.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+import astrolens
+from astrolens.errors import AstrolensError, InvalidLightCurve
+from astrolens.search import Filters, SearchResult
+from astrolens.web.results import (
+    csv_filename,
+    row_payload,
+    search_payload,
+    thumbnail_url,
+    units,
+)
+from astrolens.web.state import WebState
+from astrolens.web.thumbnails import render_thumbnail
+from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_upload
+
+__all__ = ["DEFAULT_K", "router"]
+
+DEFAULT_K = 5
+"""Matches returned when a query does not say ``k``."""
+
+router = APIRouter(prefix="/api")
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown object id, or no object at the position"},
+    422: {"description": "Invalid parameters (the detail says which and why)"},
+}
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed or truncated multipart body"},
+    413: {"description": "File larger than the server's limit"},
+    415: {"description": "Body is not multipart/form-data"},
+    422: {"description": "Unreadable light curve, no file, or invalid parameters"},
+}
+_SEARCH_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}, "example": "rank,distance,object_id,...\n"}
+}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FILE_FIELD],
+                    "properties": {
+                        FILE_FIELD: {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A light curve: Kepler/K2/TESS FITS, or a CSV/ASCII "
+                            "table with time and flux columns",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def get_state(request: Request) -> WebState:
+    """The app's :class:`WebState`."""
+    state: WebState = request.app.state.astrolens
+    return state
+
+
+State = Annotated[WebState, Depends(get_state)]
+ObjectId = Annotated[str, Query(alias="id", min_length=1, max_length=200, description="Object id")]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How a search result is sent: JSON (with or without the parameters' distributions) or CSV."""
+
+    output: Literal["json", "csv"] = "json"
+    parameters: bool = False
+
+
+async def presentation(
+    output: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="json: the matches as JSON; csv: the matches table"),
+    ] = "json",
+    parameters: Annotated[
+        bool,
+        Query(description="Add the distributions of the matches' physical parameters (JSON)"),
+    ] = False,
+) -> Presentation:
+    """The ``format`` and ``parameters`` query parameters."""
+    return Presentation(output, parameters)
+
+
+async def neighbours(
+    state: State,
+    k: Annotated[int, Query(ge=1, description="Number of matches (at most max_k)")] = DEFAULT_K,
+) -> int:
+    """The number of matches asked for, within the server's limit."""
+    if k > state.config.max_k:
+        raise HTTPException(422, f"k: at most {state.config.max_k} matches per query, got {k}")
+    return k
+
+
+async def search_filters(
+    classes: Annotated[
+        list[str] | None, Query(alias="class", description="Keep matches of these classes")
+    ] = None,
+    missions: Annotated[
+        list[str] | None, Query(alias="mission", description="Keep matches of these missions")
+    ] = None,
+    mag_window: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=50,
+            allow_inf_nan=False,
+            description="Keep matches within this many magnitudes of the query's magnitude",
+        ),
+    ] = None,
+    mag_min: Annotated[
+        float | None, Query(allow_inf_nan=False, description="Keep matches at least this faint")
+    ] = None,
+    mag_max: Annotated[
+        float | None, Query(allow_inf_nan=False, description="Keep matches at most this faint")
+    ] = None,
+) -> Filters:
+    """Filters from the query string."""
+    if mag_min is not None and mag_max is not None and mag_min > mag_max:
+        raise HTTPException(422, f"mag_min ({mag_min}) is larger than mag_max ({mag_max})")
+    ranges = {} if mag_min is None and mag_max is None else {"mag": (mag_min, mag_max)}
+    return Filters(classes=classes, missions=missions, mag_window=mag_window, ranges=ranges)
+
+
+K = Annotated[int, Depends(neighbours)]
+SearchFilters = Annotated[Filters, Depends(search_filters)]
+Shown = Annotated[Presentation, Depends(presentation)]
+
+
+@contextmanager
+def bad_query() -> Iterator[None]:
+    """Turn the ``ValueError`` a search raises for arguments it cannot use into a 422 answer."""
+    try:
+        yield
+    except AstrolensError:
+        raise
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def answer(
+    state: WebState, result: SearchResult, shown: Presentation, query_thumbnail: str | None = None
+) -> Response:
+    """The result as JSON or as a CSV download."""
+    if shown.output == "csv":
+        return Response(
+            result.matches.to_csv(index=False),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{csv_filename(result)}"'},
+        )
+    payload = search_payload(
+        result,
+        parameters=shown.parameters,
+        histogram_bins=state.config.histogram_bins,
+        query_thumbnail=query_thumbnail,
+    )
+    return JSONResponse(payload)
+
+
+@router.get("/health", summary="The index served: model run, size")
+async def health(state: State) -> dict[str, Any]:
+    """Whether the server is up, and what it searches."""
+    index = state.search.index
+    return {
+        "status": "ok",
+        "astrolens_version": astrolens.__version__,
+        "run": index.run,
+        "count": len(index),
+        "dimension": index.dimension,
+        "factory": index.factory,
+        "catalog": state.search.catalog.name,
+        "catalog_count": len(state.search.catalog),
+        "lightcurve_search": state.search.embed is not None,
+        "max_upload_bytes": state.config.max_upload_bytes,
+        "max_k": state.config.max_k,
+    }
+
+
+@router.get("/catalog", summary="Catalogue columns and the values filters can take")
+async def catalog(state: State) -> dict[str, Any]:
+    """Name, size and columns of the catalogue; its classes, missions and magnitude range."""
+    return state.catalog_summary
+
+
+@router.get("/objects/{object_id}", summary="One object's catalogue row", responses=_ERRORS)
+async def object_detail(
+    state: State, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
+) -> dict[str, Any]:
+    """An object's catalogue row, the units of its columns, and the link to its thumbnail."""
+    row = state.search.catalog.row(object_id)
+    return {
+        "object_id": str(row["object_id"]),
+        "object": row_payload(row),
+        "units": units(row.index),
+        "thumbnail": thumbnail_url(str(row["object_id"])),
+    }
+
+
+@router.get(
+    "/thumbnails/{object_id}.png",
+    summary="Light curve and wavelet image of an object (PNG)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **_ERRORS},
+)
+def thumbnail(
+    state: State, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
+) -> Response:
+    """The object's light curve above its wavelet power image; drawn once, then cached."""
+    row = state.search.catalog.row(object_id)
+    try:
+        png = state.thumbnails.png(row)
+    except ValueError as error:  # InvalidLightCurve too: a row whose light curve is unusable
+        raise HTTPException(404, f"{object_id}: no light curve to draw ({error})") from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get(
+    "/search/object",
+    summary="Objects similar to a catalogued object",
+    response_class=JSONResponse,
+    responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
+)
+async def search_object(
+    state: State, object_id: ObjectId, k: K, filters: SearchFilters, shown: Shown
+) -> Response:
+    """The ``k`` objects most similar to ``id`` (the object itself and its sky duplicates left
+    out)."""
+    with bad_query():
+        result = state.search.by_object(object_id, k, filters=filters)
+    return answer(state, result, shown)
+
+
+@router.get(
+    "/search/coordinates",
+    summary="Objects similar to the catalogued object at a sky position",
+    response_class=JSONResponse,
+    responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
+)
+async def search_coordinates(
+    state: State,
+    ra: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="Right ascension: degrees (290.667) or hours (19:22:40.1, 19h22m40.1s)",
+        ),
+    ],
+    dec: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="Declination: degrees (44.5, +44:30:00, +44d30m00s)",
+        ),
+    ],
+    k: K,
+    filters: SearchFilters,
+    shown: Shown,
+    radius_arcsec: Annotated[
+        float | None,
+        Query(gt=0, le=3600, allow_inf_nan=False, description="Search radius (default 5)"),
+    ] = None,
+) -> Response:
+    """The neighbours of the catalogued object nearest to (``ra``, ``dec``) within the radius."""
+    with bad_query():
+        result = state.search.by_coordinates(
+            (ra, dec), k, radius_arcsec=radius_arcsec, filters=filters
+        )
+    return answer(state, result, shown)
+
+
+@router.get(
+    "/search/examples",
+    summary="Objects similar to several catalogued objects at once",
+    response_class=JSONResponse,
+    responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
+)
+async def search_examples(
+    state: State,
+    object_ids: Annotated[
+        list[Annotated[str, Query(min_length=1, max_length=200)]],
+        Query(alias="id", min_length=1, description="Object ids (repeat the parameter)"),
+    ],
+    k: K,
+    filters: SearchFilters,
+    shown: Shown,
+    combine: Annotated[
+        Literal["centroid", "rrf"],
+        Query(description="centroid: around the mean embedding; rrf: reciprocal-rank fusion"),
+    ] = "centroid",
+) -> Response:
+    """One query from several examples of a kind of object."""
+    if len(object_ids) > state.config.max_examples:
+        raise HTTPException(
+            422, f"id: at most {state.config.max_examples} examples, got {len(object_ids)}"
+        )
+    with bad_query():
+        result = state.search.by_examples(object_ids, k, filters=filters, combine=combine)
+    return answer(state, result, shown)
+
+
+@router.get(
+    "/search/random",
+    summary="Objects similar to a random object",
+    response_class=JSONResponse,
+    responses={200: {"content": _SEARCH_CONTENT}, 422: _ERRORS[422]},
+)
+async def search_random(
+    state: State,
+    k: K,
+    filters: SearchFilters,
+    shown: Shown,
+    seed: Annotated[
+        int | None, Query(ge=0, lt=2**63, description="Seed: the same object every time")
+    ] = None,
+) -> Response:
+    """The neighbours of an object of the index drawn at random."""
+    with bad_query():
+        result = state.search.random(k, seed=seed, filters=filters)
+    return answer(state, result, shown)
+
+
+@router.post(
+    "/search/upload",
+    summary="Objects similar to an uploaded light curve (FITS or CSV)",
+    response_class=JSONResponse,
+    responses={200: {"content": _SEARCH_CONTENT}, **_UPLOAD_ERRORS},
+    openapi_extra=_UPLOAD_BODY,
+)
+async def search_upload(
+    request: Request,
+    state: State,
+    k: K,
+    filters: SearchFilters,
+    shown: Shown,
+    thumbnail: Annotated[
+        bool, Query(description="Add the query's picture to the JSON (as a data: URL)")
+    ] = False,
+) -> Response:
+    """The ``k`` objects most similar to the light curve in the multipart part ``file``.
+
+    The file is written to a temporary folder only, and deleted when the answer is ready.
+    """
+    with tempfile.TemporaryDirectory(prefix="astrolens-upload-") as folder:
+        upload = await receive_upload(request, Path(folder), state.config.max_upload_bytes)
+        result, picture = await run_in_threadpool(
+            _search_file, state, upload, k, filters, thumbnail and shown.output == "json"
+        )
+    return answer(state, result, shown, query_thumbnail=picture)
+
+
+def _search_file(
+    state: WebState, upload: ReceivedFile, k: int, filters: Filters, picture: bool
+) -> tuple[SearchResult, str | None]:
+    """Search by the uploaded file; errors name the file as the client called it."""
+    try:
+        with bad_query():
+            result = state.search.by_lightcurve(upload.path, k, filters=filters)
+            if result.query.label == str(upload.path):
+                result = replace(result, query=replace(result.query, label=upload.filename))
+            thumbnail = None
+            if picture:
+                png = render_thumbnail(*state.lightcurve_images(upload.path))
+                thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    except InvalidLightCurve as error:
+        raise InvalidLightCurve(upload.filename, error.reason) from None
+    return result, thumbnail

@@ -1,0 +1,214 @@
+"""Thumbnails of objects for the web page: a light curve above its wavelet power image, as a PNG.
+
+A catalogue object's thumbnail is drawn once (matplotlib, Agg) and kept twice: in memory (the
+most recently used ones) and on disk under ``cache_dir("thumbnails")``, so restarts and other
+server processes find it too. The file name is a hash of everything the picture depends on (the
+catalogue row, the image source, the size), so a changed row or model never shows a stale one.
+
+Examples
+--------
+>>> import tempfile
+>>> from astrolens.simulate import SurveyConfig, generate_catalog
+>>> row = generate_catalog(SurveyConfig(name="mini", n_objects=2)).iloc[0]
+>>> cache = ThumbnailCache(directory=tempfile.mkdtemp())
+>>> png = cache.png(row)
+>>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", cache.png(row) == png
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from astrolens.files import cache_dir, written_atomically
+from astrolens.plots import plot_power_image, plot_series
+from astrolens.plots_search import ImageSource, simulated_images
+from astrolens.preprocess import UniformSeries
+from astrolens.sources import read_arrays
+from astrolens.transform import series_from_arrays
+from astrolens.wavelets import PowerImage, power_image
+
+__all__ = [
+    "THUMBNAIL_CACHE",
+    "FileImageSource",
+    "ThumbnailCache",
+    "file_images",
+    "render_thumbnail",
+]
+
+THUMBNAIL_CACHE = "thumbnails"
+"""Cache folder (under :func:`astrolens.files.cache_dir`) of the thumbnails on disk."""
+
+FileImageSource = Callable[[Path], tuple[UniformSeries, PowerImage]]
+"""Turns a light-curve file into its cleaned light curve and power image."""
+
+_FORMAT_VERSION = 1
+"""Version of the drawing; part of every thumbnail's key."""
+
+_DPI = 100
+_STYLE = {
+    "font.size": 6,
+    "axes.labelsize": 6,
+    "xtick.labelsize": 5,
+    "ytick.labelsize": 5,
+    "axes.linewidth": 0.5,
+}
+
+_MATPLOTLIB = threading.Lock()
+"""matplotlib is not thread-safe: one figure is drawn at a time."""
+
+
+def file_images(path: str | os.PathLike[str]) -> tuple[UniformSeries, PowerImage]:
+    """The light curve and power image of a FITS/CSV file with the default configurations.
+
+    Raises
+    ------
+    FileNotFoundError, InvalidLightCurve
+        If the file cannot be read or transformed.
+
+    Examples
+    --------
+    >>> from astrolens.sources import example_files
+    >>> series, image = file_images(example_files("K2")[0])
+    >>> image.image.shape
+    (64, 64)
+    """
+    series = series_from_arrays(read_arrays(path))
+    return series, power_image(series)
+
+
+def render_thumbnail(
+    series: UniformSeries, image: PowerImage, *, width_px: int = 240, height_px: int = 200
+) -> bytes:
+    """A small PNG: the light curve (relative flux against time) above its power image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astrolens.preprocess import resample
+    >>> time = np.arange(0.0, 27.0, 0.0204)
+    >>> series = resample(time, 1e-2 * np.sin(2 * np.pi * time / 2.0))
+    >>> png = render_thumbnail(series, power_image(series), width_px=120, height_px=100)
+    >>> int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    (120, 100)
+    """
+    with _MATPLOTLIB, matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained")
+        figure.get_layout_engine().set(w_pad=0.01, h_pad=0.01)
+        top, bottom = figure.subplots(
+            2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.4], "hspace": 0.02}
+        )
+        plot_series(series, top)
+        plot_power_image(image, bottom, colorbar=False)
+        top.set_xlabel("")
+        top.set_ylabel("flux")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=_DPI)
+    return buffer.getvalue()
+
+
+class ThumbnailCache:
+    """Thumbnails of catalogue rows, drawn once and kept in memory and on disk.
+
+    Parameters
+    ----------
+    images
+        Light curve and power image of a catalogue row (default: regenerate a simulated one).
+    directory
+        Folder of the PNG files (default ``cache_dir("thumbnails")``, under ``$ASTROLENS_CACHE``).
+    namespace
+        Anything else the pictures depend on that the row does not say, e.g. the model run whose
+        preprocessing ``images`` follows; part of every key.
+    memory_items
+        Thumbnails kept in memory (least recently used dropped first).
+    width_px, height_px
+        Size of the PNG.
+    """
+
+    def __init__(
+        self,
+        images: ImageSource = simulated_images,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        namespace: str = "",
+        memory_items: int = 512,
+        width_px: int = 240,
+        height_px: int = 200,
+    ) -> None:
+        if memory_items < 0 or width_px < 16 or height_px < 16:
+            raise ValueError(
+                "memory_items must be >= 0 and the size at least 16 x 16 pixels, got "
+                f"{memory_items}, {width_px} x {height_px}"
+            )
+        self.images = images
+        self.directory = Path(directory) if directory is not None else cache_dir(THUMBNAIL_CACHE)
+        self.namespace = namespace
+        self.memory_items = memory_items
+        self.width_px = width_px
+        self.height_px = height_px
+        self._memory: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ThumbnailCache({str(self.directory)!r}, {len(self._memory)} in memory)"
+
+    def key(self, row: pd.Series) -> str:
+        """The hash that names the thumbnail of ``row`` (hex, 32 digits)."""
+        images = self.images
+        source = f"{getattr(images, '__module__', '')}.{getattr(images, '__qualname__', '')}"
+        text = "|".join(
+            [
+                f"v{_FORMAT_VERSION}",
+                f"{self.width_px}x{self.height_px}",
+                source,
+                self.namespace,
+                row.to_json(double_precision=15),
+            ]
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def path(self, row: pd.Series) -> Path:
+        """Where the thumbnail of ``row`` is (or will be) on disk."""
+        return self.directory / f"{self.key(row)}.png"
+
+    def png(self, row: pd.Series) -> bytes:
+        """The thumbnail of a catalogue row: from memory, else from disk, else drawn and saved.
+
+        Raises
+        ------
+        InvalidLightCurve, ValueError
+            As ``images`` raises them for a row whose light curve cannot be drawn.
+        """
+        key = self.key(row)
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+        path = self.directory / f"{key}.png"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = render_thumbnail(
+                *self.images(row), width_px=self.width_px, height_px=self.height_px
+            )
+            with written_atomically(path) as temporary:
+                temporary.write_bytes(data)
+        self._remember(key, data)
+        return data
+
+    def _remember(self, key: str, data: bytes) -> None:
+        with self._lock:
+            self._memory[key] = data
+            self._memory.move_to_end(key)
+            while len(self._memory) > self.memory_items:
+                self._memory.popitem(last=False)

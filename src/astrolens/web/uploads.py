@@ -1,0 +1,205 @@
+"""Receiving an uploaded light-curve file: streamed into a temporary folder, never held whole.
+
+:func:`receive_upload` reads a ``multipart/form-data`` request body as it arrives and writes the
+part named ``file`` into a folder the caller owns (a :class:`tempfile.TemporaryDirectory`, deleted
+after the search). The size limit is enforced twice: a ``Content-Length`` above it is refused
+before anything is read, and the bytes of the file are counted while they stream in (a chunked
+request has no length to check). Errors are HTTP errors with a message saying what was wrong:
+413 for too large, 415 for a body that is not multipart, 400 for a malformed or truncated one,
+422 for a body without a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from fastapi import HTTPException, Request
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+__all__ = [
+    "FILE_FIELD",
+    "MULTIPART_OVERHEAD_BYTES",
+    "ReceivedFile",
+    "receive_upload",
+    "safe_filename",
+]
+
+FILE_FIELD = "file"
+"""Name of the multipart field that holds the light-curve file."""
+
+MULTIPART_OVERHEAD_BYTES = 16 * 1024
+"""Allowance for boundaries and part headers when a request's ``Content-Length`` is checked."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+_MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """An uploaded file written to disk.
+
+    Attributes
+    ----------
+    path
+        Where it was written (inside the caller's folder).
+    filename
+        The name the client gave it, made safe (:func:`safe_filename`).
+    size
+        Its length in bytes.
+    """
+
+    path: Path
+    filename: str
+    size: int
+
+
+def safe_filename(name: str | None) -> str:
+    """A client's file name reduced to a plain name that cannot leave its folder.
+
+    The last path component, characters other than letters, digits and ``._+-`` replaced by
+    ``_``, no leading dots, at most 120 characters (keeping the end, where the suffix is);
+    ``"upload"`` when nothing is left.
+
+    Examples
+    --------
+    >>> safe_filename("../../etc/kplr010002792_llc.fits")
+    'kplr010002792_llc.fits'
+    >>> safe_filename("C:\\\\data\\\\my light curve.csv"), safe_filename(".."), safe_filename(None)
+    ('my_light_curve.csv', 'upload', 'upload')
+    """
+    base = re.split(r"[/\\]", name or "")[-1]
+    cleaned = _UNSAFE.sub("_", base).lstrip(".")[-_MAX_NAME:].lstrip(".")
+    return cleaned or "upload"
+
+
+async def receive_upload(request: Request, directory: Path, max_bytes: int) -> ReceivedFile:
+    """Stream the ``file`` part of a multipart request into ``directory``.
+
+    Parameters
+    ----------
+    request
+        The request whose body has not been read yet.
+    directory
+        An existing folder owned by the caller (a temporary one); the file is written there
+        under its :func:`safe_filename`.
+    max_bytes
+        Largest file accepted.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        413 if the request or the file is larger than allowed, 415 if the body is not
+        ``multipart/form-data``, 400 if it is malformed or ends early, 422 if it has no file.
+    """
+    media_type, options = parse_options_header(request.headers.get("content-type"))
+    boundary = options.get(b"boundary")
+    if media_type != b"multipart/form-data" or not boundary:
+        raise HTTPException(
+            415,
+            "send the light curve as multipart/form-data with a part named "
+            f"'{FILE_FIELD}' (a FITS or CSV file), not {media_type.decode('latin-1') or 'no body'}",
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(max_bytes, f"the request declares {int(declared):,} bytes")
+    receiver = _FileReceiver(directory, max_bytes)
+    try:
+        parser = MultipartParser(boundary, receiver.callbacks())
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as error:
+        raise HTTPException(400, f"malformed multipart body: {error}") from None
+    finally:
+        receiver.close()
+    return receiver.result()
+
+
+def _too_large(max_bytes: int, what: str) -> HTTPException:
+    return HTTPException(
+        413, f"upload too large: {what}; the limit is {max_bytes:,} bytes per light-curve file"
+    )
+
+
+class _FileReceiver:
+    """Callbacks of :class:`MultipartParser` that write the first ``file`` part to disk."""
+
+    def __init__(self, directory: Path, max_bytes: int) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.headers: dict[bytes, bytes] = {}
+        self.field = bytearray()
+        self.value = bytearray()
+        self.handle: BinaryIO | None = None
+        self.path: Path | None = None
+        self.filename = ""
+        self.size = 0
+        self.complete = False
+
+    def callbacks(self) -> Any:
+        events: dict[str, Callable[..., None]] = {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+        return events
+
+    def result(self) -> ReceivedFile:
+        if self.path is None:
+            raise HTTPException(
+                422,
+                f"no file in the upload: send the light curve as the multipart part '{FILE_FIELD}'",
+            )
+        if not self.complete:
+            raise HTTPException(400, "the upload ended before the file did (truncated body)")
+        return ReceivedFile(self.path, self.filename, self.size)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def _part_begin(self) -> None:
+        self.headers = {}
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def _header_end(self) -> None:
+        self.headers[bytes(self.field).lower()] = bytes(self.value)
+        self.field.clear()
+        self.value.clear()
+
+    def _headers_finished(self) -> None:
+        disposition = self.headers.get(b"content-disposition", b"").decode("latin-1")
+        _, options = parse_options_header(disposition)
+        if options.get(b"name") != FILE_FIELD.encode() or self.path is not None:
+            return
+        self.filename = safe_filename(options.get(b"filename", b"").decode("utf-8", "replace"))
+        self.path = self.directory / self.filename
+        self.handle = self.path.open("wb")
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.handle is None:
+            return
+        self.size += end - start
+        if self.size > self.max_bytes:
+            raise _too_large(self.max_bytes, f"{self.filename} is larger")
+        self.handle.write(data[start:end])
+
+    def _part_end(self) -> None:
+        if self.handle is not None:
+            self.close()
+            self.complete = True

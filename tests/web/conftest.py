@@ -1,0 +1,117 @@
+"""A real server process for the web tests: ``astrolens.web.serve`` of the tiny survey's index.
+
+One uvicorn process for the whole session, on a free port of 127.0.0.1, with its own temporary
+folder (to check that uploads leave nothing behind) and its own cache folder (thumbnails).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from astrolens.pipeline import build_survey_index, open_search
+from astrolens.search import SimilaritySearch
+
+MAX_UPLOAD_BYTES = 1_000_000
+"""The test server's upload limit: a Kepler quarter (0.5 MB) passes, a TESS sector (2 MB) not."""
+
+STARTUP_SECONDS = 240
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its address, and the folders it was given."""
+
+    url: str
+    max_upload_bytes: int
+    temporary: Path
+    cache: Path
+    log: Path
+    process: subprocess.Popen
+
+    def client(self, **options) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60.0, **options)
+
+
+@pytest.fixture(scope="session")
+def index_folder(tmp_path_factory) -> Path:
+    """The index folder of the tiny survey (320 objects) embedded with the default model."""
+    work = tmp_path_factory.mktemp("web-index")
+    return build_survey_index(
+        "tiny", out=work / "index", cache=work / "embeddings", workers=1, progress=False
+    )
+
+
+@pytest.fixture(scope="session")
+def oracle(index_folder) -> SimilaritySearch:
+    """The same search in this process, to compare the server's answers with."""
+    return open_search(index_folder)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(index_folder, tmp_path_factory) -> Server:
+    """``astrolens.web.serve(index_folder)`` in its own process, ready when this returns."""
+    port = free_port()
+    work = tmp_path_factory.mktemp("web-server")
+    temporary, cache = work / "tmp", work / "cache"
+    temporary.mkdir()
+    log = work / "server.log"
+    code = (
+        "import sys; from astrolens.web import WebConfig, serve; "
+        "serve(sys.argv[1], port=int(sys.argv[2]), "
+        "config=WebConfig(max_upload_bytes=int(sys.argv[3])), log_level='warning')"
+    )
+    environment = {
+        **os.environ,
+        "TMPDIR": str(temporary),
+        "ASTROLENS_CACHE": str(cache),
+        "MPLBACKEND": "Agg",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(index_folder), str(port), str(MAX_UPLOAD_BYTES)],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    running = Server(f"http://127.0.0.1:{port}", MAX_UPLOAD_BYTES, temporary, cache, log, process)
+    try:
+        _wait_until_healthy(running)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"the server exited ({server.process.returncode}):\n{server.log.read_text()}"
+            )
+        try:
+            if httpx.get(f"{server.url}/api/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer within {STARTUP_SECONDS} s:\n{server.log.read_text()}")

@@ -1,0 +1,396 @@
+"""The HTTP API of a real server process on 127.0.0.1, compared with the same search in-process."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.coordinates import SkyCoord
+
+from astrolens.search import Filters
+from astrolens.simulate import lightcurve_arrays
+from astrolens.sources import example_files
+
+KEPLER = example_files("Kepler")[0]
+TESS = example_files("TESS")[0]
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def object_ids(oracle):
+    return [str(object_id) for object_id in oracle.index.ids]
+
+
+def matched_ids(payload):
+    return [match["object_id"] for match in payload["matches"]]
+
+
+def assert_same_matches(payload, expected):
+    """The server's matches are the in-process result: ids, ranks and distances."""
+    assert matched_ids(payload) == expected.matches["object_id"].tolist()
+    assert [match["rank"] for match in payload["matches"]] == list(range(1, len(expected) + 1))
+    np.testing.assert_allclose(
+        [match["distance"] for match in payload["matches"]],
+        expected.matches["distance"],
+        rtol=1e-6,
+    )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def upload(client, path, params=None, *, name=None, content_type="application/octet-stream"):
+    with open(path, "rb") as handle:
+        files = {"file": (name or path.name, handle, content_type)}
+        return client.post("/api/search/upload", params=params or {}, files=files)
+
+
+# -- health, catalogue, objects -------------------------------------------------------------------
+
+
+def test_health_reports_the_index(client, oracle, server):
+    health = client.get("/api/health").json()
+    assert health["status"] == "ok"
+    assert health["run"] == oracle.index.run
+    assert health["count"] == len(oracle.index)
+    assert health["dimension"] == oracle.index.dimension
+    assert health["max_upload_bytes"] == server.max_upload_bytes
+    assert health["lightcurve_search"] is True
+
+
+def test_catalog_lists_the_filter_values(client, oracle):
+    summary = client.get("/api/catalog").json()
+    table = oracle.catalog.table
+    assert summary["count"] == len(table)
+    assert summary["classes"] == sorted(table["class"].unique())
+    assert summary["missions"] == sorted(table["mission"].unique())
+    assert summary["mag_range"] == pytest.approx([table["mag"].min(), table["mag"].max()])
+
+
+def test_object_detail_is_the_catalogue_row(client, oracle, object_ids):
+    object_id = object_ids[7]
+    detail = client.get(f"/api/objects/{object_id}").json()
+    row = oracle.catalog.row(object_id)
+    assert detail["object_id"] == object_id
+    for name, value in row.items():
+        if isinstance(value, float) and np.isnan(value):
+            assert detail["object"][name] is None
+        else:
+            assert detail["object"][name] == pytest.approx(value)
+    assert detail["units"]["period_days"] == "d"
+    assert client.get(detail["thumbnail"]).status_code == 200
+
+
+def test_unknown_object_is_404_naming_it(client):
+    for path in ("/api/objects/KIC 1", "/api/thumbnails/KIC 1.png"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert "KIC 1" in answer.json()["detail"]
+    answer = client.get("/api/search/object", params={"id": "KIC 1"})
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": answer.json()["detail"], "error": "UnknownObject"}
+
+
+# -- searches ---------------------------------------------------------------------------------
+
+
+def test_search_by_object_is_the_in_process_search(client, oracle, object_ids):
+    for object_id in object_ids[:5]:
+        payload = client.get("/api/search/object", params={"id": object_id}).json()
+        expected = oracle.by_object(object_id, 5)
+        assert payload["k"] == payload["count"] == 5
+        assert payload["query"]["kind"] == "object"
+        assert payload["query"]["object"]["object_id"] == object_id
+        assert_same_matches(payload, expected)
+        assert payload["columns"] == list(expected.matches.columns)
+        assert payload["parameters"] is None  # only when asked for
+
+
+def test_search_with_filters_is_the_in_process_search(client, oracle, object_ids):
+    object_id = object_ids[11]
+    params = [("id", object_id), ("k", "8"), ("class", "RRab"), ("class", "EA")]
+    payload = client.get("/api/search/object", params=params).json()
+    expected = oracle.by_object(object_id, 8, filters=Filters(classes=["RRab", "EA"]))
+    assert_same_matches(payload, expected)
+    assert {match["class"] for match in payload["matches"]} <= {"RRab", "EA"}
+
+    params = {"id": object_id, "k": 6, "mission": "TESS", "mag_min": 10, "mag_max": 14}
+    payload = client.get("/api/search/object", params=params).json()
+    filters = Filters(missions="TESS", ranges={"mag": (10.0, 14.0)})
+    assert_same_matches(payload, oracle.by_object(object_id, 6, filters=filters))
+    assert all(10 <= match["mag"] <= 14 for match in payload["matches"])
+
+    payload = client.get("/api/search/object", params={"id": object_id, "mag_window": 1}).json()
+    query_mag = oracle.catalog.row(object_id)["mag"]
+    assert all(abs(match["mag"] - query_mag) <= 1 for match in payload["matches"])
+
+
+def test_search_by_coordinates_finds_the_object_there(client, oracle, object_ids):
+    row = oracle.catalog.row(object_ids[3])
+    position = SkyCoord(row["ra"], row["dec"], unit="deg")
+    expected = oracle.by_object(object_ids[3], 5)
+    sexagesimal = position.to_string("hmsdms", sep=":", precision=3).split()
+    for ra, dec in ([str(row["ra"]), str(row["dec"])], sexagesimal):
+        payload = client.get("/api/search/coordinates", params={"ra": ra, "dec": dec}).json()
+        assert payload["query"]["object"]["object_id"] == object_ids[3]
+        assert payload["query"]["separation_arcsec"] < 0.1
+        assert_same_matches(payload, expected)
+
+
+@pytest.mark.parametrize(
+    ("ra", "dec", "status", "words"),
+    [
+        ("nowhere", "44.5", 422, "cannot read sky coordinates"),
+        ("290.0", "95.0", 422, "sky coordinates"),
+        ("1.0", "-89.99", 404, "no object"),
+    ],
+)
+def test_bad_or_empty_coordinates_say_why(client, ra, dec, status, words):
+    answer = client.get(
+        "/api/search/coordinates", params={"ra": ra, "dec": dec, "radius_arcsec": 1}
+    )
+    assert answer.status_code == status
+    assert words in answer.json()["detail"]
+
+
+def test_search_by_examples_is_the_in_process_search(client, oracle, object_ids):
+    examples = object_ids[20:23]
+    for combine in ("centroid", "rrf"):
+        params = [("id", name) for name in examples] + [("combine", combine), ("k", "7")]
+        payload = client.get("/api/search/examples", params=params).json()
+        assert_same_matches(payload, oracle.by_examples(examples, 7, combine=combine))
+        assert not set(matched_ids(payload)) & set(examples)
+    answer = client.get("/api/search/examples", params=[("id", examples[0]), ("id", "KIC 1")])
+    assert answer.status_code == 404
+    assert "KIC 1" in answer.json()["detail"]
+
+
+def test_random_search_is_reproducible_with_a_seed(client, oracle):
+    first = client.get("/api/search/random", params={"seed": 12, "k": 3}).json()
+    assert first == client.get("/api/search/random", params={"seed": 12, "k": 3}).json()
+    assert_same_matches(first, oracle.random(3, seed=12))
+    assert first["query"]["kind"] == "random"
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"k": 0}, "k"),
+        ({"k": 101}, "at most 100 matches"),
+        ({"k": "five"}, "k"),
+        ({"mag_window": -1}, "mag_window"),
+        ({"mag_min": 14, "mag_max": 10}, "mag_min"),
+        ({"format": "xml"}, "format"),
+    ],
+)
+def test_invalid_parameters_are_422_naming_them(client, object_ids, params, words):
+    answer = client.get("/api/search/object", params={"id": object_ids[0], **params})
+    assert answer.status_code == 422
+    assert words in answer.json()["detail"]
+
+
+def test_csv_download_is_the_json_matches(client, object_ids):
+    params = {"id": object_ids[2], "k": 9, "class": "ROT"}
+    payload = client.get("/api/search/object", params=params).json()
+    answer = client.get("/api/search/object", params={**params, "format": "csv"})
+    assert answer.headers["content-type"].startswith("text/csv")
+    disposition = answer.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="astrolens-[\w.-]+\.csv"', disposition)
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [row["object_id"] for row in rows] == matched_ids(payload)
+    assert list(rows[0]) == payload["columns"]
+    assert [float(row["distance"]) for row in rows] == pytest.approx(
+        [match["distance"] for match in payload["matches"]]
+    )
+
+
+def test_parameter_distributions_are_those_of_the_matches(client, oracle, object_ids):
+    object_id = object_ids[40]
+    params = {"id": object_id, "k": 30, "parameters": "true"}
+    payload = client.get("/api/search/object", params=params).json()
+    summary = oracle.by_object(object_id, 30).parameters()
+    summary = summary[summary["n"] > 0]
+    assert [item["column"] for item in payload["parameters"]] == summary.index.tolist()
+    for item in payload["parameters"]:
+        stats = summary.loc[item["column"]]
+        assert item["n"] == stats["n"] == sum(item["histogram"]["counts"])
+        assert item["median"] == pytest.approx(stats["median"])
+        assert item["p16"] <= item["median"] <= item["p84"]
+        edges = item["histogram"]["edges"]
+        assert len(edges) == len(item["histogram"]["counts"]) + 1
+        values = [m[item["column"]] for m in payload["matches"] if m[item["column"]] is not None]
+        assert edges[0] <= min(values) <= max(values) <= edges[-1]
+        if min(values) < max(values):
+            assert [edges[0], edges[-1]] == pytest.approx([min(values), max(values)])
+
+
+# -- thumbnails -------------------------------------------------------------------------------
+
+
+def test_thumbnails_are_drawn_once_and_cached(client, server, object_ids):
+    first = client.get(f"/api/thumbnails/{object_ids[60]}.png")
+    assert first.headers["content-type"] == "image/png"
+    assert png_size(first.content) == (240, 200)
+    on_disk = [path for path in (server.cache / "thumbnails").glob("*.png")]
+    saved = [path for path in on_disk if path.read_bytes() == first.content]
+    assert len(saved) == 1
+    saved[0].unlink()
+    assert client.get(f"/api/thumbnails/{object_ids[60]}.png").content == first.content
+    assert not saved[0].exists()  # served from memory, not drawn again
+    assert client.get(f"/api/thumbnails/{object_ids[61]}.png").content != first.content
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+
+def test_upload_of_a_kepler_fits_is_the_in_process_search(client, oracle):
+    payload = upload(client, KEPLER, {"k": 6}).json()
+    assert_same_matches(payload, oracle.by_lightcurve(KEPLER, 6))
+    assert payload["query"]["kind"] == "lightcurve"
+    assert payload["query"]["label"] == "KIC 10002792"
+    assert payload["query"]["thumbnail"] is None
+
+
+def test_upload_can_return_the_query_picture(client):
+    payload = upload(client, KEPLER, {"thumbnail": "true"}).json()
+    prefix = "data:image/png;base64,"
+    assert payload["query"]["thumbnail"].startswith(prefix)
+    assert png_size(base64.b64decode(payload["query"]["thumbnail"][len(prefix) :])) == (240, 200)
+
+
+def test_upload_of_a_csv_light_curve(client, oracle, tmp_path):
+    row = oracle.catalog.table.iloc[5]
+    arrays = lightcurve_arrays(row)
+    table = pd.DataFrame({"time": arrays.time, "flux": arrays.flux, "flux_err": arrays.flux_err})
+    path = tmp_path / "my star.csv"
+    table.to_csv(path, index=False)
+    answer = upload(client, path, {"k": 4, "format": "csv"}, content_type="text/csv")
+    assert answer.status_code == 200
+    expected = oracle.by_lightcurve(path, 4)
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [row["object_id"] for row in rows] == expected.matches["object_id"].tolist()
+    payload = upload(client, path, {"k": 4}).json()
+    assert payload["query"]["label"] == "my_star"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("broken.fits", b"not a fits file at all" * 10, "FITS signature"),
+        ("binary.csv", bytes(range(256)) * 4, "neither a FITS file nor a text table"),
+        ("empty.csv", b"", "empty"),
+        ("one-column.csv", b"time\n1\n2\n3\n", "no flux column"),
+    ],
+)
+def test_unreadable_upload_is_422_with_the_readers_message(client, tmp_path, name, content, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    answer = upload(client, path)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert detail.startswith(f"{name}: ")
+    assert "/tmp" not in detail and "astrolens-upload" not in detail
+    assert words in detail
+
+
+def test_upload_over_the_limit_is_413(client, server):
+    assert TESS.stat().st_size > server.max_upload_bytes
+    answer = upload(client, TESS)
+    assert answer.status_code == 413
+    assert f"{server.max_upload_bytes:,}" in answer.json()["detail"]
+
+
+def test_upload_over_the_limit_without_a_length_is_413_while_streaming(server):
+    boundary = "astrolens-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.fits"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+
+    def body():
+        yield head
+        for _ in range(server.max_upload_bytes // 65536 + 4):
+            yield b"\0" * 65536
+
+    with server.client() as client:
+        answer = client.post(
+            "/api/search/upload",
+            content=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+    assert answer.status_code == 413
+    assert "big.fits is larger" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "words"),
+    [
+        ({"Content-Type": "application/json"}, b"{}", 415, "multipart/form-data"),
+        (
+            {"Content-Type": "multipart/form-data; boundary=xyz"},
+            b'--xyz\r\nContent-Disposition: form-data; name="other"\r\n\r\nhello\r\n--xyz--\r\n',
+            422,
+            "no file",
+        ),
+        (
+            {"Content-Type": "multipart/form-data; boundary=xyz"},
+            b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.fits"\r\n\r\nSIMP',
+            400,
+            "truncated",
+        ),
+        ({"Content-Type": "multipart/form-data; boundary=xyz"}, b"garbage", 400, "malformed"),
+    ],
+)
+def test_malformed_upload_requests_say_what_is_wrong(client, headers, body, status, words):
+    answer = client.post("/api/search/upload", content=body, headers=headers)
+    assert answer.status_code == status
+    assert words in answer.json()["detail"]
+
+
+def test_uploads_leave_nothing_on_disk(client, server, tmp_path):
+    broken = tmp_path / "broken.fits"
+    broken.write_bytes(b"nothing")
+    for path in (KEPLER, broken, TESS):
+        upload(client, path)
+    leftovers = [path.name for path in server.temporary.iterdir() if "upload" in path.name]
+    assert leftovers == []
+
+
+# -- the page and the schema --------------------------------------------------------------------
+
+
+def test_page_and_assets_are_served_locally(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert {"/static/app.js", "/static/style.css"} <= set(assets)
+    for asset in assets:
+        if asset.startswith(("data:", "#")):
+            continue
+        assert asset.startswith("/"), f"{asset}: not served by the app"
+        answer = client.get(asset)
+        assert answer.status_code == 200
+        outside = re.findall(r"https?://[^\s\"')]+", answer.text)
+        assert [url for url in outside if not url.startswith(SVG_NAMESPACE)] == [], asset
+
+
+def test_openapi_schema_describes_the_upload(client):
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/api/search/upload"]["post"]["requestBody"]
+    file_field = body["content"]["multipart/form-data"]["schema"]["properties"]["file"]
+    assert file_field["format"] == "binary"

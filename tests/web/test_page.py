@@ -1,0 +1,160 @@
+"""The search page driven in a real headless Chromium (Playwright with the system's browser).
+
+Screenshots go to ``$ASTROLENS_TEST_ARTIFACTS`` (default ``tests/artifacts/``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from astrolens.sources import example_files
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs the Python package playwright")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Chromium: apt-get install chromium (Debian package)"
+)
+
+TIMEOUT_MS = 60_000
+"""Longest wait for the page (a shared, busy machine can take seconds to embed an upload)."""
+sync_api.expect.set_options(timeout=TIMEOUT_MS)
+
+ARTIFACTS = Path(
+    os.environ.get("ASTROLENS_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts")
+)
+KEPLER = example_files("Kepler")[0]
+ALL_PICTURES_LOADED = """() => {
+    const images = [...document.querySelectorAll('img.thumbnail')];
+    return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
+    page.goto(server.url)
+    sync_api.expect(page.locator("#index-info")).to_contain_text("objects")
+    yield page
+    context.close()
+    # a picture still loading when the grid is replaced is cancelled (ERR_ABORTED): not a fault
+    assert [problem for problem in problems if "ERR_ABORTED" not in problem] == []
+
+
+def shown_ids(page) -> list[str]:
+    cards = page.locator(".match-card")
+    return [cards.nth(i).get_attribute("data-object-id") for i in range(cards.count())]
+
+
+def downloaded_rows(page) -> list[dict[str, str]]:
+    with page.expect_download() as waiting:
+        page.click("#csv-link")
+    download = waiting.value
+    assert download.suggested_filename.startswith("astrolens-")
+    assert download.suggested_filename.endswith(".csv")
+    return list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def test_search_by_id_shows_the_grid_and_downloads_the_csv(page, oracle):
+    object_id = str(oracle.index.ids[3])
+    page.fill("#object-id", object_id)
+    page.fill("#k", "6")
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(6)
+    expected = oracle.by_object(object_id, 6).matches
+    assert shown_ids(page) == expected["object_id"].tolist()
+    sync_api.expect(page.locator("#query .card-title")).to_have_text(object_id)
+    sync_api.expect(page.locator("#results-table tbody tr")).to_have_count(6)
+    assert page.locator("#histograms svg").count() > 0
+    page.wait_for_function(ALL_PICTURES_LOADED)
+    rows = downloaded_rows(page)
+    assert [row["object_id"] for row in rows] == expected["object_id"].tolist()
+    assert set(expected.columns) == set(rows[0])
+    screenshot(page, "search-by-id.png")
+
+
+def test_clicking_a_match_searches_from_it(page, oracle):
+    page.fill("#object-id", str(oracle.index.ids[10]))
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    chosen = shown_ids(page)[1]
+    page.locator(".match-card").nth(1).click()
+    sync_api.expect(page.locator("#query .card-title")).to_have_text(chosen)
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    assert shown_ids(page) == oracle.by_object(chosen, 5).matches["object_id"].tolist()
+
+
+def test_a_link_with_an_id_opens_its_search(page, server, oracle):
+    object_id = str(oracle.index.ids[25])
+    page.goto(f"{server.url}/?id={quote(object_id)}&k=3")
+    sync_api.expect(page.locator(".match-card")).to_have_count(3)
+    assert shown_ids(page) == oracle.by_object(object_id, 3).matches["object_id"].tolist()
+
+
+def test_random_object_search(page, oracle):
+    page.check('input[name="mode"][value="random"]')
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    query = page.locator("#query .card-title").inner_text()
+    assert query in set(oracle.index.ids) and query not in shown_ids(page)
+
+
+def test_filters_reach_the_search(page, oracle):
+    page.click("#class-filter summary")
+    page.check('#classes input[value="EA"]')
+    page.select_option("#mission", "TESS")
+    page.fill("#object-id", str(oracle.index.ids[0]))
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    facts = page.locator(".match-card .card-facts").all_inner_texts()
+    assert facts == ["EA · TESS"] * 5
+
+
+def test_upload_a_fits_file(page, oracle):
+    page.check('input[name="mode"][value="upload"]')
+    page.set_input_files("#file", str(KEPLER))
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    expected = oracle.by_lightcurve(KEPLER, 5).matches["object_id"].tolist()
+    assert shown_ids(page) == expected
+    sync_api.expect(page.locator("#query .card-title")).to_have_text("KIC 10002792")
+    assert page.locator("#query img").get_attribute("src").startswith("data:image/png;base64,")
+    page.wait_for_function(ALL_PICTURES_LOADED)
+    assert [row["object_id"] for row in downloaded_rows(page)] == expected
+    screenshot(page, "search-by-upload.png")
+    assert page.evaluate("document.querySelector('#status').textContent").startswith("5 objects")
+
+
+def test_a_bad_request_shows_the_servers_message(page):
+    page.fill("#object-id", "KIC 1")
+    page.click("#search-button")
+    sync_api.expect(page.locator("#status")).to_contain_text("404: KIC 1: not in the")
+    page.check('input[name="mode"][value="coordinates"]')
+    page.fill("#ra", "somewhere")
+    page.fill("#dec", "44")
+    page.click("#search-button")
+    sync_api.expect(page.locator("#status")).to_contain_text("422: cannot read sky coordinates")
