@@ -80,10 +80,10 @@ from astrolens.files import cache_dir, written_atomically
 from astrolens.index import VectorIndex, build_index, load_index, load_manifest
 from astrolens.index.base import (
     MANIFEST_NAME,
-    _fsync,
-    _replace_directory,
     file_sha256,
+    fsync_path,
     readable_directory,
+    replace_directory,
     verify_files,
 )
 from astrolens.models import TrainedRun, default_run_path, load_run
@@ -817,8 +817,8 @@ def _write_index_folder(
         text = json.dumps(source.to_dict(), indent=2) + "\n"
         (staging / SOURCE_FILE).write_text(text, encoding="utf-8")
         for name in (CATALOG_FILE, SOURCE_FILE):
-            _fsync(staging / name)
-        _replace_directory(staging, out)
+            fsync_path(staging / name)
+        replace_directory(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out

@@ -114,7 +114,7 @@ def test_a_folder_moved_aside_by_an_interrupted_swap_is_still_read(tmp_path):
 def test_replacing_a_folder_recovers_and_cleans_up(tmp_path):
     _write_manifest(tmp_path / ".index.previous", run="old")
     _write_manifest(tmp_path / "staging", run="new")
-    base._replace_directory(tmp_path / "staging", tmp_path / "index")
+    base.replace_directory(tmp_path / "staging", tmp_path / "index")
     assert load_manifest(tmp_path / "index").run == "new"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["index"]
 

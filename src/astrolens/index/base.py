@@ -54,7 +54,9 @@ __all__ = [
     "IndexManifest",
     "VectorIndex",
     "brute_force_search",
+    "fsync_path",
     "load_manifest",
+    "replace_directory",
 ]
 
 MANIFEST_NAME = "manifest.json"
@@ -334,9 +336,9 @@ class VectorIndex(ABC):
             text = json.dumps(manifest.to_dict(), indent=2) + "\n"
             (staging / MANIFEST_NAME).write_text(text)
             for name in [*names, MANIFEST_NAME]:
-                _fsync(staging / name)
+                fsync_path(staging / name)
             staging.chmod(0o755)
-            _replace_directory(staging, directory)
+            replace_directory(staging, directory)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return directory
@@ -573,7 +575,7 @@ def _previous_path(directory: Path) -> Path:
     return directory.parent / f".{directory.name}.previous"
 
 
-def _replace_directory(staging: Path, directory: Path) -> None:
+def replace_directory(staging: Path, directory: Path) -> None:
     """Rename ``staging`` to ``directory``; the old folder stays readable until the rename.
 
     POSIX cannot rename a folder over a non-empty one, so the old folder is first renamed to
@@ -588,11 +590,12 @@ def _replace_directory(staging: Path, directory: Path) -> None:
     if directory.exists():
         directory.rename(previous)
     staging.rename(directory)
-    _fsync(directory.parent)
+    fsync_path(directory.parent)
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or folder's entry to disk (``os.fsync``), so a rename survives a crash."""
     handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)
