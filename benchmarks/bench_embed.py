@@ -40,7 +40,7 @@ from astrolens.models import TrainedRun, build_wavelet_cnn, default_run_path
 from astrolens.preprocess import PreprocessConfig
 from astrolens.simulate import CLASSES, SurveyConfig, export_fits, generate_catalog
 from astrolens.training import TrainConfig
-from astrolens.wavelets import WaveletConfig, fourier_factor
+from astrolens.wavelets import WaveletConfig, fourier_factor, harmonic_coherence
 
 SEED = 20240611
 TARGET_PER_SECOND = 300.0
@@ -68,7 +68,8 @@ def kepler_files(n_files: int, folder: Path) -> list[Path]:
 
 
 def seed_style_embeddings(paths: list[Path], model: keras.Model) -> np.ndarray:
-    """One file at a time: lightkurve, pywt CWT, one ``model.predict`` each."""
+    """One file at a time: lightkurve, pywt CWT (power and harmonic coherence), one
+    ``model.predict`` each."""
     config = WaveletConfig()
     low, high = config.log10_power_range
     encoder = keras.Model(model.input, model.get_layer("embedding").output)
@@ -87,7 +88,10 @@ def seed_style_embeddings(paths: list[Path], model: keras.Model) -> np.ndarray:
         bins = np.array_split(power, config.n_time_bins, axis=1)
         pooled = np.stack([column.mean(axis=1) for column in bins], axis=1)
         image = np.clip((np.log10(pooled + 1e-30) - low) / (high - low), 0, 1)
-        x = np.stack([image, np.ones_like(image)], axis=-1)[None].astype(np.float32)
+        coherence = harmonic_coherence(coefficients, config.harmonic_offset)[:, None]
+        harmonic = np.broadcast_to(coherence, image.shape)
+        channels = [image, np.ones_like(image), harmonic.real, harmonic.imag]
+        x = np.stack(channels, axis=-1)[None].astype(np.float32)
         vectors.append(encoder.predict(x, verbose=0)[0])
     return np.stack(vectors)
 

@@ -7,9 +7,10 @@ Index: the objects of the run's training and validation sets (the split rebuilt 
 run folder, ``astrolens.recovery.training_split``). Queries: its test objects with a finite period,
 searched by their embeddings (neither the model nor the index has seen them). Baseline, in the
 same run: ``k`` indexed objects of the query's own class drawn at random, i.e. what the matches
-would say if the embedding knew the class and nothing more. Printed overall and per class: the
-fraction within the tolerance, the fraction whose 16-84 % band of the matches holds the truth,
-and the ratio to the baseline. Writes ``benchmarks/results/period_recovery.png`` (true against
+would say if the embedding knew the class and nothing more. Printed overall, for the queries
+whose period is shorter than their own light curve (27-90 days of data cannot show a Mira's year),
+and per class: the fraction within the tolerance, the fraction whose 16-84 % band of the matches
+holds the truth, and the ratio to the baseline. Writes ``benchmarks/results/period_recovery.png`` (true against
 recovered period, log-log) and ``period_recovery.csv`` (one row per query).
 
 The first run embeds the survey (about a minute for ``demo``, cached under
@@ -28,8 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from astrolens.pipeline import survey_catalog
 from astrolens.plots import save_figure
 from astrolens.recovery import held_out_period_recovery, plot_period_recovery, recovery_summary
+from astrolens.simulate import observing_mode
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_FRACTION = 0.8
@@ -82,6 +85,15 @@ def main() -> None:
         f"(target >= {TARGET_FRACTION}: {verdict}); baseline (same class at random) {chance:.3f}; "
         f"ratio {ratio:.2f}x"
     )
+    seen = _periods_the_light_curves_cover(found.matches)
+    shown = found.matches[seen]
+    print(
+        f"  periods shorter than the query's own light curve (all but "
+        f"{int((~seen).sum())} queries, Miras and semi-regulars above all): within "
+        f"{args.tolerance:.0%} {shown['within_tolerance'].mean():.3f} of {len(shown)} queries "
+        f"(target >= {TARGET_FRACTION}: "
+        f"{'met' if shown['within_tolerance'].mean() >= TARGET_FRACTION else 'NOT met'})"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     found.matches.to_csv(RESULTS / "period_recovery.csv", index=False)
     figure = save_figure(
@@ -89,6 +101,14 @@ def main() -> None:
         RESULTS / "period_recovery.png",
     )
     print(f"  figure: {figure}")
+
+
+def _periods_the_light_curves_cover(matches: pd.DataFrame) -> pd.Series:
+    """True for the queries whose true period is at most the duration of their light curve."""
+    catalog = survey_catalog("demo").set_index("object_id")
+    rows = catalog.loc[matches["object_id"]]
+    durations = [observing_mode(row).duration_days for _, row in rows.iterrows()]
+    return pd.Series(matches["true"].to_numpy() <= durations, index=matches.index)
 
 
 if __name__ == "__main__":

@@ -410,16 +410,21 @@ def harmonic_coherence(
 
 
 def _harmonic_sums(
-    coefficients: NDArray[np.complex64], offset: int, weights: NDArray[Any]
+    coefficients: NDArray[np.complex64],
+    offset: int,
+    weights: NDArray[Any],
+    power: NDArray[np.float32] | None = None,
 ) -> tuple[NDArray[np.complex64], NDArray[np.float32], NDArray[np.float32]]:
     """Weighted sums over time of ``V conj(W)**2``, ``|V|**2`` and ``|W|**4`` for rows
-    ``>= offset``."""
+    ``>= offset``; ``power``, if given, is ``|coefficients|**2`` already computed."""
     upper, lower = coefficients[offset:], coefficients[:-offset]
     weight = np.asarray(weights[offset:], dtype=np.float32)
+    if power is None:
+        power = np.square(np.abs(coefficients))
     conjugate = np.conj(upper)
     products = (lower * conjugate * conjugate) * weight
-    lower_power = np.square(np.abs(lower)) * weight
-    upper_power = np.square(np.square(np.abs(upper))) * weight
+    lower_power = power[:-offset] * weight
+    upper_power = np.square(power[offset:]) * weight
     return products.sum(axis=-1), lower_power.sum(axis=-1), upper_power.sum(axis=-1)
 
 
@@ -503,7 +508,7 @@ def power_image(series: UniformSeries, config: WaveletConfig = WaveletConfig()) 
         harmonic = np.zeros((2, *mask.shape), dtype=np.float32)
         offset = config.harmonic_offset
         if offset < n_rows:
-            sums = _harmonic_sums(coefficients, offset, sample_valid)
+            sums = _harmonic_sums(coefficients, offset, sample_valid, power)
             coherence = np.where(pixel_valid[offset:], _normalised_coherence(*sums)[:, None], 0.0)
             harmonic[0, offset:n_rows] = coherence.real
             harmonic[1, offset:n_rows] = coherence.imag
