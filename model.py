@@ -5,9 +5,9 @@
 mask, channels 2 and 3: real and imaginary harmonic coherence), ends in a softmax over
 ``n_classes`` named ``"class_probabilities"`` (and, if ``period_bins`` > 0, a second softmax over
 period bins named ``"period_probabilities"``, the outputs then a dict by name), and names the layer
-whose output is the embedding ``"embedding"``. Use built-in Keras layers only, so that the saved model loads with
-``safe_mode=True``. A run trained with this file keeps a copy of it (``model.py`` in the run
-folder).
+whose output is the embedding ``"embedding"``. Use built-in Keras layers only, so that the saved
+model loads with ``safe_mode=True``. A run trained with this file keeps a copy of it (``model.py``
+in the run folder).
 
 As shipped, it builds the default architecture of :func:`astrolens.models.build_wavelet_cnn`
 (its source is the place to start from)::

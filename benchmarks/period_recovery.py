@@ -10,8 +10,8 @@ same run: ``k`` indexed objects of the query's own class drawn at random, i.e. w
 would say if the embedding knew the class and nothing more. Printed overall, for the queries
 whose period is shorter than their own light curve (27-90 days of data cannot show a Mira's year),
 and per class: the fraction within the tolerance, the fraction whose 16-84 % band of the matches
-holds the truth, and the ratio to the baseline. Writes ``benchmarks/results/period_recovery.png`` (true against
-recovered period, log-log) and ``period_recovery.csv`` (one row per query).
+holds the truth, and the ratio to the baseline. Writes ``benchmarks/results/period_recovery.png``
+(true against recovered period, log-log) and ``period_recovery.csv`` (one row per query).
 
 The first run embeds the survey (about a minute for ``demo``, cached under
 ``$ASTROLENS_CACHE/embeddings``) and builds the held-out index (reused afterwards).

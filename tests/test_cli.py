@@ -1,13 +1,16 @@
 """The astrolens command line: exit codes, messages, outputs."""
 
+import json
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
 
 from astrolens.cli import EXIT_BAD_INPUT, main
-from astrolens.simulate import SIZES
+from astrolens.simulate import SIZES, SurveyConfig, generate_catalog
 from astrolens.sources import example_files
 from astrolens.wavelets import WaveletCache
 
@@ -61,19 +64,6 @@ def test_fetch_offline_fails_fast_and_says_what_to_do(tmp_path, monkeypatch, cap
     assert "MAST" in err and "local" in err
 
 
-def test_demo_writes_images_and_figure_then_reuses_them(tmp_path, capsys):
-    assert main(["-q", "demo", "--wavelets", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "figure (written)" in out
-    for mission in ("Kepler", "K2", "TESS"):
-        assert mission in out
-    directory = WaveletCache(tmp_path).directory
-    assert len(list(directory.glob("*.npz"))) == len(example_files())
-    assert (directory / "examples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main(["-q", "demo", "--wavelets", str(tmp_path)]) == 0
-    assert "figure (already there)" in capsys.readouterr().out
-
-
 def test_simulate_writes_the_named_survey(tmp_path, capsys):
     assert main(["-q", "simulate", "--size", "tiny", "--out", str(tmp_path)]) == 0
     path = capsys.readouterr().out.strip()
@@ -85,3 +75,166 @@ def test_simulate_writes_the_named_survey(tmp_path, capsys):
     )
     other = pd.read_csv(capsys.readouterr().out.strip())
     assert not np.allclose(catalog["ra"], other["ra"])
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tmp_path_factory):
+    """`astrolens index build` of the tiny survey with runs/default, in a private cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    out = tmp_path_factory.mktemp("indexes") / "tiny"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASTROLENS_CACHE", str(cache))
+        args = ["-q", "index", "build", "--survey", "tiny", "--run", "runs/default"]
+        assert main([*args, "--out", str(out), "--workers", "1"]) == 0
+        yield out
+
+
+@pytest.fixture(scope="module")
+def tiny_catalog():
+    return generate_catalog(SurveyConfig.named("tiny"))
+
+
+def search(index, *args):
+    return main(["-q", "search", "--index", str(index), *args])
+
+
+@pytest.mark.parametrize("command", [["index", "build"], ["search"]])
+def test_index_build_and_search_have_help_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "example:" in out and f"astrolens {' '.join(command)} --" in out
+
+
+def test_index_build_says_what_it_built_and_reuses_it(tiny_index, capsys, monkeypatch, tmp_path):
+    source = json.loads((tiny_index / "survey.json").read_text())
+    assert source["survey"] == "tiny" and source["n_indexed"] == SIZES["tiny"]
+    stamp = (tiny_index / "manifest.json").stat().st_mtime_ns
+    monkeypatch.setenv("ASTROLENS_CACHE", str(tmp_path))  # nothing is embedded: reused
+    args = ["-q", "index", "build", "--survey", "tiny", "--out", str(tiny_index)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"{SIZES['tiny']} objects of tiny" in out and source["run"] in out
+    assert source["created"] in out  # the folder of the first build, not a new one
+    assert (tiny_index / "manifest.json").stat().st_mtime_ns == stamp
+
+
+def test_search_by_id_writes_k_matches_without_the_query(tiny_index, tiny_catalog, tmp_path):
+    query = tiny_catalog["object_id"].iloc[4]
+    out = tmp_path / "matches.csv"
+    assert search(tiny_index, "--id", query, "-k", "7", "--csv", str(out)) == 0
+    matches = pd.read_csv(out)
+    assert len(matches) == 7 and query not in set(matches["object_id"])
+    assert matches["rank"].tolist() == list(range(1, 8))
+    assert matches["distance"].is_monotonic_increasing
+
+
+def test_search_prints_a_table_of_the_matches(tiny_index, tiny_catalog, capsys):
+    query = tiny_catalog["object_id"].iloc[8]
+    assert search(tiny_index, "--id", query, "-k", "3") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{query}: the 3 most similar of tiny")
+    assert lines[1].split()[:4] == ["rank", "object_id", "class", "mission"]
+    assert len(lines) == 5 and lines[2].split()[0] == "1"
+
+
+def test_filters_hold_for_every_match(tiny_index, tiny_catalog, tmp_path):
+    out = tmp_path / "filtered.csv"
+    query = tiny_catalog["object_id"].iloc[0]
+    args = ["--id", query, "-k", "6", "--csv", str(out), "--mission", "TESS"]
+    args += [
+        "--class",
+        "EA",
+        "--class",
+        "RRab",
+        "--range",
+        "period_days:0.3:",
+        "--range",
+        "mag::14",
+    ]
+    assert search(tiny_index, *args) == 0
+    matches = pd.read_csv(out)
+    assert len(matches) == 6
+    assert set(matches["class"]) <= {"EA", "RRab"} and set(matches["mission"]) == {"TESS"}
+    assert (matches["period_days"] >= 0.3).all() and (matches["mag"] <= 14).all()
+    assert search(tiny_index, "--id", query, "--mag-window", "0.5", "--csv", str(out)) == 0
+    query_mag = tiny_catalog["mag"].iloc[0]
+    assert (np.abs(pd.read_csv(out)["mag"] - query_mag) <= 0.5).all()
+
+
+def test_several_ids_are_one_query(tiny_index, tiny_catalog, tmp_path):
+    examples = tiny_catalog[tiny_catalog["class"] == "DSCT"]["object_id"].iloc[:3].tolist()
+    for combine in ("centroid", "rrf"):
+        out = tmp_path / f"{combine}.csv"
+        args = ["-k", "5", "--combine", combine, "--csv", str(out)]
+        assert search(tiny_index, *[f"--id={example}" for example in examples], *args) == 0
+        matches = pd.read_csv(out)
+        assert len(matches) == 5 and not set(examples) & set(matches["object_id"])
+    assert "rrf_score" in pd.read_csv(tmp_path / "rrf.csv").columns
+
+
+def test_search_by_sexagesimal_position(tiny_index, tiny_catalog, tmp_path, capsys):
+    row = tiny_catalog.iloc[21]
+    position = SkyCoord(row["ra"] * u.deg, row["dec"] * u.deg)
+    ra = position.ra.to_string(unit=u.hourangle, sep=":", precision=3)
+    dec = position.dec.to_string(sep=":", precision=2, alwayssign=True)
+    out = tmp_path / "near.csv"
+    assert search(tiny_index, "--ra", ra, f"--dec={dec}", "-k", "4", "--csv", str(out)) == 0
+    assert capsys.readouterr().out.startswith(f"{row['object_id']} (")
+    matches = pd.read_csv(out)
+    assert len(matches) == 4 and row["object_id"] not in set(matches["object_id"])
+    args = ["--ra", str(row["ra"] + 0.1), "--dec", str(row["dec"]), "--radius", "2"]
+    assert search(tiny_index, *args) == EXIT_BAD_INPUT
+
+
+def test_search_by_a_real_fits_file_with_a_figure(tiny_index, tmp_path, capsys):
+    path = example_files("Kepler")[0]
+    out, figure = tmp_path / "file.csv", tmp_path / "file.png"
+    args = ["--file", str(path), "-k", "3", "--csv", str(out), "--figure", str(figure)]
+    assert search(tiny_index, *args) == 0
+    assert capsys.readouterr().out.startswith("KIC 10002792: the 3 most similar")
+    assert len(pd.read_csv(out)) == 3
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_random_query_is_reproducible_with_a_seed(tiny_index, tmp_path):
+    first, second, other = (tmp_path / f"{name}.csv" for name in ("a", "b", "c"))
+    assert search(tiny_index, "--random", "--seed", "3", "--csv", str(first)) == 0
+    assert search(tiny_index, "--random", "--seed", "3", "--csv", str(second)) == 0
+    assert search(tiny_index, "--random", "--seed", "4", "--csv", str(other)) == 0
+    assert pd.read_csv(first).equals(pd.read_csv(second))
+    assert len(pd.read_csv(first)) == 10
+    assert not pd.read_csv(first)["object_id"].equals(pd.read_csv(other)["object_id"])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--id", "KIC 123"], ["KIC 123"]),
+        (["--random", "--range", "period_days:1"], ["COLUMN:MIN:MAX"]),
+        (["--random", "--range", "colour:1:2"], ["colour"]),
+        (["--ra", "10.0"], ["--ra and --dec"]),
+        (["--ra", "10.0", "--dec", "95"], ["95"]),
+        (["--file", "missing.fits"], ["missing.fits"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tiny_index, args, words, capsys):
+    assert search(tiny_index, *args) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("astrolens search: error:")
+    for word in words:
+        assert word in err
+
+
+def test_missing_index_exits_2_saying_how_to_build_one(tmp_path, capsys):
+    assert search(tmp_path / "none", "--random") == EXIT_BAD_INPUT
+    assert "astrolens index build" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_missing_index_in_one_line(tmp_path, capsys):
+    assert main(["serve", "--index", str(tmp_path / "nowhere")]) == EXIT_BAD_INPUT
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "nowhere" in error and "index build" in error
+    assert main(["serve", "--index", str(tmp_path), "--max-upload-mb", "0"]) == EXIT_BAD_INPUT
+    assert "--max-upload-mb" in capsys.readouterr().err

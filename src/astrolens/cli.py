@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from astrolens.errors import AstrolensError
 
@@ -64,15 +66,45 @@ def _command_simulate(args: argparse.Namespace) -> None:
 
 
 def _command_demo(args: argparse.Namespace) -> None:
-    from astrolens.demo import run_demo
+    from astrolens.demo import DemoConfig, run_demo, table_text
 
-    result = run_demo(args.wavelets, progress=not args.quiet)
-    print(f"{len(result.transformed.images)} example light curves -> {result.cache_dir}")
-    for path, image in zip(result.transformed.paths, result.transformed.images, strict=True):
+    config = DemoConfig(
+        survey=args.survey,
+        run=None if args.run_folder is None else str(args.run_folder),
+        wavelets=str(args.wavelets),
+        catalogs=str(args.catalogs),
+        index=None if args.index is None else str(args.index),
+        results=str(args.results),
+        query=args.query,
+        k=args.k,
+        workers=args.workers,
+    )
+    result = run_demo(config, progress=not args.quiet)
+    examples = result.examples
+    print(f"{len(examples.transformed.images)} example light curves -> {examples.cache_dir}")
+    for path, image in zip(examples.transformed.paths, examples.transformed.images, strict=True):
         mission = image.meta.get("mission")
         print(f"  {image.meta.get('object_id'):<16} {mission:<7} {path.name}")
-    state = "already there" if result.figure_was_cached else "written"
-    print(f"figure ({state}): {result.figure}")
+    state = "already there" if examples.figure_was_cached else "written"
+    print(f"figure ({state}): {examples.figure}")
+    stages = (
+        ("simulate", "catalogue", result.catalog),
+        ("embed", "embeddings", result.embeddings),
+        ("index", "index", result.index),
+    )
+    for stage, what, path in stages:
+        state = "reused" if stage in result.reused else "made"
+        print(f"{what} ({state}, {result.seconds[stage]:.1f} s): {path}")
+    answer = result.result
+    print(f"\n{answer.query.label}: the {len(answer)} most similar of the {config.survey} survey")
+    print(table_text(answer))
+    print(f"\ntable: {result.table}\nresult figure: {result.figure}")
+    print("seconds: " + ", ".join(f"{stage} {time:.1f}" for stage, time in result.seconds.items()))
+    if args.serve:
+        from astrolens.web import serve
+
+        print(f"serving {result.index} on http://{args.host}:{args.port}/ (Ctrl+C stops)")
+        serve(result.index, args.host, args.port)
 
 
 def _command_train(args: argparse.Namespace) -> None:
@@ -122,6 +154,104 @@ def _command_embed(args: argparse.Namespace) -> None:
         print(f"skipped {source}: {reason}", file=sys.stderr)
 
 
+def _command_index_build(args: argparse.Namespace) -> None:
+    from astrolens.pipeline import build_embeddings_index, build_survey_index, read_index_source
+
+    if args.embeddings is not None:
+        if args.catalog is None or args.out is None:
+            raise ValueError("--embeddings needs --catalog (its objects) and --out (the folder)")
+        folder = build_embeddings_index(
+            args.embeddings,
+            args.catalog,
+            args.out,
+            run=args.run_folder,
+            factory=args.factory,
+            duplicates=args.duplicates,
+            progress=not args.quiet,
+        )
+    else:
+        if args.catalog is not None:
+            raise ValueError("--catalog goes with --embeddings; a --survey brings its own")
+        folder = build_survey_index(
+            args.survey,
+            args.run_folder or "runs/default",
+            args.out,
+            factory=args.factory,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+    source = read_index_source(folder)
+    print(
+        f"{folder}: {source.n_indexed} objects of {source.survey} (catalogue SHA-256 "
+        f"{source.catalog_sha256[:12]}), model run {source.run}, written {source.created}"
+    )
+
+
+def _command_search(args: argparse.Namespace) -> None:
+    from astrolens.demo import table_text
+    from astrolens.pipeline import open_search
+    from astrolens.plots import save_figure
+    from astrolens.search import Filters
+
+    if (args.ra is None) != (args.dec is None):
+        raise ValueError("--ra and --dec go together")
+    if args.k < 1:
+        raise ValueError(f"-k must be at least 1, got {args.k}")
+    filters = Filters(
+        classes=args.classes,
+        missions=args.missions,
+        mag_window=args.mag_window,
+        ranges=dict(_parse_range(text) for text in args.ranges),
+    )
+    search = open_search(args.index)
+    if args.ids:
+        if len(args.ids) == 1:
+            result = search.by_object(args.ids[0], args.k, filters=filters)
+        else:
+            result = search.by_examples(args.ids, args.k, filters=filters, combine=args.combine)
+    elif args.ra is not None:
+        result = search.by_coordinates(
+            (args.ra, args.dec), args.k, radius_arcsec=args.radius, filters=filters
+        )
+    elif args.file is not None:
+        result = search.by_lightcurve(args.file, args.k, filters=filters)
+    else:
+        result = search.random(args.k, seed=args.seed, filters=filters)
+    separation = result.query.separation_arcsec
+    at = "" if separation is None else f" ({separation:.2f} arcsec from the position)"
+    print(f"{result.query.label}{at}: the {len(result)} most similar of {search.source.survey}")
+    print(table_text(result))
+    if args.csv is not None:
+        print(f"table: {result.to_csv(args.csv)}")
+    if args.figure is not None:
+        figure = search.plot_matches(result, lightcurve=args.file, n=min(len(result), 12))
+        print(f"figure: {save_figure(figure, args.figure)}")
+
+
+def _command_serve(args: argparse.Namespace) -> None:
+    from astrolens.web import WebConfig, serve
+
+    if args.max_upload_mb <= 0:
+        raise ValueError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
+    config = WebConfig(max_upload_bytes=int(args.max_upload_mb * 2**20))
+    serve(args.index, args.host, args.port, config=config)
+
+
+def _parse_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
+    """``"period_days:0.5:2"`` -> ``("period_days", (0.5, 2.0))``; an empty end is open."""
+    parts = text.split(":")
+    try:
+        if len(parts) != 3 or not parts[0]:
+            raise ValueError
+        low, high = (float(part) if part.strip() else None for part in parts[1:])
+    except ValueError:
+        raise ValueError(
+            f"--range {text!r}: expected COLUMN:MIN:MAX such as period_days:0.5:2 "
+            "(MIN or MAX may be empty)"
+        ) from None
+    return parts[0], (low, high)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="astrolens",
@@ -130,8 +260,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, run: Callable[[argparse.Namespace], None], help: str, example: str):
-        sub = commands.add_parser(
+    def add(
+        name: str,
+        run: Callable[[argparse.Namespace], None],
+        help: str,
+        example: str,
+        parent: Any = commands,
+    ):
+        sub = parent.add_parser(
             name,
             help=help,
             description=help,
@@ -144,10 +280,33 @@ def _parser() -> argparse.ArgumentParser:
     demo = add(
         "demo",
         _command_demo,
-        "Run the main job on the data that ships offline.",
-        "astrolens demo",
+        "Run the main job offline: simulate a survey, embed it, index it, answer an example query.",
+        "astrolens demo\n"
+        "astrolens demo --survey tiny --query path/to/kplr_llc.fits -k 5\n"
+        "astrolens demo --serve --port 8000",
     )
-    demo.add_argument("--wavelets", type=Path, default=Path("wavelets"), help="cache folder")
+    demo.add_argument(
+        "--survey", choices=["tiny", "demo", "large"], default="demo", help="simulated survey"
+    )
+    demo.add_argument(
+        "--run", dest="run_folder", type=Path, help="model run folder (default: runs/default)"
+    )
+    demo.add_argument(
+        "--query", help="object id or light-curve file (default: the bundled Kepler light curve)"
+    )
+    demo.add_argument("-k", type=int, default=8, help="number of matches")
+    demo.add_argument("--workers", type=int, default=2, help="processes computing power images")
+    demo.add_argument(
+        "--wavelets", type=Path, default=Path("wavelets"), help="cache of the examples' images"
+    )
+    demo.add_argument("--catalogs", type=Path, default=Path("catalogs"), help="catalog folder")
+    demo.add_argument("--index", type=Path, help="index folder (default: indexes/<survey>-<run>)")
+    demo.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder of the result table, figure"
+    )
+    demo.add_argument("--serve", action="store_true", help="then serve the web app")
+    demo.add_argument("--host", default="127.0.0.1", help="address the web app listens on")
+    demo.add_argument("--port", type=int, default=8000, help="port of the web app")
 
     simulate = add(
         "simulate",
@@ -240,11 +399,121 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip unusable files (listed) instead of stopping (always for --survey)",
     )
+
+    index = commands.add_parser(
+        "index", help="Build similarity indexes.", description="Build similarity indexes."
+    )
+    index_commands = index.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = add(
+        "build",
+        _command_index_build,
+        "Index the embeddings of a simulated survey (or of files) with its catalogue, in a folder.",
+        "astrolens index build --run runs/default --survey demo\n"
+        "astrolens index build --survey tiny --out indexes/tiny --factory Flat\n"
+        "astrolens index build --embeddings embeddings.parquet --catalog objects.csv "
+        "--out indexes/mine --duplicates source",
+        parent=index_commands,
+    )
+    build.add_argument("--survey", default="demo", help="simulated survey: tiny, demo or large")
+    build.add_argument(
+        "--run",
+        dest="run_folder",
+        type=Path,
+        help="run folder of the model (default: runs/default; with --embeddings: the one that "
+        "made them)",
+    )
+    build.add_argument("--out", type=Path, help="index folder (default: indexes/<survey>-<run>)")
+    build.add_argument(
+        "--factory", help='FAISS index type, e.g. "Flat", "IVF1024,Flat" (default: by size)'
+    )
+    build.add_argument("--workers", type=int, default=2, help="processes embedding the survey")
+    build.add_argument("--embeddings", type=Path, help="Parquet of `astrolens embed` instead")
+    build.add_argument("--catalog", type=Path, help="CSV/Parquet catalogue of the embedded objects")
+    build.add_argument(
+        "--duplicates",
+        choices=["raise", "source"],
+        default="raise",
+        help="an object with several light curves: refuse (raise) or index each one as "
+        "'<object_id> [<file stem>]' (source)",
+    )
+
+    search = add(
+        "search",
+        _command_search,
+        "Find the objects most similar to an object, a sky position, a light-curve file.",
+        'astrolens search --id "KIC 900000003" -k 5\n'
+        'astrolens search --id "KIC 900000003" --id "KIC 900000011" --combine rrf --class RRab\n'
+        "astrolens search --ra 19:22:40.1 --dec=+44:30:00 --radius 3\n"
+        "astrolens search --file kplr010002792-2009259160929_llc.fits --csv matches.csv "
+        "--figure matches.png\n"
+        "astrolens search --random --seed 3 --mission TESS --range period_days:0.5:2",
+    )
+    search.add_argument(
+        "--index",
+        type=Path,
+        default=Path("indexes/demo-default"),
+        help="index folder (default: indexes/demo-default, from `astrolens index build`)",
+    )
+    query = search.add_mutually_exclusive_group(required=True)
+    query.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        help="catalogued object id; repeat it for one query of several examples",
+    )
+    query.add_argument("--ra", help="right ascension: degrees or hours (19:22:40.1, 19h22m40s)")
+    query.add_argument("--file", type=Path, help="FITS or CSV light curve, embedded by the model")
+    query.add_argument("--random", action="store_true", help="a random object of the index")
+    search.add_argument("--dec", help="declination in degrees (--dec=-30:00:00 when negative)")
+    search.add_argument("--radius", type=float, help="largest distance to --ra/--dec, arcsec")
+    search.add_argument(
+        "--combine",
+        choices=["centroid", "rrf"],
+        default="centroid",
+        help="how several --id combine: their centroid, or reciprocal-rank fusion",
+    )
+    search.add_argument("--seed", type=int, help="seed of --random")
+    search.add_argument("-k", type=int, default=10, help="number of matches (default 10)")
+    search.add_argument("--class", dest="classes", action="append", help="keep this class")
+    search.add_argument("--mission", dest="missions", action="append", help="keep this mission")
+    search.add_argument(
+        "--mag-window", type=float, help="keep matches within this many mag of the query"
+    )
+    search.add_argument(
+        "--range",
+        dest="ranges",
+        action="append",
+        default=[],
+        metavar="COLUMN:MIN:MAX",
+        help="keep matches with MIN <= COLUMN <= MAX (repeatable; an empty end is open)",
+    )
+    search.add_argument("--csv", type=Path, help="write the matches to this CSV file")
+    search.add_argument("--figure", type=Path, help="draw the query and its matches to this PNG")
+
+    serve = add(
+        "serve",
+        _command_serve,
+        "Serve the web page and REST API of an index (OpenAPI schema at /docs).",
+        "astrolens serve --index indexes/demo-default\n"
+        "astrolens serve --index indexes/demo-default --host 0.0.0.0 --port 8080",
+    )
+    serve.add_argument(
+        "--index",
+        type=Path,
+        default=Path("indexes/demo-default"),
+        help="index folder (default: indexes/demo-default, from `astrolens index build`)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default local)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--max-upload-mb", type=float, default=16.0, help="largest light-curve upload, MiB"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up log lines
     args = _parser().parse_args(argv)
     try:
         args.run(args)

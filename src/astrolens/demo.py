@@ -1,27 +1,115 @@
-"""The main job on the data that ships offline (``astrolens demo``, ``make demo``).
+"""The main job (``astrolens demo``, ``make demo``): from the embedded survey to an answered query.
 
-Reads the real Kepler, K2 and TESS example light curves bundled with ``altaipony``, cleans them,
-saves their wavelet power images in the cache under ``wavelets/`` and draws a figure of each. A
-second run finds everything in place and recomputes nothing.
+:func:`run_demo` runs every stage once, on data that needs no network:
+
+1. the real Kepler, K2 and TESS example light curves bundled with ``altaipony`` are cleaned and
+   their wavelet power images cached under ``wavelets/``, with a figure of them
+   (:func:`transform_examples`);
+2. the simulated ``demo`` survey is written to ``catalogs/``;
+3. it is embedded with the default model (``runs/default``), the embeddings cached
+   (:func:`astrolens.pipeline.survey_embeddings`);
+4. the similarity index is built (:func:`astrolens.pipeline.build_survey_index`);
+5. an example query, by default the real Kepler light curve of KIC 10002792, is answered: a
+   table of its most similar objects is written as CSV and drawn, with their light curves and
+   power images, as a figure (under ``results/``).
+
+Every stage reuses what a previous run left: a second run recomputes nothing; it checks what it
+finds and answers the query again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
+import pandas as pd
+
+from astrolens.config import JsonConfig
+from astrolens.files import written_atomically
 from astrolens.plots import plot_transforms, save_figure
+from astrolens.search import SearchResult, SimilaritySearch
+from astrolens.simulate import SurveyConfig, catalog_path, simulate_survey
 from astrolens.sources import example_files, read_arrays
 from astrolens.transform import TransformResult, series_from_arrays, transform_files
 from astrolens.wavelets import WaveletCache
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "DemoConfig",
+    "DemoResult",
+    "ExamplesResult",
+    "answer_query",
+    "query_file",
+    "run_demo",
+    "table_text",
+    "transform_examples",
+]
+
+TABLE_COLUMNS = ("rank", "object_id", "class", "mission", "distance", "period_days", "mag")
+"""Columns of the printed result table (those the catalogue has)."""
+
+RESULT_STEM = "demo-search"
+"""File name (without suffix) of the result table, figure and record under the results folder."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class DemoResult:
-    """What the demo produced: the power images and the figure of them."""
+class DemoConfig(JsonConfig):
+    """What the main job works on and where it writes; saved beside its result.
+
+    Parameters
+    ----------
+    survey
+        Simulated survey: ``"tiny"``, ``"demo"`` (the default) or ``"large"``.
+    run
+        Run folder of the model; None: the default model (``runs/default``).
+    wavelets
+        Cache folder of the example light curves' power images.
+    catalogs
+        Folder of the survey catalogue.
+    index
+        Index folder; None: the pipeline's default (``indexes/<survey>-<run name>``).
+    results
+        Folder of the query's table, figure and record.
+    query
+        A catalogued object id, or a light-curve file (FITS, CSV); None: the bundled Kepler
+        light curve of KIC 10002792.
+    k
+        Matches asked for.
+    workers
+        Processes that compute power images for the embeddings.
+
+    Examples
+    --------
+    >>> config = DemoConfig(survey="tiny", k=5)
+    >>> DemoConfig.from_dict(config.to_dict()) == config
+    True
+    """
+
+    survey: str = "demo"
+    run: str | None = None
+    wavelets: str = "wavelets"
+    catalogs: str = "catalogs"
+    index: str | None = None
+    results: str = "results"
+    query: str | None = None
+    k: int = 8
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.workers < 1:
+            raise ValueError(f"k and workers must be at least 1, got {self.k} and {self.workers}")
+
+
+@dataclass(frozen=True)
+class ExamplesResult:
+    """The example light curves' power images and the figure of them."""
 
     transformed: TransformResult
     cache_dir: Path
@@ -29,7 +117,47 @@ class DemoResult:
     figure_was_cached: bool
 
 
-def run_demo(wavelet_root: str | PathLike[str] = "wavelets", progress: bool = True) -> DemoResult:
+@dataclass(frozen=True)
+class DemoResult:
+    """What the main job produced, and how long each stage took.
+
+    Attributes
+    ----------
+    examples
+        The bundled example light curves, transformed.
+    catalog
+        The survey catalogue.
+    embeddings
+        The survey's embeddings (Parquet).
+    index
+        The index folder.
+    result
+        The answer to the example query.
+    table, figure
+        The answer as CSV, and drawn.
+    seconds
+        Wall time of each stage: ``examples``, ``simulate``, ``embed``, ``index``, ``open``
+        (reading the index), ``query`` (the first light-curve query loads the model) and
+        ``figure`` (when drawn).
+    reused
+        Stages that found their output in place and computed nothing (``figure``: the same
+        answer was drawn before).
+    """
+
+    examples: ExamplesResult
+    catalog: Path
+    embeddings: Path
+    index: Path
+    result: SearchResult
+    table: Path
+    figure: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+    reused: frozenset[str] = frozenset()
+
+
+def transform_examples(
+    wavelet_root: str | PathLike[str] = "wavelets", progress: bool = True
+) -> ExamplesResult:
     """Transform the bundled example light curves and draw them; reuse whatever already exists.
 
     Parameters
@@ -38,6 +166,13 @@ def run_demo(wavelet_root: str | PathLike[str] = "wavelets", progress: bool = Tr
         Folder of the wavelet cache (``wavelets/`` of the project by default).
     progress
         Show progress bars.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> examples = transform_examples(tempfile.mkdtemp(), progress=False)
+    >>> len(examples.transformed.images), examples.figure.name, examples.figure_was_cached
+    (4, 'examples.png', False)
     """
     files = example_files()
     transformed = transform_files(files, wavelet_root, progress=progress)
@@ -52,4 +187,151 @@ def run_demo(wavelet_root: str | PathLike[str] = "wavelets", progress: bool = Tr
         ]
         figure = plot_transforms(list(zip(series, transformed.images, strict=True)), titles)
         save_figure(figure, figure_path)
-    return DemoResult(transformed, cache_dir, figure_path, cached)
+    return ExamplesResult(transformed, cache_dir, figure_path, cached)
+
+
+def query_file(query: str | None) -> Path | None:
+    """The light-curve file a query names (None: the bundled Kepler example), or None for an id.
+
+    Examples
+    --------
+    >>> query_file(None).name
+    'kplr010002792-2009259160929_llc.fits'
+    >>> query_file("KIC 900000001") is None
+    True
+    """
+    if query is None:
+        return example_files("Kepler")[0]
+    return Path(query) if Path(query).is_file() else None
+
+
+def answer_query(search: SimilaritySearch, query: str | None = None, k: int = 8) -> SearchResult:
+    """The ``k`` objects most similar to a light-curve file or a catalogued object id.
+
+    ``query`` is read as a file when one exists at that path (see :func:`query_file`), else as an
+    object id.
+
+    Raises
+    ------
+    UnknownObject
+        If ``query`` is neither a file nor a catalogued object.
+    InvalidLightCurve
+        If the file cannot be used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astrolens.catalog import Catalog
+    >>> from astrolens.index import build_index
+    >>> table = pd.DataFrame({"object_id": ["KIC 1", "KIC 2", "KIC 3"], "class": ["EA"] * 3})
+    >>> vectors = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0]], dtype=np.float32)
+    >>> index = build_index(vectors, table["object_id"], run="demo", progress=False)
+    >>> result = answer_query(SimilaritySearch(index, Catalog(table)), "KIC 1", k=2)
+    >>> print(table_text(result))
+     rank object_id class  distance
+        1     KIC 2    EA         1
+        2     KIC 3    EA     7.071
+    """
+    path = query_file(query)
+    if path is not None:
+        return search.by_lightcurve(path, k)
+    return search.by_object(str(query), k)
+
+
+def table_text(result: SearchResult) -> str:
+    """The result table as printed: the :data:`TABLE_COLUMNS` the catalogue has, rounded."""
+    columns = [name for name in TABLE_COLUMNS if name in result.matches.columns]
+    frame: pd.DataFrame = result.matches[columns]
+    return frame.to_string(index=False, float_format=lambda value: f"{value:.4g}")
+
+
+def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoResult:
+    """Run the main job as ``config`` says (see the module description); reuse what exists.
+
+    Returns
+    -------
+    DemoResult
+        Paths of everything written, the query's answer, and the time of each stage. The table,
+        figure and a JSON record (configuration and times) are
+        ``<results>/demo-search.{csv,png,json}``.
+
+    Examples
+    --------
+    >>> result = run_demo(DemoConfig(survey="tiny", k=5))  # doctest: +SKIP
+    >>> result.result.matches[["rank", "object_id", "class"]]  # doctest: +SKIP
+    """
+    from astrolens.pipeline import build_survey_index, open_search, survey_embeddings
+
+    run = config.run or "runs/default"
+    seconds: dict[str, float] = {}
+    reused: set[str] = set()
+
+    def stage(name: str, work: Callable[[], T], output: Callable[[T], Path] | None = None) -> T:
+        started = time.time()
+        value = work()
+        seconds[name] = round(time.time() - started, 2)
+        if output is not None and _older_than(output(value), started):
+            reused.add(name)
+        return value
+
+    examples = stage("examples", lambda: transform_examples(config.wavelets, progress))
+    if examples.figure_was_cached:
+        reused.add("examples")
+    catalog = stage(
+        "simulate", lambda: _simulated_catalog(config.survey, config.catalogs, progress), Path
+    )
+    embeddings = stage(
+        "embed",
+        lambda: survey_embeddings(config.survey, run, workers=config.workers, progress=progress),
+        Path,
+    )
+    index = stage(
+        "index",
+        lambda: build_survey_index(
+            config.survey, run, config.index, workers=config.workers, progress=progress
+        ),
+        Path,
+    )
+    search = stage("open", lambda: open_search(index))
+    result = stage("query", lambda: answer_query(search, config.query, config.k))
+    results = Path(config.results)
+    table, figure = results / f"{RESULT_STEM}.csv", results / f"{RESULT_STEM}.png"
+    if _same_table(result, table) and figure.exists():
+        reused.add("figure")
+    else:
+        started = time.time()
+        drawn = search.plot_matches(result, lightcurve=query_file(config.query), n=config.k)
+        save_figure(drawn, figure, dpi=80)
+        result.to_csv(table)
+        seconds["figure"] = round(time.time() - started, 2)
+    record = {"config": config.to_dict(), "run": search.source.run, "seconds": seconds}
+    with written_atomically(results / f"{RESULT_STEM}.json") as temporary:
+        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return DemoResult(
+        examples, catalog, embeddings, index, result, table, figure, seconds, frozenset(reused)
+    )
+
+
+def _simulated_catalog(survey: str, out_dir: str, progress: bool) -> Path:
+    """The survey's catalogue in ``out_dir``: written unless one of the same survey is there."""
+    config = SurveyConfig.named(survey)
+    path = catalog_path(config, out_dir)
+    provenance = path.with_suffix(".json")
+    if path.exists() and provenance.exists():
+        saved = json.loads(provenance.read_text(encoding="utf-8")).get("survey")
+        if saved == json.loads(json.dumps(config.to_dict())):
+            return path
+    return simulate_survey(survey, out_dir=out_dir, progress=progress)
+
+
+def _same_table(result: SearchResult, path: Path) -> bool:
+    """Whether ``path`` holds exactly the matches of ``result`` (as its CSV)."""
+    if not path.exists():
+        return False
+    return path.read_text(encoding="utf-8") == result.matches.to_csv(index=False)
+
+
+def _older_than(path: Path, started: float) -> bool:
+    """Whether nothing in ``path`` (a file, or a folder's files) changed since ``started``."""
+    files = [path] if path.is_file() else [item for item in path.rglob("*") if item.is_file()]
+    return bool(files) and max(item.stat().st_mtime for item in files) < started

@@ -1,0 +1,264 @@
+"""A closer look at trained runs: held-out predictions, the worst mistakes, runs side by side.
+
+A run folder (:func:`astrolens.training.train`) keeps its test-set scores in ``metrics.json``;
+:func:`held_out_predictions` recomputes the per-object predictions behind them (the same survey,
+power images and stratified split as the training used), so that a notebook can show *which*
+objects were confused and what their light curves look like. :func:`compare_runs` puts the
+metrics of every run of a ``runs/`` folder into one table.
+
+Examples
+--------
+>>> from astrolens.models import default_run_path
+>>> table = compare_runs(default_run_path().parent)
+>>> "default" in table.index, "test_accuracy" in table.columns
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from astrolens.datasets import survey_config, survey_images
+from astrolens.embed import Embedder, resolve_run
+from astrolens.models import TrainedRun, class_probabilities, model_inputs
+from astrolens.models.runs import CONFIG_FILE, MODEL_FILE
+from astrolens.training import stratified_split
+
+__all__ = [
+    "HeldOutPredictions",
+    "compare_runs",
+    "held_out_predictions",
+    "per_class_metrics",
+    "read_metrics",
+]
+
+METRICS_FILE = "metrics.json"
+
+
+@dataclass(frozen=True, eq=False)
+class HeldOutPredictions:
+    """What a trained model says about the objects of its test set.
+
+    Attributes
+    ----------
+    catalog
+        The test objects' catalogue rows, with the columns ``predicted`` (class), ``confidence``
+        (probability of the predicted class), ``p_true`` (probability of the true class) and
+        ``correct``.
+    embeddings
+        ``(N, dim)`` embeddings of the test objects, in the rows' order.
+    probabilities
+        ``(N, n_classes)`` class probabilities, columns in :attr:`class_names` order.
+    class_names
+        The run's classes.
+    run
+        The run folder.
+    """
+
+    catalog: pd.DataFrame
+    embeddings: NDArray[np.float32]
+    probabilities: NDArray[np.float32]
+    class_names: tuple[str, ...]
+    run: Path
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of test objects whose predicted class is the true one."""
+        return float(self.catalog["correct"].mean())
+
+    @property
+    def label_indices(self) -> NDArray[np.int64]:
+        """Index of each object's true class in :attr:`class_names`."""
+        return _class_indices(self.catalog["class"], self.class_names)
+
+    def misclassified(self, n: int | None = None) -> pd.DataFrame:
+        """The wrongly classified objects, most confidently wrong first (``n`` of them, or all)."""
+        wrong = self.catalog[~self.catalog["correct"]]
+        ordered = wrong.sort_values(["confidence", "object_id"], ascending=[False, True])
+        return ordered if n is None else ordered.head(n)
+
+
+def held_out_predictions(
+    run: TrainedRun | str | os.PathLike[str] | None = None,
+    *,
+    cache_root: str | os.PathLike[str] | None = "wavelets",
+    workers: int = 2,
+    progress: bool = True,
+) -> HeldOutPredictions:
+    """Predictions and embeddings of a run's test objects, as its training split them off.
+
+    The survey's power images come from the wavelet cache the training filled (computed if
+    absent), the split is :func:`astrolens.training.stratified_split` with the run's seed and
+    fractions, and the model runs in inference mode; the accuracy therefore equals the
+    ``test.accuracy`` of the run's ``metrics.json``.
+
+    Parameters
+    ----------
+    run
+        A loaded run, a run folder, or None for the default model.
+    cache_root, workers, progress
+        As for :func:`astrolens.datasets.survey_images`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.training import TrainConfig, train
+    >>> folder = train(TrainConfig(survey="tiny", epochs=1, threads=None, workers=1),
+    ...                tempfile.mkdtemp(), progress=False, cache_root=None)
+    >>> held_out = held_out_predictions(folder, cache_root=None, workers=1, progress=False)
+    >>> round(held_out.accuracy, 4) == read_metrics(folder)["test"]["accuracy"]
+    True
+    """
+    trained = resolve_run(run)
+    config = trained.config
+    data = survey_images(
+        survey_config(config.survey, config.survey_seed),
+        preprocess=trained.preprocess,
+        wavelet=trained.wavelet,
+        cache_root=cache_root,
+        workers=workers,
+        progress=progress,
+    )
+    labels = _class_indices(data.labels, trained.class_names)
+    split = stratified_split(
+        data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
+    )
+    _warn_if_data_changed(trained.path, data.catalog_sha256, split.sizes())
+    harmonics = None if data.harmonics is None else data.harmonics[split.test]
+    test = split.test
+    inputs = model_inputs(data.images[test], data.masks[test], config.channels, harmonics)
+    probabilities = class_probabilities(trained.model, inputs)
+    embeddings = Embedder(trained.model)(inputs)
+    predicted = probabilities.argmax(axis=1)
+    rows = np.arange(len(predicted))
+    catalog = data.catalog.iloc[split.test].reset_index(drop=True)
+    names = np.asarray(trained.class_names, dtype=object)
+    catalog["predicted"] = names[predicted]
+    catalog["confidence"] = probabilities[rows, predicted]
+    catalog["p_true"] = probabilities[rows, labels[split.test]]
+    catalog["correct"] = predicted == labels[split.test]
+    return HeldOutPredictions(
+        catalog, embeddings, probabilities, tuple(trained.class_names), trained.path
+    )
+
+
+def read_metrics(run: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metrics.json`` of a run folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no ``metrics.json``.
+    """
+    path = Path(run) / METRICS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{run}: not a training run (no {METRICS_FILE})")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def per_class_metrics(run: str | os.PathLike[str]) -> pd.DataFrame:
+    """Precision, recall, F1, support and retrieval precision@k of each class of a run.
+
+    Examples
+    --------
+    >>> from astrolens.models import default_run_path
+    >>> table = per_class_metrics(default_run_path())
+    >>> list(table.columns)
+    ['precision', 'recall', 'f1', 'support', 'precision_at_10']
+    """
+    metrics = read_metrics(run)
+    table = pd.DataFrame(metrics["test"]["per_class"]).T
+    table["support"] = table["support"].astype(int)
+    retrieval = metrics["retrieval"]
+    table[f"precision_at_{retrieval['k']}"] = pd.Series(retrieval["per_class"])
+    table.index.name = "class"
+    return table
+
+
+def compare_runs(runs_dir: str | os.PathLike[str] = "runs") -> pd.DataFrame:
+    """One row per complete run folder of ``runs_dir``: survey, size, time and test metrics.
+
+    Folders being written (hidden names) and folders without a model are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by run name, sorted by it; columns ``survey``, ``epochs_run``, ``best_epoch``,
+        ``n_parameters``, ``fit_seconds``, ``test_accuracy``, ``macro_f1``,
+        ``retrieval_precision`` (at the run's k) and ``retrieval_k``.
+    """
+    records = []
+    for folder in sorted(Path(runs_dir).iterdir()):
+        if folder.name.startswith(".") or not (folder / MODEL_FILE).is_file():
+            continue
+        if not (folder / METRICS_FILE).is_file() or not (folder / CONFIG_FILE).is_file():
+            continue
+        metrics = read_metrics(folder)
+        train = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))["train"]
+        retrieval = metrics["retrieval"]
+        records.append(
+            {
+                "run": folder.name,
+                "survey": train["survey"],
+                "epochs_run": metrics["epochs_run"],
+                "best_epoch": metrics["best_epoch"],
+                "n_parameters": metrics["n_parameters"],
+                "fit_seconds": metrics["timing_seconds"]["fit"],
+                "test_accuracy": metrics["test"]["accuracy"],
+                "macro_f1": metrics["test"]["macro_f1"],
+                "retrieval_precision": retrieval[f"precision_at_{retrieval['k']}"],
+                "retrieval_k": retrieval["k"],
+            }
+        )
+    columns = [
+        "run",
+        "survey",
+        "epochs_run",
+        "best_epoch",
+        "n_parameters",
+        "fit_seconds",
+        "test_accuracy",
+        "macro_f1",
+        "retrieval_precision",
+        "retrieval_k",
+    ]
+    return pd.DataFrame(records, columns=columns).set_index("run")
+
+
+def _class_indices(labels: Any, class_names: tuple[str, ...]) -> NDArray[np.int64]:
+    index_of = {name: index for index, name in enumerate(class_names)}
+    unknown = sorted(set(labels) - set(index_of))
+    if unknown:
+        raise ValueError(f"classes {unknown} are not among the run's classes {list(class_names)}")
+    return np.array([index_of[label] for label in labels], dtype=np.int64)
+
+
+def _warn_if_data_changed(run: Path, catalog_sha256: str, sizes: dict[str, int]) -> None:
+    """Warn when the survey or its power images are not those the run was trained on."""
+    path = run / "data.json"
+    if not path.is_file():
+        return
+    trained_on = json.loads(path.read_text(encoding="utf-8"))
+    recorded = trained_on.get("catalog_sha256")
+    if recorded and recorded != catalog_sha256:
+        problem = (
+            f"the survey differs from the one the run was trained on (catalogue SHA-256 "
+            f"{catalog_sha256[:12]} against {recorded[:12]})"
+        )
+    elif any(trained_on.get("n_objects", {}).get(part, n) != n for part, n in sizes.items()):
+        problem = (
+            f"the objects with a usable power image differ from the training's ({sizes} against "
+            f"{trained_on['n_objects']}): the light curves or the transform have changed since"
+        )
+    else:
+        return
+    warnings.warn(f"{run}: {problem}; the split is not the training's", stacklevel=3)
