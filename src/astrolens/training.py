@@ -546,6 +546,7 @@ def train(
     runs_dir = Path(runs_dir)
     final = _new_run_path(runs_dir, name, config.survey)
     started = time.perf_counter()
+    version = code_version()  # the code that trains, before any later change to the checkout
     configure_backend(seed=config.seed, threads=config.threads)
     data = survey_images(
         survey_config(config.survey, config.survey_seed),
@@ -590,6 +591,7 @@ def train(
         metrics["best_epoch"] = int(history["epoch"][history["val_loss"].idxmin()])
         metrics["n_parameters"] = int(model.count_params())
         _write_run(temporary, model, history, metrics, config, preprocess, wavelet, class_names)
+        _write_json(temporary / "version.json", version)
         _write_json(temporary / "data.json", _data_description(data, split, labels, class_names))
         final = _publish(temporary, final, explicit_name=name is not None)
     except BaseException:
@@ -822,7 +824,6 @@ def _write_run(
     history.to_csv(folder / "history.csv", index=False, float_format="%.6g")
     save_figure(plot_history(history), folder / "history.png")
     _write_json(folder / "metrics.json", metrics)
-    _write_json(folder / "version.json", code_version())
     if config.model_file:
         shutil.copyfile(config.model_file, folder / "model.py")
 
