@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -563,18 +563,8 @@ def train(
     )
     inputs = model_inputs(data.images, data.masks, config.channels, data.harmonics)
     model = _build(config, len(class_names), inputs.shape[1:3])
+    periods = _period_targets(data.catalog, config, wavelet) if config.period_bins else None
     fit_started = time.perf_counter()
-    period_days = (
-        data.catalog["period_days"].to_numpy(dtype=np.float64)
-        if "period_days" in data.catalog
-        else np.full(len(labels), np.nan)
-    )
-    periods = (
-        *period_targets(
-            period_days, max(config.period_bins, 2), _range(wavelet), config.period_sigma_bins
-        ),
-        period_days,
-    )
     history = _fit(model, inputs, labels, periods, split, config, progress)
     fit_seconds = time.perf_counter() - fit_started
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -654,11 +644,33 @@ def _build(config: TrainConfig, n_classes: int, image_shape: Sequence[int]) -> k
     )
 
 
+class _PeriodTargets(NamedTuple):
+    """Soft period labels, which objects have a usable period (weight 1), and the periods."""
+
+    labels: NDArray[np.float32]
+    known: NDArray[np.float32]
+    period_days: NDArray[np.float64]
+
+
+def _period_targets(
+    catalog: pd.DataFrame, config: TrainConfig, wavelet: WaveletConfig
+) -> _PeriodTargets:
+    period_days = (
+        catalog["period_days"].to_numpy(dtype=np.float64)
+        if "period_days" in catalog
+        else np.full(len(catalog), np.nan)
+    )
+    labels, known = period_targets(
+        period_days, config.period_bins, _range(wavelet), config.period_sigma_bins
+    )
+    return _PeriodTargets(labels, known, period_days)
+
+
 def _fit(
     model: keras.Model,
     inputs: NDArray[np.float32],
     labels: NDArray[np.int64],
-    periods: tuple[NDArray[Any], ...],
+    periods: _PeriodTargets | None,
     split: DataSplit,
     config: TrainConfig,
     progress: bool,
@@ -675,10 +687,9 @@ def _fit(
     loss: Any = "sparse_categorical_crossentropy"
     loss_weights = None
     metrics: Any = ["accuracy"]
-    if config.period_bins:
-        period_labels, period_known, _ = periods
-        targets = {CLASS_OUTPUT: labels, PERIOD_OUTPUT: period_labels}
-        sample_weights = {CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: period_known}
+    if periods is not None:
+        targets = {CLASS_OUTPUT: labels, PERIOD_OUTPUT: periods.labels}
+        sample_weights = {CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: periods.known}
         loss = {CLASS_OUTPUT: loss, PERIOD_OUTPUT: "categorical_crossentropy"}
         loss_weights = {CLASS_OUTPUT: 1.0, PERIOD_OUTPUT: config.period_weight}
         metrics = {CLASS_OUTPUT: ["accuracy"]}
@@ -728,7 +739,7 @@ def _evaluate(
     class_names: list[str],
     config: TrainConfig,
     folder: Path,
-    periods: tuple[NDArray[Any], ...],
+    periods: _PeriodTargets | None,
     wavelet: WaveletConfig,
 ) -> dict[str, Any]:
     """Test-set scores and retrieval precision; saves the confusion matrix and embedding map."""
@@ -765,7 +776,7 @@ def _evaluate(
         folder / "embedding_map.png",
     )
     metrics = {"test": scores, "retrieval": retrieval, "class_names": class_names}
-    if isinstance(outputs, dict) and PERIOD_OUTPUT in outputs:
+    if periods is not None and isinstance(outputs, dict) and PERIOD_OUTPUT in outputs:
         metrics["period"] = _period_scores(
             outputs[PERIOD_OUTPUT], periods, split, wavelet, labels, class_names
         )
@@ -774,15 +785,15 @@ def _evaluate(
 
 def _period_scores(
     period_probabilities: NDArray[np.float32],
-    periods: tuple[NDArray[Any], ...],
+    periods: _PeriodTargets,
     split: DataSplit,
     wavelet: WaveletConfig,
     labels: NDArray[np.int64],
     class_names: list[str],
 ) -> dict[str, Any]:
     """How well the period head alone gives the period of the test objects that have one."""
-    _, known, period_days = (array[split.test] for array in periods)
-    known = known > 0
+    known = periods.known[split.test] > 0
+    period_days = periods.period_days[split.test]
     centres = np.log(period_bin_centres(period_probabilities.shape[1], _range(wavelet)))
     predicted = period_probabilities[known] @ centres  # probability-weighted mean log period
     error = np.abs(np.expm1(predicted - np.log(period_days[known])))
