@@ -25,8 +25,8 @@ from astrolens.wavelets import (
     PowerImage,
     WaveletCache,
     WaveletConfig,
-    _distance_to_invalid,
     _filter_bank,
+    _valid_samples,
     fourier_factor,
     harmonic_coherence,
     morlet_power,
@@ -334,12 +334,36 @@ def test_filter_bank_is_computed_once_per_length_cadence_and_periods() -> None:
 
 
 @PROPERTY
-@given(valid=st.lists(st.booleans(), min_size=1, max_size=60))
-def test_distance_to_invalid_matches_brute_force(valid: list[bool]) -> None:
+@given(
+    valid=st.lists(st.booleans(), min_size=1, max_size=60),
+    reach=st.lists(st.floats(0.01, 8.0), min_size=1, max_size=4),
+    tolerance=st.sampled_from([0.0, 0.25, 1.0]),
+)
+def test_valid_samples_match_the_distance_to_the_cutting_invalid_samples(
+    valid: list[bool], reach: list[float], tolerance: float
+) -> None:
     mask = np.array(valid)
-    invalid = np.concatenate([[-1], np.flatnonzero(~mask), [mask.size]])
-    expected = [np.abs(invalid - index).min() for index in range(mask.size)]
-    np.testing.assert_array_equal(_distance_to_invalid(mask), expected)
+    cadence = 0.5
+    reach_days = np.array(reach) * cadence
+    periods = np.geomspace(1.0, 8.0, reach_days.size)
+    expected = np.zeros((periods.size, mask.size), dtype=bool)
+    for row, period in enumerate(periods):
+        cutting = [-1, mask.size]  # just outside both ends
+        for index in np.flatnonzero(~mask):
+            run = np.flatnonzero(~mask)
+            left = index
+            while left - 1 in run:
+                left -= 1
+            right = index
+            while right + 1 in run:
+                right += 1
+            at_end = left == 0 or right == mask.size - 1
+            if at_end or (right - left + 1) * cadence > tolerance * period:
+                cutting.append(index)
+        distance = np.abs(np.array(cutting)[:, None] - np.arange(mask.size)).min(axis=0)
+        expected[row] = distance * cadence >= reach_days[row]
+    got = _valid_samples(mask, reach_days, periods, tolerance, cadence)
+    np.testing.assert_array_equal(got, expected)
 
 
 # --- power images -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ reused, and yields the results in input order with a bounded number of batches i
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import hashlib
 import json
@@ -49,6 +50,7 @@ __all__ = [
     "concatenate",
     "images_of_files",
     "images_of_rows",
+    "keep_freed_memory",
     "parallel_map",
     "survey_config",
     "survey_images",
@@ -311,9 +313,40 @@ def parallel_map(
         yield pending.popleft().get()
 
 
+_MALLOPT_TRIM_THRESHOLD, _MALLOPT_MMAP_THRESHOLD = -1, -3
+_KEEP_FREED_BYTES = 32 * 1024 * 1024
+"""The largest mmap threshold glibc accepts on 64-bit machines."""
+
+
+def keep_freed_memory() -> bool:
+    """Make this process reuse memory it frees instead of giving it back to the system (glibc).
+
+    A light curve's transform allocates and frees arrays of a few MiB. By default glibc maps each
+    one afresh and unmaps it when it is freed (or trims the heap), so every light curve pays the
+    page faults of new memory: 40 % of a worker's time on a Kepler quarter. With the mmap and trim
+    thresholds raised to 32 MiB, freed arrays are reused; the process keeps at most that much
+    memory it does not use. Run in each worker process at start-up; returns False (and changes
+    nothing) where the C library is not glibc.
+
+    Examples
+    --------
+    >>> import sys
+    >>> keep_freed_memory() == sys.platform.startswith("linux")
+    True
+    """
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return all(
+        mallopt(option, _KEEP_FREED_BYTES) == 1
+        for option in (_MALLOPT_MMAP_THRESHOLD, _MALLOPT_TRIM_THRESHOLD)
+    )
+
+
 @functools.cache
 def _worker_pool(workers: int) -> Pool:
-    pool = multiprocessing.get_context("spawn").Pool(workers)
+    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=keep_freed_memory)
     atexit.register(pool.terminate)
     return pool
 
