@@ -289,10 +289,11 @@ def parallel_map(
     At most ``max_pending`` tasks (default ``2 * workers``) are submitted and not yet yielded, so
     a slow consumer never makes results pile up. The worker processes are started (``spawn``) the
     first time a number of workers is asked for and reused by later calls, so only the first call
-    of a process pays their start-up (importing astrolens, about 2 s). ``function`` must be
-    importable (a module-level function); a script that calls this must guard its main code with
-    ``if __name__ == "__main__":``, as for every ``spawn`` pool. With ``workers <= 1`` the tasks
-    run in this process.
+    of a process pays their start-up (importing astrolens, about 2 s); each keeps the memory it
+    frees for reuse (:func:`keep_freed_memory`). ``function`` must be importable (a module-level
+    function); a script that calls this must guard its main code with ``if __name__ ==
+    "__main__":``, as for every ``spawn`` pool. With ``workers <= 1`` the tasks run in this
+    process.
 
     Examples
     --------

@@ -319,7 +319,8 @@ def morlet_power(
 
 
 def _fft_length(n_samples: int, multiple: int = 1) -> int:
-    """FFT length: the series and half its length in zeros, rounded up to a fast size.
+    """FFT length: the series and half its length in zeros, rounded up to a fast size times
+    ``multiple`` (so that a row kept every ``multiple`` samples has an inverse FFT of its own).
 
     The transform is circular. A scale that leaves any pixel outside the cone of influence is at
     most ``n_samples / (2 * sqrt(2))`` samples, so the zeros keep the far end of the series at
