@@ -408,38 +408,14 @@ def harmonic_coherence(
     >>> round(float(abs(value)), 2), round(float(np.angle(value)), 2)  # phi21 = 1 - 2 * 0
     (1.0, 1.0)
     """
-    coefficients = np.asarray(coefficients)
+    coefficients = np.asarray(coefficients, dtype=np.complex64)
     weights = np.ones(coefficients.shape, np.float32) if weights is None else np.asarray(weights)
     out = np.zeros(coefficients.shape[0], dtype=np.complex64)
     if offset >= coefficients.shape[0]:
         return out
-    sums = _harmonic_sums(coefficients, offset, weights)
-    out[offset:] = _normalised_coherence(*sums)
+    rows = _DecimatedRows.every_sample(coefficients, weights.astype(np.float32))
+    out[offset:] = _normalised_coherence(*rows.harmonic_sums(offset))
     return out
-
-
-def _harmonic_sums(
-    coefficients: NDArray[np.complex64],
-    offset: int,
-    weights: NDArray[Any],
-    power: NDArray[np.float32] | None = None,
-) -> tuple[NDArray[np.complex64], NDArray[np.float32], NDArray[np.float32]]:
-    """Weighted sums over time of ``V conj(W)**2``, ``|V|**2`` and ``|W|**4`` for rows
-    ``>= offset``; ``power``, if given, is ``|coefficients|**2`` already computed."""
-    upper, lower = coefficients[offset:], coefficients[:-offset]
-    weight = weights[offset:]
-    if weight.dtype != np.bool_:
-        weight = weight.astype(np.float32, copy=False)
-    if power is None:
-        power = np.square(np.abs(coefficients))
-    conjugate = np.conj(upper)
-    products = lower * conjugate
-    products *= conjugate
-    products *= weight
-    lower_power = power[:-offset] * weight
-    upper_power = np.square(power[offset:])
-    upper_power *= weight
-    return products.sum(axis=-1), lower_power.sum(axis=-1), upper_power.sum(axis=-1)
 
 
 def _normalised_coherence(
@@ -540,8 +516,9 @@ class _DecimatedRows:
 
     Rows sharing a step form a group: ``groups[i]`` holds the coefficients of the rows
     ``group_rows[i]`` at samples ``0, step, 2 * step, ...`` of the series, ``powers[i]`` their
-    power, ``valid[i]`` 1 where the sample is outside the cone of influence (else 0) and
-    ``valid_powers[i]`` the product of the two. Made by :func:`_transform_rows`.
+    power, ``valid[i]`` the weight of each sample (1 outside the cone of influence, else 0) and
+    ``valid_powers[i]`` the product of the two. Made by :func:`_transform_rows`, or
+    :meth:`every_sample`.
     """
 
     steps: NDArray[np.int64]
@@ -550,6 +527,16 @@ class _DecimatedRows:
     powers: list[NDArray[np.float32]]
     valid: list[NDArray[np.float32]]
     valid_powers: list[NDArray[np.float32]]
+
+    @classmethod
+    def every_sample(
+        cls, coefficients: NDArray[np.complex64], weights: NDArray[np.float32]
+    ) -> _DecimatedRows:
+        """All rows at every sample: one group with step 1."""
+        power = np.square(np.abs(coefficients))
+        steps = np.ones(coefficients.shape[0], dtype=np.int64)
+        rows = np.arange(coefficients.shape[0])
+        return cls(steps, [rows], [coefficients], [power], [weights], [power * weights])
 
     def pool(self, starts: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Mean power of the valid kept samples of each time bin (bins begin at full-resolution
@@ -571,8 +558,9 @@ class _DecimatedRows:
     def harmonic_sums(
         self, offset: int
     ) -> tuple[NDArray[np.complex64], NDArray[np.float32], NDArray[np.float32]]:
-        """The sums of :func:`_harmonic_sums` for rows ``>= offset`` over their kept valid samples
-        (the row of half the period, kept at least as often, is taken at the same samples)."""
+        """Weighted sums over time of ``V conj(W)**2``, ``|V|**2`` and ``|W|**4`` for the rows ``W``
+        from ``offset`` on, ``V`` the row ``offset`` below, over the kept samples of ``W`` (``V``,
+        kept at least as often, is taken at the same samples), weighted by those of ``W``."""
         n_rows = self.steps.size
         group_of = np.empty(n_rows, dtype=np.int64)
         index_in_group = np.empty(n_rows, dtype=np.int64)
@@ -585,8 +573,8 @@ class _DecimatedRows:
         upper_power = np.zeros(n_rows - offset, dtype=np.float32)
         n_groups = len(self.groups)
         pairs = group_of[upper_rows] * n_groups + group_of[upper_rows - offset]
-        conjugate_squares = [
-            np.square(np.conj(coefficients * valid))
+        weighted_conjugate_squares = [
+            np.square(np.conj(coefficients)) * valid
             for coefficients, valid in zip(self.groups, self.valid, strict=True)
         ]
         for pair in np.unique(pairs).tolist():
@@ -597,15 +585,18 @@ class _DecimatedRows:
             lower = self.groups[lower_group][lower_index, ::ratio]
             out = block - offset
             products[out] = np.einsum(
-                "ij,ij->i", lower, conjugate_squares[upper_group][upper_index]
+                "ij,ij->i", lower, weighted_conjugate_squares[upper_group][upper_index]
             )
             lower_power[out] = np.einsum(
                 "ij,ij->i",
                 self.powers[lower_group][lower_index, ::ratio],
                 self.valid[upper_group][upper_index],
             )
-            upper_valid_power = self.valid_powers[upper_group][upper_index]
-            upper_power[out] = np.einsum("ij,ij->i", upper_valid_power, upper_valid_power)
+            upper_power[out] = np.einsum(
+                "ij,ij->i",
+                self.powers[upper_group][upper_index],
+                self.valid_powers[upper_group][upper_index],
+            )
         return products, lower_power, upper_power
 
 
