@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from astrolens import pipeline
 from astrolens.catalog import UnknownObject
-from astrolens.datasets import catalog_sha256
 from astrolens.embed import embed_files, read_embeddings
 from astrolens.errors import CorruptIndex, IndexMismatch
+from astrolens.fingerprint import catalog_fingerprint
 from astrolens.index import brute_force_search, load_index, load_manifest
 from astrolens.pipeline import (
     CATALOG_FILE,
@@ -114,13 +114,13 @@ def test_survey_catalogue_is_drawn_once(cache, tiny_index, tiny_catalog, monkeyp
     catalog = survey_catalog("tiny")
     assert set((cache / "catalogs").glob("tiny-*.parquet")) == cached
     assert catalog.equals(tiny_catalog)
-    assert catalog_sha256(catalog) == catalog_sha256(tiny_catalog)
+    assert catalog_fingerprint(catalog).key == catalog_fingerprint(tiny_catalog).key
 
 
 def test_index_folder_says_which_survey_catalogue_and_run(tiny_index, tiny_catalog):
     source = read_index_source(tiny_index)
     assert source.survey == "tiny" and source.survey_config["n_objects"] == 320
-    assert source.catalog_sha256 == catalog_sha256(tiny_catalog)
+    assert source.catalog_fingerprint == catalog_fingerprint(tiny_catalog).to_dict()
     assert source.run == run_id(RUN) == load_manifest(tiny_index).run
     assert source.run.startswith("default@")
     assert source.n_indexed == len(load_index(tiny_index)) == len(tiny_catalog)
@@ -286,7 +286,9 @@ def test_missing_index_says_how_to_build_one(tmp_path):
 def test_exclusions_are_a_set(excluded, random):
     shuffled = list(excluded)
     random.shuffle(shuffled)
-    common = {"survey": "s", "catalog_sha256": "x", "run": "r", "run_path": "/r", "embeddings": ""}
+    fingerprint = catalog_fingerprint(pd.DataFrame({"x": [1.0]})).to_dict()
+    common = {"survey": "s", "run": "r", "run_path": "/r", "embeddings": ""}
+    common["catalog_fingerprint"] = fingerprint
     first = IndexSource(**common, excluded=excluded)
     second = IndexSource(**common, excluded=shuffled)
     assert first.same_build(second) and first.excluded == tuple(sorted(set(excluded)))

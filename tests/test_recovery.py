@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from astrolens.catalog import Catalog
-from astrolens.datasets import catalog_sha256
 from astrolens.errors import CacheError
+from astrolens.fingerprint import catalog_fingerprint
 from astrolens.index import brute_force_search, build_index, load_index
 from astrolens.recovery import (
     held_out_period_recovery,
@@ -58,7 +58,7 @@ def tiny_run(tmp_path_factory):
     data = {
         "survey": "tiny",
         "survey_config": survey.to_dict(),
-        "catalog_sha256": catalog_sha256(catalog),
+        "catalog_fingerprint": catalog_fingerprint(catalog).to_dict(),
         "skipped": [],
         "objects_per_class": counts,
     }
@@ -66,6 +66,7 @@ def tiny_run(tmp_path_factory):
     return folder
 
 
+@pytest.mark.fp_identity
 @pytest.mark.slow  # draws the demo catalogue (about 10 s)
 def test_the_default_run_split_is_rebuilt_as_recorded(default_split):
     data = json.loads((Path(RUN) / "data.json").read_text())

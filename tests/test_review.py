@@ -105,7 +105,7 @@ def test_read_metrics_of_a_folder_that_is_no_run(tmp_path):
 def test_a_run_trained_on_another_survey_version_warns(runs, tmp_path):
     copy = shutil.copytree(runs / "tiny-a", tmp_path / "tiny-a")
     data = json.loads((copy / "data.json").read_text())
-    data["catalog_sha256"] = "0" * 64
+    data["catalog_fingerprint"]["projections"]["period_days"][0] += 1e-6
     (copy / "data.json").write_text(json.dumps(data))
     with pytest.warns(UserWarning, match="differs from the one the run was trained on"):
         held_out_predictions(copy, cache_root=None, workers=1, progress=False)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import astrolens.training as training
 from astrolens.cli import EXIT_BAD_INPUT, main
-from astrolens.datasets import catalog_sha256, survey_images
+from astrolens.datasets import survey_images
+from astrolens.fingerprint import catalog_fingerprint
 from astrolens.models import class_probabilities, load_run
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.training import (
@@ -173,7 +174,7 @@ def test_run_records_config_data_and_code_version(run):
     assert saved["wavelet"]["n_periods"] == 64 and "quality_bitmask" in saved["preprocess"]
     data = json.loads((run / "data.json").read_text())
     catalog = generate_catalog(SurveyConfig.named("tiny"))
-    assert data["catalog_sha256"] == catalog_sha256(catalog)
+    assert data["catalog_fingerprint"] == catalog_fingerprint(catalog).to_dict()
     counts = data["n_objects"]
     assert counts["train"] + counts["validation"] + counts["test"] + counts["skipped"] == 320
     assert all(min(per_class.values()) >= 1 for per_class in data["objects_per_class"].values())

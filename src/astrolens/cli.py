@@ -182,8 +182,9 @@ def _command_index_build(args: argparse.Namespace) -> None:
         )
     source = read_index_source(folder)
     print(
-        f"{folder}: {source.n_indexed} objects of {source.survey} (catalogue SHA-256 "
-        f"{source.catalog_sha256[:12]}), model run {source.run}, written {source.created}"
+        f"{folder}: {source.n_indexed} objects of {source.survey} (catalogue fingerprint "
+        f"{source.catalog_fingerprint['exact'][:12]}), model run {source.run}, "
+        f"written {source.created}"
     )
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import functools
-import hashlib
 import json
 import multiprocessing
 import os
@@ -37,6 +36,7 @@ from tqdm.auto import tqdm
 from astrolens.config import stable_key
 from astrolens.errors import CacheError, InvalidLightCurve, skip_reason
 from astrolens.files import written_atomically
+from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.preprocess import PreprocessConfig
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.sources import LightCurveArrays, read_arrays
@@ -46,17 +46,17 @@ from astrolens.wavelets import WaveletCache, WaveletConfig, power_image
 __all__ = [
     "ImageBatch",
     "SurveyImages",
-    "catalog_sha256",
     "concatenate",
     "images_of_files",
     "images_of_rows",
     "keep_freed_memory",
     "parallel_map",
+    "recorded_catalog_difference",
     "survey_config",
     "survey_images",
 ]
 
-_STACK_FORMAT = 1
+_STACK_FORMAT = 2
 """Version of the survey stack file layout; part of its name."""
 
 ROWS_PER_TASK = 128
@@ -120,8 +120,8 @@ class SurveyImages:
         ``(object_id, reason)`` of the catalogue rows without a usable power image.
     survey
         The survey configuration.
-    catalog_sha256
-        SHA-256 of the full catalogue as CSV, see :func:`catalog_sha256`.
+    catalog_fingerprint
+        The identity of the full catalogue (:func:`astrolens.fingerprint.catalog_fingerprint`).
     harmonics
         ``(N, 2, n_periods, n_time_bins)`` harmonic coherence, or None if not computed.
     """
@@ -131,7 +131,7 @@ class SurveyImages:
     catalog: pd.DataFrame
     skipped: tuple[tuple[str, str], ...]
     survey: SurveyConfig
-    catalog_sha256: str
+    catalog_fingerprint: CatalogFingerprint
     harmonics: NDArray[np.float32] | None = None
 
     @property
@@ -158,17 +158,28 @@ def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> Survey
     return SurveyConfig.named(survey) if seed is None else SurveyConfig.named(survey, seed=seed)
 
 
-def catalog_sha256(catalog: pd.DataFrame) -> str:
-    """SHA-256 (hex) of a catalogue written as CSV without index: names the exact data used.
+def recorded_catalog_difference(
+    record: dict[str, Any], fingerprint: CatalogFingerprint
+) -> str | None:
+    """Why a catalogue is not the one a run recorded in its ``data.json``, or None if it is.
+
+    The comparison allows the last-bit differences of another CPU
+    (:class:`~astrolens.fingerprint.CatalogFingerprint`).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"object_id": ["KIC 1"], "class": ["EA"]})
-    >>> catalog_sha256(table) == catalog_sha256(table.copy()) != catalog_sha256(table[:0])
+    >>> table = pd.DataFrame({"object_id": ["KIC 1"], "period_days": [2.5]})
+    >>> record = {"catalog_fingerprint": catalog_fingerprint(table).to_dict()}
+    >>> recorded_catalog_difference(record, catalog_fingerprint(table)) is None
     True
+    >>> recorded_catalog_difference({}, catalog_fingerprint(table))
+    'the run records no catalogue fingerprint (written by an older astrolens): retrain it'
     """
-    text = catalog.to_csv(index=False, lineterminator="\n")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if "catalog_fingerprint" not in record:
+        return (
+            "the run records no catalogue fingerprint (written by an older astrolens): retrain it"
+        )
+    return CatalogFingerprint.from_dict(record["catalog_fingerprint"]).difference(fingerprint)
 
 
 def images_of_files(
@@ -392,14 +403,16 @@ def survey_images(
     """
     config = survey_config(survey)
     catalog = generate_catalog(config)
-    digest = catalog_sha256(catalog)
+    fingerprint = catalog_fingerprint(catalog)
     path = None
     if cache_root is not None:
         folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
-        key = stable_key({"format": _STACK_FORMAT, "survey": config.to_dict(), "sha256": digest})
+        key = stable_key(
+            {"format": _STACK_FORMAT, "survey": config.to_dict(), "catalog": fingerprint.key}
+        )
         path = folder / f"survey-{config.name}-{key}.npz"
         if path.exists():
-            return _read_stack(path, catalog, config, digest)
+            return _read_stack(path, catalog, config, fingerprint)
     rows = catalog.to_dict("records")
     tasks = [
         (rows[start : start + ROWS_PER_TASK], preprocess, wavelet)
@@ -422,7 +435,7 @@ def survey_images(
             if reason is not None
         ),
         survey=config,
-        catalog_sha256=digest,
+        catalog_fingerprint=fingerprint,
         harmonics=None if batch.harmonics is None else batch.harmonics[good],
     )
     if path is not None:
@@ -443,7 +456,7 @@ def _write_stack(path: Path, data: SurveyImages, good: NDArray[np.bool_]) -> Non
         "masks": data.masks,
         "good": good,
         "skipped_json": np.str_(json.dumps(data.skipped)),
-        "sha256": np.str_(data.catalog_sha256),
+        "catalog_key": np.str_(data.catalog_fingerprint.key),
     }
     if data.harmonics is not None:
         arrays["harmonics"] = data.harmonics.astype(np.float16)  # [-1, 1]: 3 digits suffice
@@ -452,17 +465,17 @@ def _write_stack(path: Path, data: SurveyImages, good: NDArray[np.bool_]) -> Non
 
 
 def _read_stack(
-    path: Path, catalog: pd.DataFrame, config: SurveyConfig, digest: str
+    path: Path, catalog: pd.DataFrame, config: SurveyConfig, fingerprint: CatalogFingerprint
 ) -> SurveyImages:
     try:
         with np.load(path, allow_pickle=False) as data:
-            good, sha256 = data["good"], str(data["sha256"])
+            good, key = data["good"], str(data["catalog_key"])
             images, masks = data["images"], data["masks"]
             harmonics = data["harmonics"].astype(np.float32) if "harmonics" in data.files else None
             skipped = tuple(tuple(pair) for pair in json.loads(str(data["skipped_json"])))
     except (OSError, ValueError, KeyError, EOFError) as error:
         raise CacheError(f"{path}: unreadable survey image stack ({error}); delete it") from error
-    if sha256 != digest or good.size != len(catalog) or images.shape[0] != good.sum():
+    if key != fingerprint.key or good.size != len(catalog) or images.shape[0] != good.sum():
         raise CacheError(f"{path}: does not match the catalogue of survey {config.name!r}")
     return SurveyImages(
         images=images,
@@ -470,6 +483,6 @@ def _read_stack(
         catalog=catalog[good].reset_index(drop=True),
         skipped=skipped,  # type: ignore[arg-type]
         survey=config,
-        catalog_sha256=digest,
+        catalog_fingerprint=fingerprint,
         harmonics=harmonics,
     )

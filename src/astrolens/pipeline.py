@@ -73,10 +73,11 @@ import astrolens
 from astrolens import simulate
 from astrolens.catalog import Catalog, UnknownObject
 from astrolens.config import JsonConfig, stable_key
-from astrolens.datasets import catalog_sha256, survey_config
+from astrolens.datasets import survey_config
 from astrolens.embed import Embeddings, embed_lightcurve, embed_survey, read_embeddings
 from astrolens.errors import CacheError, CorruptIndex, IndexMismatch
 from astrolens.files import cache_dir, written_atomically
+from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.index import VectorIndex, build_index, load_index, load_manifest
 from astrolens.index.base import (
     MANIFEST_NAME,
@@ -149,9 +150,10 @@ class IndexSource(JsonConfig):
     ----------
     survey
         The survey's name (``"demo"``), or the catalogue file's name.
-    catalog_sha256
-        SHA-256 of the whole catalogue as CSV (:func:`astrolens.datasets.catalog_sha256`, as a
-        run's ``data.json`` records it), before duplicates were split.
+    catalog_fingerprint
+        The identity of the whole catalogue, before duplicates were split
+        (:meth:`astrolens.fingerprint.CatalogFingerprint.to_dict`, as a run's ``data.json``
+        records it): two builds compare their catalogues to another CPU's last-bit rounding.
     run
         The model run's identity (:func:`run_id`), as in ``manifest.json``.
     run_path
@@ -177,7 +179,7 @@ class IndexSource(JsonConfig):
 
     Examples
     --------
-    >>> source = IndexSource(survey="demo", catalog_sha256="2b48", run="default@3f2a9c1b0d4e",
+    >>> source = IndexSource(survey="demo", catalog_fingerprint={}, run="default@3f2a9c1b0d4e",
     ...                      run_path="/runs/default", embeddings="demo.parquet",
     ...                      excluded=["KIC 2", "KIC 1"])
     >>> source.excluded, IndexSource.from_dict(source.to_dict()) == source
@@ -185,7 +187,7 @@ class IndexSource(JsonConfig):
     """
 
     survey: str
-    catalog_sha256: str
+    catalog_fingerprint: dict[str, Any]
     run: str
     run_path: str
     embeddings: str
@@ -207,8 +209,18 @@ class IndexSource(JsonConfig):
 
     def same_build(self, other: IndexSource) -> bool:
         """True when both describe the same index: survey, catalogue, run, exclusions, type."""
-        keys = ("survey", "catalog_sha256", "run", "factory", "excluded", "duplicates")
-        return all(getattr(self, key) == getattr(other, key) for key in keys)
+        keys = ("survey", "run", "factory", "excluded", "duplicates")
+        return all(getattr(self, key) == getattr(other, key) for key in keys) and _same_catalog(
+            self.catalog_fingerprint, other.catalog_fingerprint
+        )
+
+
+def _same_catalog(recorded: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    try:
+        mine, theirs = map(CatalogFingerprint.from_dict, (recorded, wanted))
+    except ValueError:  # a folder written before catalogues had fingerprints
+        return False
+    return mine.matches(theirs)
 
 
 def run_id(run: str | os.PathLike[str]) -> str:
@@ -328,8 +340,9 @@ def survey_embeddings(
 
     Written by :func:`astrolens.embed.embed_survey` (objects whose light curve cannot be used are
     left out) to ``<cache>/<survey>-<run name>-<key>.parquet``, the key naming the survey, its
-    catalogue's SHA-256 and the run's identity (:func:`run_id`): a second call computes nothing,
-    and a retrained model or a changed catalogue gets a new file.
+    exact catalogue (:attr:`~astrolens.fingerprint.CatalogFingerprint.key`) and the run's
+    identity (:func:`run_id`): a second call computes nothing, and a retrained model or a changed
+    catalogue gets a new file.
 
     Parameters
     ----------
@@ -364,8 +377,8 @@ def survey_embeddings(
     """
     config = survey_config(survey)
     folder = run_folder(run)
-    digest = catalog_sha256(survey_catalog(config, cache=cache))
-    return _survey_embeddings(config, digest, folder, run_id(folder), workers, progress, cache)
+    fingerprint = catalog_fingerprint(survey_catalog(config, cache=cache))
+    return _survey_embeddings(config, fingerprint, folder, run_id(folder), workers, progress, cache)
 
 
 def build_survey_index(
@@ -426,12 +439,12 @@ def build_survey_index(
     out = Path(out) if out is not None else default_index_dir(config, run)
     _check_replaceable(out)
     catalog = survey_catalog(config, cache=cache)
-    digest = catalog_sha256(catalog)
+    fingerprint = catalog_fingerprint(catalog)
     identity = run_id(folder)
     excluded = _checked_exclusions(exclude, catalog)
     wanted = IndexSource(
         survey=config.name,
-        catalog_sha256=digest,
+        catalog_fingerprint=fingerprint.to_dict(),
         run=identity,
         run_path=str(folder.resolve()),
         embeddings="",
@@ -441,7 +454,7 @@ def build_survey_index(
     )
     if _is_current(out, wanted):
         return out
-    path = _survey_embeddings(config, digest, folder, identity, workers, progress, cache)
+    path = _survey_embeddings(config, fingerprint, folder, identity, workers, progress, cache)
     embeddings = read_embeddings(path)
     source = replace(wanted, embeddings=str(path.resolve()))
     return _write_index_folder(
@@ -512,7 +525,7 @@ def build_embeddings_index(
     frame, name = (
         (catalog, "catalogue") if isinstance(catalog, pd.DataFrame) else _read_catalog(catalog)
     )
-    digest = catalog_sha256(frame)
+    fingerprint = catalog_fingerprint(frame)
     object_ids = _unique_ids(table, embeddings, duplicates)
     frame = _split_duplicates(frame, table, object_ids)
     unknown = ~pd.Index(object_ids).isin(frame["object_id"].astype(str))
@@ -524,7 +537,7 @@ def build_embeddings_index(
         )
     source = IndexSource(
         survey=name,
-        catalog_sha256=digest,
+        catalog_fingerprint=fingerprint.to_dict(),
         run=run_id(folder),
         run_path=str(folder.resolve()),
         embeddings=str(Path(embeddings).resolve()),
@@ -562,7 +575,9 @@ def read_index_source(index_dir: str | os.PathLike[str]) -> IndexSource:
             "`astrolens index build`)"
         ) from None
     except (ValueError, TypeError) as error:
-        raise CorruptIndex(f"{path}: unreadable ({error})") from None
+        raise CorruptIndex(
+            f"{path}: unreadable ({error}); rebuild the index with `astrolens index build`"
+        ) from None
 
 
 class IndexedSearch(SimilaritySearch):
@@ -739,7 +754,7 @@ def _simulation_key() -> str:
 
 def _survey_embeddings(
     config: SurveyConfig,
-    digest: str,
+    fingerprint: CatalogFingerprint,
     folder: Path,
     identity: str,
     workers: int,
@@ -750,7 +765,7 @@ def _survey_embeddings(
         {
             "format": _EMBEDDINGS_FORMAT,
             "survey": config.to_dict(),
-            "catalog_sha256": digest,
+            "catalog": fingerprint.key,
             "run": identity,
         }
     )

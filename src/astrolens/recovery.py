@@ -35,9 +35,10 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from astrolens.catalog import column_label
-from astrolens.datasets import catalog_sha256
+from astrolens.datasets import recorded_catalog_difference
 from astrolens.embed import read_embeddings
 from astrolens.errors import CacheError
+from astrolens.fingerprint import catalog_fingerprint
 from astrolens.models.runs import CONFIG_FILE
 from astrolens.pipeline import (
     build_survey_index,
@@ -95,13 +96,14 @@ def training_split(
 ) -> RunSplit:
     """Rebuild, exactly, the training/validation/test split of a training run.
 
-    The run folder records the survey configuration and its catalogue's SHA-256, the objects
+    The run folder records the survey configuration and its catalogue's fingerprint, the objects
     left out (no usable light curve), the class names, the split's seed and fractions, and the
     objects per class of each set (``config.json``, ``data.json``). The catalogue is regenerated
     (or read from the cache, :func:`astrolens.pipeline.survey_catalog`, whose root ``cache`` is)
-    and checked against the SHA-256, and :func:`astrolens.training.stratified_split` is called as
-    training called it; the counts per class are checked against the record (the record does not
-    say which object went where, so a split drawn with another seed would pass this check).
+    and checked against the fingerprint (which allows another CPU's last-bit rounding), and
+    :func:`astrolens.training.stratified_split` is called as training called it; the counts per
+    class are checked against the record (the record does not say which object went where, so a
+    split drawn with another seed would pass this check).
 
     Raises
     ------
@@ -125,10 +127,12 @@ def training_split(
     class_names = list(config["class_names"])
     survey = SurveyConfig.from_dict(data["survey_config"])
     catalog = survey_catalog(survey, cache=cache)
-    if catalog_sha256(catalog) != data["catalog_sha256"]:
+    difference = recorded_catalog_difference(data, catalog_fingerprint(catalog))
+    if difference is not None:
         raise CacheError(
             f"{folder / DATA_FILE}: the {survey.name} catalogue generated now differs from the "
-            "one the run was trained on (SHA-256); the simulation changed since: retrain the run"
+            f"one the run was trained on ({difference}); the simulation changed since: retrain "
+            "the run"
         )
     skipped = {object_id for object_id, _ in data["skipped"]}
     used = catalog[~catalog["object_id"].isin(skipped)].reset_index(drop=True)

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from astrolens.datasets import survey_config, survey_images
+from astrolens.datasets import recorded_catalog_difference, survey_config, survey_images
 from astrolens.embed import Embedder, resolve_run
+from astrolens.fingerprint import CatalogFingerprint
 from astrolens.models import TrainedRun, class_probabilities, model_inputs
 from astrolens.models.runs import CONFIG_FILE, MODEL_FILE
 from astrolens.training import stratified_split
@@ -132,7 +133,7 @@ def held_out_predictions(
     split = stratified_split(
         data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
     )
-    _warn_if_data_changed(trained.path, data.catalog_sha256, split.sizes())
+    _warn_if_data_changed(trained.path, data.catalog_fingerprint, split.sizes())
     harmonics = None if data.harmonics is None else data.harmonics[split.test]
     test = split.test
     inputs = model_inputs(data.images[test], data.masks[test], config.channels, harmonics)
@@ -242,18 +243,17 @@ def _class_indices(labels: Any, class_names: tuple[str, ...]) -> NDArray[np.int6
     return np.array([index_of[label] for label in labels], dtype=np.int64)
 
 
-def _warn_if_data_changed(run: Path, catalog_sha256: str, sizes: dict[str, int]) -> None:
+def _warn_if_data_changed(
+    run: Path, fingerprint: CatalogFingerprint, sizes: dict[str, int]
+) -> None:
     """Warn when the survey or its power images are not those the run was trained on."""
     path = run / "data.json"
     if not path.is_file():
         return
     trained_on = json.loads(path.read_text(encoding="utf-8"))
-    recorded = trained_on.get("catalog_sha256")
-    if recorded and recorded != catalog_sha256:
-        problem = (
-            f"the survey differs from the one the run was trained on (catalogue SHA-256 "
-            f"{catalog_sha256[:12]} against {recorded[:12]})"
-        )
+    difference = recorded_catalog_difference(trained_on, fingerprint)
+    if difference is not None:
+        problem = f"the survey differs from the one the run was trained on ({difference})"
     elif any(trained_on.get("n_objects", {}).get(part, n) != n for part, n in sizes.items()):
         problem = (
             f"the objects with a usable power image differ from the training's ({sizes} against "

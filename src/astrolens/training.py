@@ -513,7 +513,7 @@ def train(
     The folder holds ``config.json`` (training, preprocessing and wavelet configurations and class
     names), ``model.keras``, ``history.csv`` (per epoch), ``metrics.json`` (test accuracy,
     per-class precision, recall and F1, confusion matrix, precision@k of test embeddings among
-    training embeddings), ``data.json`` (survey, catalogue SHA-256, objects per set),
+    training embeddings), ``data.json`` (survey, catalogue fingerprint, objects per set),
     ``version.json`` (:func:`code_version`), and the figures ``history.png``,
     ``confusion_matrix.png`` and ``embedding_map.png``.
 
@@ -859,7 +859,7 @@ def _data_description(
     return {
         "survey": data.survey.name,
         "survey_config": data.survey.to_dict(),
-        "catalog_sha256": data.catalog_sha256,
+        "catalog_fingerprint": data.catalog_fingerprint.to_dict(),
         "n_objects": {**split.sizes(), "skipped": len(data.skipped)},
         "objects_per_class": per_class,
         "skipped": [list(pair) for pair in data.skipped],
