@@ -9,8 +9,8 @@ whose output is the embedding ``"embedding"``. Use built-in Keras layers only, s
 model loads with ``safe_mode=True``. A run trained with this file keeps a copy of it (``model.py``
 in the run folder).
 
-As shipped, it builds the default architecture of :func:`astrolens.models.build_wavelet_cnn`
-(its source is the place to start from)::
+As shipped, it builds the default architecture,
+:func:`astrolens.encoders.wavelet_cnn.build_wavelet_cnn` (its source is the place to start from)::
 
     astrolens train --survey demo --model model.py --name my-experiment
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import keras
 
-from astrolens.models import build_wavelet_cnn
+from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
 
 
 def build_model(

@@ -35,9 +35,11 @@ import lightkurve as lk
 import numpy as np
 import pywt
 
-from astrolens.embed import embed_files, resolve_run
-from astrolens.models import TrainedRun, build_wavelet_cnn, default_run_path
+from astrolens.embed import embed_files
+from astrolens.encoders.wavelet_cnn import WaveletCNN, build_wavelet_cnn
 from astrolens.preprocess import PreprocessConfig
+from astrolens.runfolder import default_run_path
+from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import CLASSES, SurveyConfig, export_fits, generate_catalog
 from astrolens.training import TrainConfig
 from astrolens.wavelets import WaveletConfig, fourier_factor, harmonic_coherence
@@ -53,9 +55,10 @@ def default_or_untrained() -> tuple[TrainedRun, str]:
         return resolve_run(default_run_path()), "runs/default"
     except FileNotFoundError:
         keras.utils.set_random_seed(SEED)
-        model = build_wavelet_cnn(len(CLASSES))
+        config = TrainConfig()
+        encoder = WaveletCNN(build_wavelet_cnn(len(CLASSES)), config, tuple(CLASSES))
         run = TrainedRun(
-            model, TrainConfig(), tuple(CLASSES), PreprocessConfig(), WaveletConfig(), Path(".")
+            encoder, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), Path(".")
         )
         return run, "untrained (no runs/default)"
 
@@ -99,6 +102,13 @@ def seed_style_embeddings(paths: list[Path], model: keras.Model) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: few files, one repeat")
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="another run folder (e.g. runs/features) to time on the same files",
+    )
     args = parser.parse_args()
     n_files, n_baseline, repeats = (60, 8, 1) if args.quick else (600, 40, 3)
 
@@ -114,7 +124,7 @@ def main() -> None:
 
         def baseline() -> float:
             start = time.perf_counter()
-            seed_style_embeddings(paths[:n_baseline], run.model)
+            seed_style_embeddings(paths[:n_baseline], run.encoder.model)
             return time.perf_counter() - start
 
         start = time.perf_counter()
@@ -122,6 +132,16 @@ def main() -> None:
         first_call = time.perf_counter() - start
         baseline()
         pairs = [(baseline(), ours()) for _ in range(repeats)]
+        others = {}
+        for folder in args.also:
+            other = resolve_run(folder)
+            embed_files(paths[:8], out, run=other, workers=2, progress=False)
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                embed_files(paths, out, run=other, workers=2, progress=False)
+                times.append(time.perf_counter() - start)
+            others[f"{folder} ({other.config.encoder})"] = n_files / statistics.median(times)
     baseline_rate = n_baseline / statistics.median(b for b, _ in pairs)
     our_rate = n_files / statistics.median(o for _, o in pairs)
 
@@ -138,6 +158,11 @@ def main() -> None:
         f"  {'astrolens embed_files, 2 workers':<52} {n_files:>6} "
         f"{our_rate:8.1f} {1e3 / our_rate:8.2f}"
     )
+    for name, rate in others.items():
+        print(
+            f"  {'embed_files, 2 workers, ' + name:<52} {n_files:>6} {rate:8.1f} "
+            f"{1e3 / rate:8.2f}  ({rate / our_rate:.2f}x {model_name})"
+        )
     print(f"  first call of the process (8 files, starts the workers): {first_call:.1f} s")
     print(
         f"  rate: {our_rate:.0f} lc/s (target >= {TARGET_PER_SECOND:.0f}); "

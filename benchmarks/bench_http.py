@@ -48,7 +48,7 @@ from threadpoolctl import threadpool_limits
 from astrolens.catalog import Catalog
 from astrolens.embed import embed_lightcurve
 from astrolens.index import ClusteredEmbeddings, build_index, choose_factory, load_index
-from astrolens.models import load_default
+from astrolens.runs import load_default
 from astrolens.search import SimilaritySearch
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.sources import example_files

@@ -1,8 +1,9 @@
-"""Survey power images: the cached stack, and the harmonic coherence carried beside the power."""
+"""Survey representations: the cached stack, the harmonic coherence beside the power, features."""
 
 import numpy as np
 
-from astrolens.datasets import concatenate, images_of_rows, survey_images
+from astrolens.datasets import concatenate, represent, represent_rows, survey_data
+from astrolens.features import FEATURE_NAMES
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import WaveletConfig, power_image
@@ -14,26 +15,39 @@ MINI = SurveyConfig(name="mini", n_objects=12, seed=11)
 
 def test_rows_carry_the_harmonic_coherence_of_each_light_curve():
     rows = generate_catalog(MINI).to_dict("records")
-    batch = images_of_rows(rows[:4], wavelet=HARMONIC)
-    assert batch.harmonics is not None and batch.harmonics.shape == (4, 2, 64, 64)
+    batch = represent_rows(rows[:4], wavelet=HARMONIC)
+    assert batch.arrays["harmonic"].shape == (4, 2, 64, 64)
     for index, row in enumerate(rows[:4]):
         image = power_image(series_from_arrays(source_arrays(row)), HARMONIC)
-        np.testing.assert_array_equal(batch.images[index], image.image)
-        np.testing.assert_array_equal(batch.harmonics[index], image.harmonic)
-    both = concatenate([batch, images_of_rows(rows[4:6], wavelet=HARMONIC)])
-    assert both.harmonics.shape == (6, 2, 64, 64)
-    np.testing.assert_array_equal(both.harmonics[:4], batch.harmonics)
-    assert images_of_rows(rows[:2], wavelet=PLAIN).harmonics is None
+        np.testing.assert_array_equal(batch.arrays["image"][index], image.image)
+        np.testing.assert_array_equal(batch.arrays["harmonic"][index], image.harmonic)
+    both = concatenate([batch, represent_rows(rows[4:6], wavelet=HARMONIC)])
+    assert both.arrays["harmonic"].shape == (6, 2, 64, 64)
+    np.testing.assert_array_equal(both.arrays["harmonic"][:4], batch.arrays["harmonic"])
+    assert "harmonic" not in represent_rows(rows[:2], wavelet=PLAIN).arrays
 
 
 def test_survey_stack_keeps_the_harmonic_coherence(tmp_path):
-    first = survey_images(MINI, wavelet=HARMONIC, cache_root=tmp_path, workers=1, progress=False)
-    (stack,) = tmp_path.rglob("survey-mini-*.npz")
-    again = survey_images(MINI, wavelet=HARMONIC, cache_root=tmp_path, workers=1, progress=False)
+    first = survey_data(MINI, wavelet=HARMONIC, cache_root=tmp_path, workers=1, progress=False)
+    (stack,) = tmp_path.rglob("survey-mini-wavelet-*.npz")
+    again = survey_data(MINI, wavelet=HARMONIC, cache_root=tmp_path, workers=1, progress=False)
     assert stack.exists()
-    assert first.harmonics is not None and first.harmonics.shape == (len(first.catalog), 2, 64, 64)
-    np.testing.assert_array_equal(again.images, first.images)
+    harmonic = first.arrays["harmonic"]
+    assert harmonic.shape == (len(first.catalog), 2, 64, 64)
+    np.testing.assert_array_equal(again.arrays["image"], first.arrays["image"])
     # stored at half precision: values in [-1, 1] to 1e-3
-    np.testing.assert_allclose(again.harmonics, first.harmonics, atol=1e-3)
-    plain = survey_images(MINI, wavelet=PLAIN, cache_root=tmp_path, workers=1, progress=False)
-    assert plain.harmonics is None
+    np.testing.assert_allclose(again.arrays["harmonic"], harmonic, atol=1e-3)
+    plain = survey_data(MINI, wavelet=PLAIN, cache_root=tmp_path, workers=1, progress=False)
+    assert "harmonic" not in plain.arrays
+
+
+def test_survey_features_are_those_of_each_light_curve_and_cached(tmp_path):
+    first = survey_data(MINI, "features", cache_root=tmp_path, workers=1, progress=False)
+    (stack,) = tmp_path.rglob("survey-mini-features-*.npz")
+    assert first.arrays["features"].shape == (len(first.catalog), len(FEATURE_NAMES))
+    for index, row in enumerate(first.catalog.head(3).to_dict("records")):
+        expected = represent(series_from_arrays(source_arrays(row)), "features")["features"]
+        np.testing.assert_array_equal(first.arrays["features"][index], expected)
+    again = survey_data(MINI, "features", cache_root=tmp_path, workers=1, progress=False)
+    np.testing.assert_array_equal(again.arrays["features"], first.arrays["features"])
+    assert stack.exists() and again.catalog.equals(first.catalog)

@@ -13,15 +13,16 @@ from astrolens.cli import EXIT_BAD_INPUT, main
 from astrolens.embed import (
     EMBEDDING_ATOL,
     EMBEDDING_RTOL,
-    Embedder,
     embed_files,
     embed_lightcurve,
     embed_survey,
     read_embeddings,
 )
+from astrolens.encoders.keras_encoder import Embedder
+from astrolens.encoders.wavelet_cnn import WaveletCNN, build_wavelet_cnn, model_inputs
 from astrolens.errors import InvalidLightCurve
-from astrolens.models import TrainedRun, build_wavelet_cnn, model_inputs
 from astrolens.preprocess import PreprocessConfig
+from astrolens.runs import TrainedRun
 from astrolens.simulate import CLASSES, SurveyConfig, export_fits, generate_catalog
 from astrolens.sources import example_files, read_arrays
 from astrolens.training import TrainConfig
@@ -36,7 +37,8 @@ def trained(tmp_path_factory):
     model = build_wavelet_cnn(len(CLASSES), channels=4, filters=(4, 8), embedding_dim=16)
     folder = tmp_path_factory.mktemp("run")
     config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
-    run = TrainedRun(model, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
+    encoder = WaveletCNN(model, config, tuple(CLASSES))
+    run = TrainedRun(encoder, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
     model.save(folder / "model.keras")
     saved = {
         "train": config.to_dict(),
@@ -50,7 +52,7 @@ def trained(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def embedder(trained):
-    return Embedder(trained.model, batch_size=16)
+    return Embedder(trained.encoder.model, batch_size=16)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,7 @@ def test_file_embeddings_equal_the_stages_called_one_by_one(trained, kepler_file
     x = model_inputs(
         [i.image for i in images], [i.mask for i in images], 4, [i.harmonic for i in images]
     )
-    expected = Embedder(trained.model)(x)
+    expected = Embedder(trained.encoder.model)(x)
     np.testing.assert_array_equal(table.vectors, expected)  # same batches: same bits
     assert table.object_ids == [read_arrays(path).object_id for path in kepler_files]
     assert table.sources == [str(path) for path in kepler_files]

@@ -23,10 +23,10 @@ from astrolens.pipeline import (
     build_survey_index,
     open_search,
     read_index_source,
-    run_id,
     survey_catalog,
     survey_embeddings,
 )
+from astrolens.runfolder import run_id
 from astrolens.search import SearchConfig
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.simulate.export import write_fits

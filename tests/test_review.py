@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from astrolens.models import load_run
 from astrolens.review import compare_runs, held_out_predictions, per_class_metrics, read_metrics
+from astrolens.runs import load_run
 from astrolens.training import TrainConfig, train
 
 

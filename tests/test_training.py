@@ -11,24 +11,20 @@ from hypothesis import strategies as st
 
 import astrolens.training as training
 from astrolens.cli import EXIT_BAD_INPUT, main
-from astrolens.datasets import survey_images
+from astrolens.datasets import survey_data
+from astrolens.encoders.keras_encoder import class_probabilities
+from astrolens.encoders.wavelet_cnn import augment
 from astrolens.fingerprint import catalog_fingerprint
-from astrolens.models import class_probabilities, load_run
+from astrolens.objectives import class_weights, period_bin_centres, period_targets
+from astrolens.runfolder import CONFIG_FILE, MODEL_CODE_FILE, MODEL_FILE, RESULT_FILES
+from astrolens.runs import load_run
 from astrolens.simulate import SurveyConfig, generate_catalog
-from astrolens.training import (
-    RUN_FILES,
-    AugmentConfig,
-    TrainConfig,
-    augment,
-    class_weights,
-    period_bin_centres,
-    period_targets,
-    stratified_split,
-    train,
-)
+from astrolens.splits import stratified_split
+from astrolens.trainconfig import AugmentConfig
+from astrolens.training import TrainConfig, train
 from astrolens.wavelets import WaveletConfig
 
-MODEL_FILE = Path(__file__).resolve().parents[1] / "model.py"
+ARCHITECTURE_FILE = Path(__file__).resolve().parents[1] / "model.py"
 TINY = TrainConfig(
     survey="tiny",
     epochs=2,
@@ -44,7 +40,7 @@ TINY = TrainConfig(
 def wavelets(tmp_path_factory):
     """A wavelet cache holding the tiny survey's power images (computed once)."""
     root = tmp_path_factory.mktemp("wavelets")
-    survey_images("tiny", cache_root=root, workers=1, progress=False)
+    survey_data("tiny", cache_root=root, workers=1, progress=False)
     return root
 
 
@@ -164,12 +160,14 @@ def test_config_round_trips_through_json():
 
 
 def test_run_folder_has_every_file(run):
-    assert sorted(path.name for path in run.iterdir()) == sorted(RUN_FILES)
+    expected = {CONFIG_FILE, MODEL_FILE, *RESULT_FILES} - {MODEL_CODE_FILE}
+    assert sorted(path.name for path in run.iterdir()) == sorted(expected)
     assert not list(run.parent.glob(".*"))
 
 
 def test_run_records_config_data_and_code_version(run):
     saved = json.loads((run / "config.json").read_text())
+    assert saved["modality"] == "lightcurve" and saved["train"]["encoder"] == "wavelet_cnn"
     assert TrainConfig.from_dict(saved["train"]) == TINY
     assert saved["wavelet"]["n_periods"] == 64 and "quality_bitmask" in saved["preprocess"]
     data = json.loads((run / "data.json").read_text())
@@ -238,7 +236,7 @@ def test_period_head_and_harmonic_channels_train_and_are_scored(tmp_path):
     assert "CONSTANT" not in period["within_5_percent_per_class"]
     loaded = load_run(folder)
     assert loaded.config.period_bins == 32 and loaded.wavelet == wavelet
-    outputs = loaded.model(np.zeros((2, 64, 64, 4), np.float32))
+    outputs = loaded.encoder.model(np.zeros((2, 64, 64, 4), np.float32))
     assert tuple(outputs["period_probabilities"].shape) == (2, 32)
 
 
@@ -246,7 +244,7 @@ def test_run_loads_back(run):
     loaded = load_run(run)
     assert loaded.config == TINY
     assert len(loaded.class_names) == 16 and loaded.class_names[0] == "RRab"
-    probabilities = class_probabilities(loaded.model, np.zeros((3, 64, 64, 4), np.float32))
+    probabilities = class_probabilities(loaded.encoder.model, np.zeros((3, 64, 64, 4), np.float32))
     assert probabilities.shape == (3, 16)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
@@ -284,7 +282,7 @@ def test_cli_train_with_model_file(tmp_path, wavelets, capsys):
             "--epochs",
             "1",
             "--model",
-            str(MODEL_FILE),
+            str(ARCHITECTURE_FILE),
             "--runs",
             str(tmp_path),
             "--name",
@@ -297,7 +295,7 @@ def test_cli_train_with_model_file(tmp_path, wavelets, capsys):
     out = capsys.readouterr().out
     assert "test accuracy" in out and str(tmp_path / "cli") in out
     saved = json.loads((tmp_path / "cli" / "config.json").read_text())
-    assert saved["train"]["model_file"] == str(MODEL_FILE)
+    assert saved["train"]["model_file"] == str(ARCHITECTURE_FILE)
     assert (tmp_path / "cli" / "model.py").read_text().startswith('"""The model')
     code = main(["-q", "train", "--survey", "tiny", "--runs", str(tmp_path), "--name", "cli"])
     assert code == EXIT_BAD_INPUT

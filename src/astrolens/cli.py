@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from astrolens.encoders import encoder_names
 from astrolens.errors import AstrolensError
 
 __all__ = ["main"]
@@ -111,6 +112,7 @@ def _command_train(args: argparse.Namespace) -> None:
     from astrolens.training import TrainConfig, train
 
     changes = {
+        "encoder": args.encoder,
         "survey": args.survey,
         "epochs": args.epochs,
         "seed": args.seed,
@@ -130,7 +132,8 @@ def _command_train(args: argparse.Namespace) -> None:
     print(f"run: {run}")
     print(
         f"test accuracy {metrics['test']['accuracy']:.4f}, retrieval precision@{retrieval['k']} "
-        f"{precision:.4f}, {metrics['epochs_run']} epochs in {metrics['timing_seconds']['fit']} s"
+        f"{precision:.4f} ({metrics['test'].get('classifier', 'class head')}), "
+        f"{metrics['epochs_run']} epochs in {metrics['timing_seconds']['fit']} s"
     )
 
 
@@ -355,9 +358,15 @@ def _parser() -> argparse.ArgumentParser:
     train = add(
         "train",
         _command_train,
-        "Train the wavelet CNN on a simulated survey into a new run folder.",
+        "Train an encoder (default: the wavelet CNN) on a simulated survey into a new run.",
         "astrolens train --survey demo --name default\n"
+        "astrolens train --survey demo --encoder features --name features\n"
         "astrolens train --survey tiny --epochs 2 --model model.py",
+    )
+    train.add_argument(
+        "--encoder",
+        choices=encoder_names(),
+        help="encoder to train: wavelet_cnn (default) or features (the non-neural baseline)",
     )
     train.add_argument("--survey", help="simulated survey: tiny, demo (default) or large")
     train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")

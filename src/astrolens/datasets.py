@@ -1,13 +1,17 @@
-"""Many light curves to stacks of wavelet power images, in worker processes, in input order.
+"""Many light curves to stacks of representations, in worker processes, in input order.
 
-Two sources of light curves:
+A representation is what an encoder reads of a light curve (:data:`REPRESENTATIONS`):
+``"wavelet"``, the power image with its validity mask and harmonic coherence
+(:func:`astrolens.wavelets.power_image`), or ``"features"``, the hand-crafted features of
+:func:`astrolens.features.lightcurve_features`. A batch holds them as arrays by name
+(:class:`Batch`). Two sources of light curves:
 
-- files (FITS, CSV): :func:`images_of_files` reads, cleans and transforms a batch of them;
-- a simulated survey: :func:`survey_images` regenerates every light curve from its catalogue
-  (:func:`astrolens.simulate.source_arrays`) and saves the whole stack of images as one ``.npz``
-  file in the wavelet cache folder of the configurations
-  (``wavelets/<key>/survey-<name>-<survey key>.npz``), so that a second call, or a second
-  training run, reads one file.
+- files (FITS, CSV): :func:`represent_files` reads, cleans and transforms a batch of them;
+- a simulated survey: :func:`survey_data` regenerates every light curve from its catalogue
+  (:func:`astrolens.simulate.source_arrays`) and saves the whole stack as one ``.npz`` file in the
+  wavelet cache folder of the configurations
+  (``wavelets/<key>/survey-<name>-<representation>-<survey key>.npz``), so that a second call,
+  or a second training run, reads one file.
 
 :func:`parallel_map` runs such batches in a pool of worker processes, started once per process and
 reused, and yields the results in input order with a bounded number of batches in flight.
@@ -35,28 +39,31 @@ from tqdm.auto import tqdm
 
 from astrolens.config import stable_key
 from astrolens.errors import CacheError, InvalidLightCurve, skip_reason
+from astrolens.features import FEATURE_NAMES, lightcurve_features
 from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
-from astrolens.preprocess import PreprocessConfig
+from astrolens.preprocess import PreprocessConfig, UniformSeries
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import WaveletCache, WaveletConfig, power_image
 
 __all__ = [
-    "ImageBatch",
-    "SurveyImages",
+    "REPRESENTATIONS",
+    "Batch",
+    "SurveyData",
     "concatenate",
-    "images_of_files",
-    "images_of_rows",
     "keep_freed_memory",
     "parallel_map",
     "recorded_catalog_difference",
+    "represent",
+    "represent_files",
+    "represent_rows",
     "survey_config",
-    "survey_images",
+    "survey_data",
 ]
 
-_STACK_FORMAT = 2
+_STACK_FORMAT = 3
 """Version of the survey stack file layout; part of its name."""
 
 ROWS_PER_TASK = 128
@@ -67,37 +74,84 @@ TaskT = TypeVar("TaskT")
 ResultT = TypeVar("ResultT")
 
 
+REPRESENTATIONS = ("wavelet", "features")
+"""The representations of a light curve an encoder can read."""
+
+
+def represent(
+    series: UniformSeries, representation: str, wavelet: WaveletConfig = WaveletConfig()
+) -> dict[str, NDArray[Any]]:
+    """One light curve's representation, as arrays by name.
+
+    ``"wavelet"``: ``image`` and ``mask`` ``(n_periods, n_time_bins)``, and ``harmonic``
+    ``(2, n_periods, n_time_bins)`` when the configuration computes it. ``"features"``:
+    ``features`` ``(n_features,)`` of the valid cells of the cleaned light curve.
+
+    Raises
+    ------
+    InvalidLightCurve
+        If the light curve is too short for the representation.
+    ValueError
+        For an unknown representation.
+
+    Examples
+    --------
+    >>> from astrolens.sources import example_files, read_arrays
+    >>> series = series_from_arrays(read_arrays(example_files("K2")[0]))
+    >>> sorted(represent(series, "wavelet"))
+    ['harmonic', 'image', 'mask']
+    >>> represent(series, "features")["features"].shape == (len(FEATURE_NAMES),)
+    True
+    """
+    if representation == "wavelet":
+        image = power_image(series, wavelet)
+        arrays = {"image": image.image, "mask": image.mask}
+        if image.harmonic is not None:
+            arrays["harmonic"] = image.harmonic
+        return arrays
+    if representation == "features":
+        valid = series.valid
+        features = lightcurve_features(series.time_days[valid], series.flux[valid])
+        return {"features": features.astype(np.float32)}
+    raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
+
+
+def _empty(representation: str, wavelet: WaveletConfig, n: int) -> dict[str, NDArray[Any]]:
+    """Zero arrays for ``n`` light curves (what a failed light curve keeps)."""
+    if representation == "features":
+        return {"features": np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)}
+    shape = (n, wavelet.n_periods, wavelet.n_time_bins)
+    arrays = {"image": np.zeros(shape, dtype=np.float32), "mask": np.zeros(shape, dtype=bool)}
+    if wavelet.harmonic_phase:
+        arrays["harmonic"] = np.zeros((n, 2, *shape[1:]), dtype=np.float32)
+    return arrays
+
+
 @dataclass(frozen=True, eq=False)
-class ImageBatch:
-    """Power images of a batch of light curves, in input order, with what failed and why.
+class Batch:
+    """Representations of a batch of light curves, in input order, with what failed and why.
 
     Attributes
     ----------
-    images
-        ``(N, n_periods, n_time_bins)`` float32; zeros where a light curve failed.
-    masks
-        Same shape, True where a pixel is valid; all False where a light curve failed.
+    arrays
+        Arrays by name, one row per light curve (see :func:`represent`); zeros where a light
+        curve failed.
     object_ids
         Object id of each light curve (the file name's stem when the file names none).
     sources
         Where each light curve came from (file path, or object id for a simulated one).
     reasons
-        None, or why the light curve has no image.
-    harmonics
-        ``(N, 2, n_periods, n_time_bins)`` float32 harmonic coherence (see
-        :attr:`~astrolens.wavelets.PowerImage.harmonic`), or None if not computed.
+        None, or why the light curve has no representation.
     """
 
-    images: NDArray[np.float32]
-    masks: NDArray[np.bool_]
+    arrays: dict[str, NDArray[Any]]
     object_ids: list[str]
     sources: list[str]
     reasons: list[str | None]
-    harmonics: NDArray[np.float32] | None = None
 
     @property
     def good(self) -> NDArray[np.bool_]:
-        """True for the light curves that have an image."""
+        """True for the light curves that have a representation."""
         return np.array([reason is None for reason in self.reasons], dtype=bool)
 
     def __len__(self) -> int:
@@ -105,43 +159,40 @@ class ImageBatch:
 
 
 @dataclass(frozen=True, eq=False)
-class SurveyImages:
-    """Power images of the objects of a simulated survey, in catalogue order.
+class SurveyData:
+    """A representation of every usable object of a simulated survey, in catalogue order.
 
     Attributes
     ----------
-    images
-        ``(N, n_periods, n_time_bins)`` float32 scaled log power.
-    masks
-        Same shape, True where a pixel is valid.
+    arrays
+        Arrays by name, one row per object (see :func:`represent`).
     catalog
         The catalogue rows of the N objects (index reset), with ``object_id`` and ``class``.
     skipped
-        ``(object_id, reason)`` of the catalogue rows without a usable power image.
+        ``(object_id, reason)`` of the catalogue rows without a usable light curve.
     survey
         The survey configuration.
     catalog_fingerprint
         The identity of the full catalogue (:func:`astrolens.fingerprint.catalog_fingerprint`).
-    harmonics
-        ``(N, 2, n_periods, n_time_bins)`` harmonic coherence, or None if not computed.
+    representation
+        Which representation the arrays are.
     """
 
-    images: NDArray[np.float32]
-    masks: NDArray[np.bool_]
+    arrays: dict[str, NDArray[Any]]
     catalog: pd.DataFrame
     skipped: tuple[tuple[str, str], ...]
     survey: SurveyConfig
     catalog_fingerprint: CatalogFingerprint
-    harmonics: NDArray[np.float32] | None = None
+    representation: str = "wavelet"
 
     @property
     def object_ids(self) -> NDArray[np.object_]:
-        """The object id of each image."""
+        """The object id of each row."""
         return self.catalog["object_id"].to_numpy(dtype=object)
 
     @property
     def labels(self) -> NDArray[np.object_]:
-        """The variability class of each image."""
+        """The variability class of each row."""
         return self.catalog["class"].to_numpy(dtype=object)
 
 
@@ -182,21 +233,23 @@ def recorded_catalog_difference(
     return CatalogFingerprint.from_dict(record["catalog_fingerprint"]).difference(fingerprint)
 
 
-def images_of_files(
+def represent_files(
     paths: Sequence[str | os.PathLike[str]],
+    representation: str = "wavelet",
     flux_column: str = "pdcsap_flux",
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
-) -> ImageBatch:
-    """Power images of light-curve files: :func:`~astrolens.sources.read_arrays`, clean, transform.
+) -> Batch:
+    """Representations of light-curve files: :func:`~astrolens.sources.read_arrays`, clean, then
+    :func:`represent`.
 
-    A file that is missing or unusable gets a reason instead of an image; nothing raises.
+    A file that is missing or unusable gets a reason instead of a representation; nothing raises.
 
     Examples
     --------
     >>> from astrolens.sources import example_files
-    >>> batch = images_of_files([example_files("K2")[0], "missing.fits"])
-    >>> batch.object_ids, batch.reasons, batch.images.shape
+    >>> batch = represent_files([example_files("K2")[0], "missing.fits"])
+    >>> batch.object_ids, batch.reasons, batch.arrays["image"].shape
     (['EPIC 211117077', 'missing'], [None, 'no such file'], (2, 64, 64))
     """
 
@@ -206,70 +259,69 @@ def images_of_files(
         )
 
     names = [(Path(path).stem, str(path)) for path in paths]
-    return _transform_each(paths, load, names, preprocess, wavelet)
+    return _represent_each(paths, load, names, representation, preprocess, wavelet)
 
 
-def images_of_rows(
+def represent_rows(
     rows: Sequence[dict[str, Any]],
+    representation: str = "wavelet",
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
-) -> ImageBatch:
-    """Power images of simulated-survey catalogue rows: regenerate, clean, transform.
+) -> Batch:
+    """Representations of simulated-survey catalogue rows: regenerate, clean, represent.
 
     Examples
     --------
     >>> catalog = generate_catalog(SurveyConfig(name="mini", n_objects=3))
-    >>> batch = images_of_rows(catalog.to_dict("records"))
-    >>> batch.images.shape, batch.reasons, batch.object_ids == catalog["object_id"].tolist()
-    ((3, 64, 64), [None, None, None], True)
+    >>> batch = represent_rows(catalog.to_dict("records"))
+    >>> batch.arrays["image"].shape, batch.reasons
+    ((3, 64, 64), [None, None, None])
+    >>> batch.object_ids == catalog["object_id"].tolist()
+    True
     """
 
     def load(row: dict[str, Any]) -> LightCurveArrays:
         return source_arrays(row, preprocess.quality_bitmask)
 
     names = [(str(row["object_id"]), str(row["object_id"])) for row in rows]
-    return _transform_each(rows, load, names, preprocess, wavelet)
+    return _represent_each(rows, load, names, representation, preprocess, wavelet)
 
 
-def _transform_each(
+def _represent_each(
     items: Sequence[Any],
     load: Callable[[Any], LightCurveArrays],
     names: list[tuple[str, str]],
+    representation: str,
     preprocess: PreprocessConfig,
     wavelet: WaveletConfig,
-) -> ImageBatch:
-    """Load, clean and transform each item; ``names`` are the fallback ``(object_id, source)``."""
-    shape = (len(items), wavelet.n_periods, wavelet.n_time_bins)
-    images = np.zeros(shape, dtype=np.float32)
-    masks = np.zeros(shape, dtype=bool)
-    harmonics = (
-        np.zeros((shape[0], 2, *shape[1:]), dtype=np.float32) if wavelet.harmonic_phase else None
-    )
+) -> Batch:
+    """Load, clean and represent each item; ``names`` are the fallback ``(object_id, source)``."""
+    arrays = _empty(representation, wavelet, len(items))
     object_ids, sources, reasons = [], [], []
     for index, (item, (object_id, source)) in enumerate(zip(items, names, strict=True)):
         reason = None
         try:
-            arrays = load(item)
-            object_id, source = arrays.object_id or object_id, arrays.source or source
-            image = power_image(series_from_arrays(arrays, preprocess), wavelet)
-            images[index], masks[index] = image.image, image.mask
-            if harmonics is not None:
-                harmonics[index] = image.harmonic
+            lightcurve = load(item)
+            object_id = lightcurve.object_id or object_id
+            source = lightcurve.source or source
+            one = represent(series_from_arrays(lightcurve, preprocess), representation, wavelet)
+            for name, values in one.items():
+                arrays[name][index] = values
         except (FileNotFoundError, InvalidLightCurve) as error:
             reason = skip_reason(error)
         object_ids.append(object_id)
         sources.append(source)
         reasons.append(reason)
-    return ImageBatch(images, masks, object_ids, sources, reasons, harmonics)
+    return Batch(arrays, object_ids, sources, reasons)
 
 
-def concatenate(batches: Sequence[ImageBatch]) -> ImageBatch:
+def concatenate(batches: Sequence[Batch]) -> Batch:
     """One batch of several, in order.
 
     Examples
     --------
     >>> catalog = generate_catalog(SurveyConfig(name="mini", n_objects=3)).to_dict("records")
-    >>> batch = concatenate([images_of_rows(catalog[:1]), images_of_rows(catalog[1:])])
+    >>> batch = concatenate([represent_rows(catalog[:1]), represent_rows(catalog[1:])])
     >>> len(batch), batch.object_ids == [row["object_id"] for row in catalog]
     (3, True)
     """
@@ -277,15 +329,14 @@ def concatenate(batches: Sequence[ImageBatch]) -> ImageBatch:
         raise ValueError("need at least one batch to concatenate")
     if len(batches) == 1:
         return batches[0]
-    return ImageBatch(
-        np.concatenate([batch.images for batch in batches]),
-        np.concatenate([batch.masks for batch in batches]),
+    return Batch(
+        {
+            name: np.concatenate([batch.arrays[name] for batch in batches])
+            for name in batches[0].arrays
+        },
         [name for batch in batches for name in batch.object_ids],
         [name for batch in batches for name in batch.sources],
         [reason for batch in batches for reason in batch.reasons],
-        None
-        if batches[0].harmonics is None
-        else np.concatenate([batch.harmonics for batch in batches]),  # type: ignore[misc]
     )
 
 
@@ -363,24 +414,27 @@ def _worker_pool(workers: int) -> Pool:
     return pool
 
 
-def survey_images(
+def survey_data(
     survey: SurveyConfig | str = "demo",
+    representation: str = "wavelet",
     *,
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
     cache_root: str | os.PathLike[str] | None = "wavelets",
     workers: int = 2,
     progress: bool = True,
-) -> SurveyImages:
-    """Power images of every object of a simulated survey, computed once and cached as one file.
+) -> SurveyData:
+    """A representation of every object of a simulated survey, computed once, cached as one file.
 
     Parameters
     ----------
     survey
         A survey configuration, or the name of a size (``"tiny"``, ``"demo"``, ``"large"``).
+    representation
+        One of :data:`REPRESENTATIONS`.
     preprocess, wavelet
-        Configurations of the cleaning and of the transform; with the survey and its catalogue
-        they name the cache file.
+        Configurations of the cleaning and of the transform; with the survey, its catalogue and
+        the representation they name the cache file.
     cache_root
         Root of the wavelet cache; ``None`` computes without caching.
     workers
@@ -397,10 +451,12 @@ def survey_images(
     --------
     >>> import tempfile
     >>> survey = SurveyConfig(name="mini", n_objects=16)
-    >>> data = survey_images(survey, cache_root=tempfile.mkdtemp(), workers=1, progress=False)
-    >>> data.images.shape[1:], len(data.catalog) + len(data.skipped)
+    >>> data = survey_data(survey, cache_root=tempfile.mkdtemp(), workers=1, progress=False)
+    >>> data.arrays["image"].shape[1:], len(data.catalog) + len(data.skipped)
     ((64, 64), 16)
     """
+    if representation not in REPRESENTATIONS:
+        raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
     config = survey_config(survey)
     catalog = generate_catalog(config)
     fingerprint = catalog_fingerprint(catalog)
@@ -410,24 +466,24 @@ def survey_images(
         key = stable_key(
             {"format": _STACK_FORMAT, "survey": config.to_dict(), "catalog": fingerprint.key}
         )
-        path = folder / f"survey-{config.name}-{key}.npz"
+        path = folder / f"survey-{config.name}-{representation}-{key}.npz"
         if path.exists():
-            return _read_stack(path, catalog, config, fingerprint)
+            return _read_stack(path, catalog, config, fingerprint, representation)
     rows = catalog.to_dict("records")
     tasks = [
-        (rows[start : start + ROWS_PER_TASK], preprocess, wavelet)
+        (rows[start : start + ROWS_PER_TASK], representation, preprocess, wavelet)
         for start in range(0, len(rows), ROWS_PER_TASK)
     ]
     parts = []
-    with tqdm(total=len(rows), desc="survey power images", unit="lc", disable=not progress) as bar:
-        for part in parallel_map(_images_of_rows_task, tasks, workers):
+    description = f"survey {representation}"
+    with tqdm(total=len(rows), desc=description, unit="lc", disable=not progress) as bar:
+        for part in parallel_map(_represent_rows_task, tasks, workers):
             parts.append(part)
             bar.update(len(part))
     batch = concatenate(parts)
     good = batch.good
-    result = SurveyImages(
-        images=batch.images[good],
-        masks=batch.masks[good],
+    result = SurveyData(
+        arrays={name: values[good] for name, values in batch.arrays.items()},
         catalog=catalog[good].reset_index(drop=True),
         skipped=tuple(
             (object_id, reason)
@@ -436,53 +492,68 @@ def survey_images(
         ),
         survey=config,
         catalog_fingerprint=fingerprint,
-        harmonics=None if batch.harmonics is None else batch.harmonics[good],
+        representation=representation,
     )
     if path is not None:
         _write_stack(path, result, good)
     return result
 
 
-def _images_of_rows_task(
-    task: tuple[list[dict[str, Any]], PreprocessConfig, WaveletConfig],
-) -> ImageBatch:
-    return images_of_rows(*task)
+def _represent_rows_task(
+    task: tuple[list[dict[str, Any]], str, PreprocessConfig, WaveletConfig],
+) -> Batch:
+    return represent_rows(*task)
 
 
-def _write_stack(path: Path, data: SurveyImages, good: NDArray[np.bool_]) -> None:
-    """Save images, masks, which rows have an image and the skip reasons, atomically."""
+_FLOAT16_ARRAYS = ("harmonic",)
+"""Arrays kept as float16 in a survey stack: the harmonic coherence lies in [-1, 1]."""
+
+
+def _write_stack(path: Path, data: SurveyData, good: NDArray[np.bool_]) -> None:
+    """Save the arrays, which rows have one and the skip reasons, atomically."""
     arrays = {
-        "images": data.images,
-        "masks": data.masks,
+        f"array_{name}": values.astype(np.float16) if name in _FLOAT16_ARRAYS else values
+        for name, values in data.arrays.items()
+    }
+    arrays |= {
         "good": good,
         "skipped_json": np.str_(json.dumps(data.skipped)),
         "catalog_key": np.str_(data.catalog_fingerprint.key),
     }
-    if data.harmonics is not None:
-        arrays["harmonics"] = data.harmonics.astype(np.float16)  # [-1, 1]: 3 digits suffice
     with written_atomically(path) as temporary:
         np.savez(temporary, **arrays)
 
 
 def _read_stack(
-    path: Path, catalog: pd.DataFrame, config: SurveyConfig, fingerprint: CatalogFingerprint
-) -> SurveyImages:
+    path: Path,
+    catalog: pd.DataFrame,
+    config: SurveyConfig,
+    fingerprint: CatalogFingerprint,
+    representation: str,
+) -> SurveyData:
     try:
         with np.load(path, allow_pickle=False) as data:
             good, key = data["good"], str(data["catalog_key"])
-            images, masks = data["images"], data["masks"]
-            harmonics = data["harmonics"].astype(np.float32) if "harmonics" in data.files else None
+            arrays = {
+                name.removeprefix("array_"): data[name]
+                for name in data.files
+                if name.startswith("array_")
+            }
             skipped = tuple(tuple(pair) for pair in json.loads(str(data["skipped_json"])))
     except (OSError, ValueError, KeyError, EOFError) as error:
-        raise CacheError(f"{path}: unreadable survey image stack ({error}); delete it") from error
-    if key != fingerprint.key or good.size != len(catalog) or images.shape[0] != good.sum():
+        raise CacheError(f"{path}: unreadable survey stack ({error}); delete it") from error
+    arrays = {
+        name: values.astype(np.float32) if name in _FLOAT16_ARRAYS else values
+        for name, values in arrays.items()
+    }
+    rows = {len(values) for values in arrays.values()}
+    if key != fingerprint.key or good.size != len(catalog) or rows != {int(good.sum())}:
         raise CacheError(f"{path}: does not match the catalogue of survey {config.name!r}")
-    return SurveyImages(
-        images=images,
-        masks=masks,
+    return SurveyData(
+        arrays=arrays,
         catalog=catalog[good].reset_index(drop=True),
         skipped=skipped,  # type: ignore[arg-type]
         survey=config,
         catalog_fingerprint=fingerprint,
-        harmonics=harmonics,
+        representation=representation,
     )

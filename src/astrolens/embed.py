@@ -1,67 +1,64 @@
 """Light curves to embeddings, in batches: files or a simulated survey in, a Parquet table out.
 
 The pipeline of :func:`embed_files` and :func:`embed_survey`: light curves are read (or
-regenerated), cleaned, resampled and transformed into power images in worker processes
-(:func:`astrolens.datasets.parallel_map`), in chunks, and each chunk goes through the trained
-model's embedding layer in this process (:class:`Embedder`) and is appended to the output table.
+regenerated), cleaned, resampled and turned into the representation the run's encoder reads
+(power images, features) in worker processes (:func:`astrolens.datasets.parallel_map`), in
+chunks, and each chunk goes through the run's encoder in this process and is appended to the
+output table.
 Memory holds one chunk and the few batches in flight, however many light curves there are.
 
 Output: a Parquet file with one row per light curve, in input order: ``object_id``, ``source``
 (the file, or the object id for a simulated one) and the embedding as float32 columns ``e00``,
 ``e01``, ... (:func:`read_embeddings` gives them back as one matrix).
 
-The embedding of a light curve does not depend on which other light curves share its batch: the
-model always runs on batches of exactly ``batch_size`` images (the last one padded with zeros), in
-inference mode, so the numerical kernels see the same shapes whatever the number of light curves.
-Where the kernels treat every row of a batch alike (AVX-512 machines) that makes the embedding the
-same to the last bit; an AVX2 kernel may round a row differently at another position of the batch,
-so the promise, on every CPU, is agreement within :data:`EMBEDDING_RTOL` and
-:data:`EMBEDDING_ATOL` (``numpy.allclose``). The same inputs at the same positions give the same
-bits on one machine.
+The embedding of a light curve does not depend on which other light curves share its batch: a
+Keras encoder always runs on batches of exactly 128 inputs (the last one padded with zeros), in
+inference mode, so the numerical kernels see the same shapes whatever the number of light curves
+(:class:`astrolens.encoders.keras_encoder.Embedder`). Where the kernels treat every row of a
+batch alike (AVX-512 machines) that makes the embedding the same to the last bit; an AVX2 kernel
+may round a row differently at another position of the batch, so the promise, on every CPU, is
+agreement within :data:`EMBEDDING_RTOL` and :data:`EMBEDDING_ATOL` (``numpy.allclose``). The same
+inputs at the same positions give the same bits on one machine.
 """
 
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import keras
 import lightkurve as lk
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import tensorflow as tf
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.datasets import (
-    ImageBatch,
+    Batch,
     concatenate,
-    images_of_files,
-    images_of_rows,
     parallel_map,
+    represent,
+    represent_files,
+    represent_rows,
     survey_config,
 )
 from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
 from astrolens.files import written_atomically
-from astrolens.models import TrainedRun, embedding_model, load_default, load_run, model_inputs
 from astrolens.preprocess import prepare_lightcurve
+from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import SurveyConfig, iter_catalog_chunks
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.transform import series_from_arrays
-from astrolens.wavelets import power_image
 
 __all__ = [
     "EMBEDDING_ATOL",
     "EMBEDDING_PREFIX",
     "EMBEDDING_RTOL",
     "EmbedResult",
-    "Embedder",
     "Embeddings",
     "embed_files",
     "embed_lightcurve",
@@ -76,66 +73,12 @@ EMBEDDING_PREFIX = "e"
 ITEMS_PER_TASK = 64
 """Light curves a worker process transforms per task."""
 
-DEFAULT_BATCH_SIZE = 128
-"""Images per call of the model."""
-
 EMBEDDING_RTOL = 1e-5
 """Relative tolerance within which one input's embedding agrees wherever it is embedded: alone or
 in a batch, at any position, on any CPU (float32 rounds to 6e-8; AVX2 kernels differ by ~1e-7)."""
 
 EMBEDDING_ATOL = 1e-6
 """Absolute tolerance, with :data:`EMBEDDING_RTOL`, for components near zero."""
-
-
-class Embedder:
-    """Embeddings of model inputs, independent of batching (to :data:`EMBEDDING_RTOL`).
-
-    Parameters
-    ----------
-    model
-        A model with a layer named ``"embedding"`` (see
-        :func:`~astrolens.models.embedding_model`).
-    batch_size
-        Images per call of the model; every call gets exactly this many (zero-padded).
-
-    Examples
-    --------
-    >>> from astrolens.models import build_wavelet_cnn
-    >>> embedder = Embedder(build_wavelet_cnn(n_classes=4), batch_size=8)
-    >>> x = np.random.default_rng(0).random((10, 64, 64, 2), dtype=np.float32)
-    >>> together = embedder(x)
-    >>> alone = embedder(x[3:4])[0]
-    >>> together.shape, bool(np.allclose(alone, together[3], EMBEDDING_RTOL, EMBEDDING_ATOL))
-    ((10, 64), True)
-    """
-
-    def __init__(self, model: keras.Model, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.encoder = embedding_model(model)
-        self.batch_size = batch_size
-        self.input_shape = tuple(self.encoder.input_shape[1:])
-        self.dim = int(self.encoder.output_shape[-1])
-        signature = tf.TensorSpec((batch_size, *self.input_shape), tf.float32)
-        self._embed_batch = tf.function(
-            lambda x: self.encoder(x, training=False), input_signature=[signature]
-        )
-
-    def __call__(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Embeddings ``(N, dim)`` of inputs ``(N, *input_shape)``."""
-        inputs = np.asarray(inputs, dtype=np.float32)
-        if inputs.shape[1:] != self.input_shape:
-            raise ValueError(
-                f"inputs of shape {inputs.shape[1:]}; the model takes {self.input_shape}"
-            )
-        out = np.empty((len(inputs), self.dim), dtype=np.float32)
-        batch = np.zeros((self.batch_size, *self.input_shape), dtype=np.float32)
-        for start in range(0, len(inputs), self.batch_size):
-            part = inputs[start : start + self.batch_size]
-            batch[: len(part)] = part
-            batch[len(part) :] = 0.0
-            out[start : start + len(part)] = self._embed_batch(batch).numpy()[: len(part)]
-        return out
 
 
 @dataclass(frozen=True)
@@ -165,19 +108,6 @@ class Embeddings:
     sources: list[str]
     vectors: NDArray[np.float32]
     metadata: dict[str, str] = field(default_factory=dict)
-
-
-def resolve_run(run: TrainedRun | str | os.PathLike[str] | None) -> TrainedRun:
-    """A loaded run: as given, loaded from a run folder, or the default (None).
-
-    Examples
-    --------
-    >>> resolve_run(None).path.name
-    'default'
-    """
-    if isinstance(run, TrainedRun):
-        return run
-    return load_default() if run is None else load_run(run)
 
 
 def embed_lightcurve(
@@ -211,20 +141,8 @@ def embed_lightcurve(
         if not isinstance(lightcurve, LightCurveArrays):
             lightcurve = read_arrays(lightcurve, flux_column, trained.preprocess.quality_bitmask)
         series = series_from_arrays(lightcurve, trained.preprocess)
-    image = power_image(series, trained.wavelet)
-    inputs = model_inputs(image.image, image.mask, trained.config.channels, image.harmonic)
-    return _embedder(trained.model)(inputs)[0]
-
-
-def _embedder(model: keras.Model) -> Embedder:
-    """One :class:`Embedder` per model, kept while the model lives (its traced graph is reused)."""
-    embedder = _EMBEDDERS.get(model)
-    if embedder is None:
-        embedder = _EMBEDDERS[model] = Embedder(model)
-    return embedder
-
-
-_EMBEDDERS: weakref.WeakKeyDictionary[keras.Model, Embedder] = weakref.WeakKeyDictionary()
+    arrays = represent(series, trained.representation, trained.wavelet)
+    return trained.embed({name: values[None] for name, values in arrays.items()})[0]
 
 
 def embed_files(
@@ -235,7 +153,6 @@ def embed_files(
     flux_column: str = "pdcsap_flux",
     errors: Literal["raise", "skip"] = "raise",
     chunk_size: int = 1024,
-    batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 2,
     progress: bool = True,
 ) -> EmbedResult:
@@ -256,8 +173,6 @@ def embed_files(
         it in :attr:`EmbedResult.skipped`.
     chunk_size
         Light curves embedded and written at a time (bounds memory).
-    batch_size
-        Images per call of the model.
     workers
         Processes that read and transform light curves (see
         :func:`~astrolens.datasets.parallel_map`); 1: all in this process.
@@ -288,13 +203,17 @@ def embed_files(
             raise FileNotFoundError(f"{missing[0]}: no such file")
     trained = resolve_run(run)
     tasks = (
-        (paths[start : start + ITEMS_PER_TASK], flux_column, trained.preprocess, trained.wavelet)
+        (
+            paths[start : start + ITEMS_PER_TASK],
+            trained.representation,
+            flux_column,
+            trained.preprocess,
+            trained.wavelet,
+        )
         for start in range(0, len(paths), ITEMS_PER_TASK)
     )
-    batches = parallel_map(_images_of_files_task, tasks, workers)
-    return _write_embeddings(
-        batches, len(paths), out, trained, errors, chunk_size, batch_size, progress
-    )
+    batches = parallel_map(_represent_files_task, tasks, workers)
+    return _write_embeddings(batches, len(paths), out, trained, errors, chunk_size, progress)
 
 
 def embed_survey(
@@ -304,7 +223,6 @@ def embed_survey(
     run: TrainedRun | str | os.PathLike[str] | None = None,
     errors: Literal["raise", "skip"] = "skip",
     chunk_size: int = 1024,
-    batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 2,
     progress: bool = True,
 ) -> EmbedResult:
@@ -327,47 +245,42 @@ def embed_survey(
     config = survey_config(survey)
     trained = resolve_run(run)
     tasks = (
-        (rows[start : start + ITEMS_PER_TASK], trained.preprocess, trained.wavelet)
+        (
+            rows[start : start + ITEMS_PER_TASK],
+            trained.representation,
+            trained.preprocess,
+            trained.wavelet,
+        )
         for catalog in iter_catalog_chunks(config)
         for rows in [catalog.to_dict("records")]
         for start in range(0, len(rows), ITEMS_PER_TASK)
     )
-    batches = parallel_map(_images_of_rows_task, tasks, workers)
-    return _write_embeddings(
-        batches, config.n_objects, out, trained, errors, chunk_size, batch_size, progress
-    )
+    batches = parallel_map(_represent_rows_task, tasks, workers)
+    return _write_embeddings(batches, config.n_objects, out, trained, errors, chunk_size, progress)
 
 
-def _images_of_files_task(task: tuple[Any, ...]) -> ImageBatch:
-    paths, flux_column, preprocess, wavelet = task
-    return images_of_files(paths, flux_column, preprocess, wavelet)
+def _represent_files_task(task: tuple[Any, ...]) -> Batch:
+    return represent_files(*task)
 
 
-def _images_of_rows_task(task: tuple[Any, ...]) -> ImageBatch:
-    rows, preprocess, wavelet = task
-    return images_of_rows(rows, preprocess, wavelet)
+def _represent_rows_task(task: tuple[Any, ...]) -> Batch:
+    return represent_rows(*task)
 
 
 def _write_embeddings(
-    batches: Iterator[ImageBatch],
+    batches: Iterator[Batch],
     total: int,
     out: str | os.PathLike[str],
     trained: TrainedRun,
     errors: str,
     chunk_size: int,
-    batch_size: int,
     progress: bool,
 ) -> EmbedResult:
-    """Embed the image batches chunk by chunk and append them to the table (written atomically)."""
+    """Embed the batches chunk by chunk and append them to the table (written atomically)."""
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
-    embedder = (
-        _embedder(trained.model)
-        if batch_size == DEFAULT_BATCH_SIZE
-        else Embedder(trained.model, batch_size)
-    )
     out = Path(out)
-    schema = _schema(embedder.dim, trained)
+    schema = _schema(trained.encoder.dim, trained)
     skipped: list[tuple[str, str]] = []
     written = 0
     with (
@@ -385,11 +298,7 @@ def _write_embeddings(
                         raise FileNotFoundError(f"{source}: no such file")
                     raise InvalidLightCurve(source, reason)
                 skipped.append((source, reason))
-            harmonics = None if chunk.harmonics is None else chunk.harmonics[good]
-            inputs = model_inputs(
-                chunk.images[good], chunk.masks[good], trained.config.channels, harmonics
-            )
-            vectors = embedder(inputs)
+            vectors = trained.embed({name: values[good] for name, values in chunk.arrays.items()})
             ids = [name for name, ok in zip(chunk.object_ids, good, strict=True) if ok]
             sources = [name for name, ok in zip(chunk.sources, good, strict=True) if ok]
             writer.write_table(_table(ids, sources, vectors, schema))
@@ -398,9 +307,9 @@ def _write_embeddings(
     return EmbedResult(path=out, n_embedded=written, skipped=tuple(skipped))
 
 
-def _chunks(batches: Iterator[ImageBatch], chunk_size: int) -> Iterator[ImageBatch]:
-    """Regroup image batches into chunks of ``chunk_size`` light curves (the last may be short)."""
-    pending: list[ImageBatch] = []
+def _chunks(batches: Iterator[Batch], chunk_size: int) -> Iterator[Batch]:
+    """Regroup batches into chunks of ``chunk_size`` light curves (the last may be short)."""
+    pending: list[Batch] = []
     count = 0
     for batch in batches:
         pending.append(batch)

@@ -119,12 +119,16 @@ def plot_history(history: pd.DataFrame) -> Figure:
     for ax, metric, label in zip(
         axes, ("loss", "accuracy"), ("cross-entropy loss", "accuracy"), strict=True
     ):
-        for prefix, name in (("", "training"), ("val_", "validation")):
-            if prefix + metric in history:
-                ax.plot(history["epoch"], history[prefix + metric], marker=".", label=name)
+        shown = [prefix for prefix in ("", "val_") if prefix + metric in history]
+        for prefix in shown:
+            name = "validation" if prefix else "training"
+            ax.plot(history["epoch"], history[prefix + metric], marker=".", label=name)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
+        if not shown:  # an encoder that learns no weights epoch by epoch
+            ax.text(0.5, 0.5, "not trained by epochs", ha="center", transform=ax.transAxes)
+            continue
         if metric == "loss":
             ax.set_yscale("log")
         ax.legend()

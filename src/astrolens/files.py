@@ -14,13 +14,14 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["CACHE_ENV_VAR", "cache_dir", "written_atomically"]
+__all__ = ["CACHE_ENV_VAR", "cache_dir", "file_sha256", "written_atomically"]
 
 CACHE_ENV_VAR = "ASTROLENS_CACHE"
 """Environment variable naming the astrolens cache folder (default ``~/.cache/astrolens``)."""
@@ -56,3 +57,21 @@ def written_atomically(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = path.write_bytes(b"")
+    >>> file_sha256(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 23), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -15,16 +15,16 @@ An index folder (default ``indexes/<survey>-<run name>/``) holds::
 It is written under a hidden name beside its final place and renamed into place whole, as
 :meth:`astrolens.index.VectorIndex.save` does, so a reader finds the previous folder or the new one.
 
-**Which model run.** The manifest's ``run`` is the run's identity, :func:`run_id`:
-``<run folder name>@<hash of model.keras and config.json>`` (``default@3f2a9c1b0d4e``). A run
+**Which model run.** The manifest's ``run`` is the run's identity (``runfolder.run_id``): ``<run
+folder name>@<hash of config.json and the encoder's files>`` (``default@3f2a9c1b0d4e``). A run
 retrained in place (a new ``runs/default``) has a new identity, and the same run copied elsewhere
 keeps it. ``survey.json`` adds where the run folder was (``run_path``): :func:`open_search` refuses
 the index (:class:`~astrolens.errors.IndexMismatch`) when the model found there now has another
 identity, or when the run it is asked to search with (``run=``) does, because embeddings of two
-models cannot be compared; ``astrolens.index.load_index(folder, expected_run=run_id(run))``
-refuses it in the same way. Embeddings of files name the run folder that made them in their Parquet
-metadata (``astrolens.run``); :func:`build_embeddings_index` takes the run from there, or checks it
-against the one given.
+models cannot be compared; ``astrolens.index.load_index(folder, expected_run=run_id(run))`` refuses
+it in the same way. Embeddings of files name the run folder that made them in their Parquet metadata
+(``astrolens.run``); :func:`build_embeddings_index` takes the run from there, or checks it against
+the one given.
 
 **One vector per id.** Embeddings of files can hold one object twice (two Kepler quarters of one
 star) while an index needs unique ids. By default :func:`build_embeddings_index` refuses them,
@@ -87,10 +87,10 @@ from astrolens.index.base import (
     replace_directory,
     verify_files,
 )
-from astrolens.models import TrainedRun, default_run_path, load_run
-from astrolens.models.runs import CONFIG_FILE, DEFAULT_RUN_NAME, MODEL_FILE
 from astrolens.plots_search import plot_matches, simulated_images
 from astrolens.preprocess import UniformSeries
+from astrolens.runfolder import CONFIG_FILE, DEFAULT_RUN_NAME, default_run_path, run_id
+from astrolens.runs import TrainedRun, load_run
 from astrolens.search import SearchConfig, SearchResult, SimilaritySearch
 from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, generate_catalog, read_catalog
 from astrolens.simulate.ogle import ogle3_checksum
@@ -112,7 +112,6 @@ __all__ = [
     "open_search",
     "read_index_source",
     "run_folder",
-    "run_id",
     "survey_catalog",
     "survey_embeddings",
 ]
@@ -155,7 +154,7 @@ class IndexSource(JsonConfig):
         (:meth:`astrolens.fingerprint.CatalogFingerprint.to_dict`, as a run's ``data.json``
         records it): two builds compare their catalogues to another CPU's last-bit rounding.
     run
-        The model run's identity (:func:`run_id`), as in ``manifest.json``.
+        The model run's identity (:func:`~astrolens.runfolder.run_id`), as in ``manifest.json``.
     run_path
         The run folder (absolute) whose model embeds new light curves.
     embeddings
@@ -223,32 +222,6 @@ def _same_catalog(recorded: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return mine.matches(theirs)
 
 
-def run_id(run: str | os.PathLike[str]) -> str:
-    """The identity of a model run: ``<folder name>@<hash of model.keras and config.json>``.
-
-    Two folders with the same model and configuration give the same hash; retraining gives another.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the folder is not a training run.
-
-    Examples
-    --------
-    >>> name, fingerprint = run_id(default_run_path()).split("@")
-    >>> name, len(fingerprint)
-    ('default', 12)
-    """
-    folder = Path(run)
-    hashes = {}
-    for name in (MODEL_FILE, CONFIG_FILE):
-        try:
-            hashes[name] = file_sha256(folder / name)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{folder}: not a training run (no {name})") from None
-    return f"{folder.resolve().name}@{stable_key(hashes)}"
-
-
 def default_index_dir(
     survey: str | SurveyConfig = "demo", run: str | os.PathLike[str] = "runs/default"
 ) -> Path:
@@ -265,15 +238,15 @@ def default_index_dir(
 
 def run_folder(run: str | os.PathLike[str]) -> Path:
     """The run folder ``run``, or, for ``runs/default`` when the working directory has none, the
-    installation's default run (:func:`astrolens.models.default_run_path`).
+    installation's default run (:func:`astrolens.runfolder.default_run_path`).
 
     Examples
     --------
-    >>> (run_folder("runs/default") / "model.keras").is_file()
+    >>> (run_folder("runs/default") / "config.json").is_file()
     True
     """
     folder = Path(run)
-    if not (folder / MODEL_FILE).is_file() and folder == Path("runs") / DEFAULT_RUN_NAME:
+    if not (folder / CONFIG_FILE).is_file() and folder == Path("runs") / DEFAULT_RUN_NAME:
         return default_run_path()
     return folder
 
@@ -341,8 +314,8 @@ def survey_embeddings(
     Written by :func:`astrolens.embed.embed_survey` (objects whose light curve cannot be used are
     left out) to ``<cache>/<survey>-<run name>-<key>.parquet``, the key naming the survey, its
     exact catalogue (:attr:`~astrolens.fingerprint.CatalogFingerprint.key`) and the run's
-    identity (:func:`run_id`): a second call computes nothing, and a retrained model or a changed
-    catalogue gets a new file.
+    identity (``runfolder.run_id``): a second call computes nothing, and a retrained model or a
+    changed catalogue gets a new file.
 
     Parameters
     ----------
@@ -350,7 +323,7 @@ def survey_embeddings(
         A named size (``"tiny"``, ``"demo"``, ``"large"``) or a survey configuration.
     run
         The run folder; ``runs/default`` falls back to the default run of the installation
-        (:func:`astrolens.models.default_run_path`) when the working directory has none.
+        (:func:`astrolens.runfolder.default_run_path`) when the working directory has none.
     workers
         Processes that regenerate and transform light curves.
     progress
@@ -487,7 +460,7 @@ def build_embeddings_index(
         The index folder to write (replaced atomically).
     run
         The run folder that made the embeddings; default: the one their metadata names. Given,
-        it must be that run (same :func:`run_id`) when the run named there still exists.
+        it must be that run (same ``runfolder.run_id``) when the run named there still exists.
     factory, exclude, progress
         As for :func:`build_survey_index`.
     duplicates
@@ -631,7 +604,7 @@ class IndexedSearch(SimilaritySearch):
         IndexMismatch
             If its model is no longer the one that made the index.
         """
-        if not (self.run_path / MODEL_FILE).is_file():
+        if not (self.run_path / CONFIG_FILE).is_file():
             raise FileNotFoundError(
                 f"{self.run_path}: the model run of the index {self.folder} is not there; "
                 "searching by light curve needs it"
@@ -726,7 +699,7 @@ def open_search(
         ) from None
     source = read_index_source(folder)
     run_path = Path(source.run_path) if run is None else Path(run)
-    if run is not None or (run_path / MODEL_FILE).is_file():
+    if run is not None or (run_path / CONFIG_FILE).is_file():
         _check_run(index_dir, source, run_path)
     index = load_index(folder, expected_run=source.run, verify=verify)
     catalog_path = folder / CATALOG_FILE
@@ -876,14 +849,14 @@ def _embeddings_run(
     """The run folder that made the embeddings: ``run``, checked against their metadata."""
     recorded = table.metadata.get("astrolens.run")
     if run is None:
-        if recorded is None or not (Path(recorded) / MODEL_FILE).is_file():
+        if recorded is None or not (Path(recorded) / CONFIG_FILE).is_file():
             raise FileNotFoundError(
                 f"{path}: made by model run {recorded or '(not recorded)'}, which is not there; "
                 "give the run folder that made these embeddings (run=, --run)"
             )
         return Path(recorded)
     folder = Path(run)
-    if recorded is not None and (Path(recorded) / MODEL_FILE).is_file():
+    if recorded is not None and (Path(recorded) / CONFIG_FILE).is_file():
         made_by, given = run_id(recorded), run_id(folder)
         if made_by != given:
             raise IndexMismatch(

@@ -39,7 +39,6 @@ from astrolens.datasets import recorded_catalog_difference
 from astrolens.embed import read_embeddings
 from astrolens.errors import CacheError
 from astrolens.fingerprint import catalog_fingerprint
-from astrolens.models.runs import CONFIG_FILE
 from astrolens.pipeline import (
     build_survey_index,
     open_search,
@@ -47,9 +46,11 @@ from astrolens.pipeline import (
     survey_catalog,
     survey_embeddings,
 )
+from astrolens.runfolder import CONFIG_FILE, DATA_FILE
 from astrolens.search import SimilaritySearch, parameter_distributions
 from astrolens.simulate import SurveyConfig
-from astrolens.training import DataSplit, TrainConfig, stratified_split
+from astrolens.splits import DataSplit, stratified_split
+from astrolens.trainconfig import TrainConfig
 
 __all__ = [
     "HeldOutRecovery",
@@ -62,7 +63,6 @@ __all__ = [
     "training_split",
 ]
 
-DATA_FILE = "data.json"
 """What a run folder records about its data (see :func:`astrolens.training.train`)."""
 
 
@@ -115,7 +115,7 @@ def training_split(
 
     Examples
     --------
-    >>> from astrolens.models import default_run_path
+    >>> from astrolens.runfolder import default_run_path
     >>> data = training_split(default_run_path())  # doctest: +SKIP
     >>> len(data.object_ids("test"))  # doctest: +SKIP
     3007

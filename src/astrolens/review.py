@@ -8,7 +8,7 @@ metrics of every run of a ``runs/`` folder into one table.
 
 Examples
 --------
->>> from astrolens.models import default_run_path
+>>> from astrolens.runfolder import default_run_path
 >>> table = compare_runs(default_run_path().parent)
 >>> "default" in table.index, "test_accuracy" in table.columns
 (True, True)
@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from astrolens.datasets import recorded_catalog_difference, survey_config, survey_images
-from astrolens.embed import Embedder, resolve_run
+from astrolens.datasets import recorded_catalog_difference, survey_config, survey_data
+from astrolens.encoders import TrainingData
 from astrolens.fingerprint import CatalogFingerprint
-from astrolens.models import TrainedRun, class_probabilities, model_inputs
-from astrolens.models.runs import CONFIG_FILE, MODEL_FILE
-from astrolens.training import stratified_split
+from astrolens.runfolder import CONFIG_FILE, DATA_FILE, METRICS_FILE, run_id
+from astrolens.runs import TrainedRun, resolve_run
+from astrolens.training import stratified_split, test_probabilities
 
 __all__ = [
     "HeldOutPredictions",
@@ -41,8 +41,6 @@ __all__ = [
     "per_class_metrics",
     "read_metrics",
 ]
-
-METRICS_FILE = "metrics.json"
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +105,7 @@ def held_out_predictions(
     run
         A loaded run, a run folder, or None for the default model.
     cache_root, workers, progress
-        As for :func:`astrolens.datasets.survey_images`.
+        As for :func:`astrolens.datasets.survey_data`.
 
     Examples
     --------
@@ -121,8 +119,9 @@ def held_out_predictions(
     """
     trained = resolve_run(run)
     config = trained.config
-    data = survey_images(
+    data = survey_data(
         survey_config(config.survey, config.survey_seed),
+        trained.representation,
         preprocess=trained.preprocess,
         wavelet=trained.wavelet,
         cache_root=cache_root,
@@ -134,11 +133,12 @@ def held_out_predictions(
         data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
     )
     _warn_if_data_changed(trained.path, data.catalog_fingerprint, split.sizes())
-    harmonics = None if data.harmonics is None else data.harmonics[split.test]
-    test = split.test
-    inputs = model_inputs(data.images[test], data.masks[test], config.channels, harmonics)
-    probabilities = class_probabilities(trained.model, inputs)
-    embeddings = Embedder(trained.model)(inputs)
+    inputs = trained.encoder.model_inputs(data.arrays, config)
+    training = TrainingData(
+        inputs, labels, trained.class_names, data.catalog, split, trained.wavelet.period_range_days
+    )
+    embeddings = trained.encoder.embed(inputs[split.test])
+    probabilities, _ = test_probabilities(trained.encoder, training, test_embeddings=embeddings)
     predicted = probabilities.argmax(axis=1)
     rows = np.arange(len(predicted))
     catalog = data.catalog.iloc[split.test].reset_index(drop=True)
@@ -171,7 +171,7 @@ def per_class_metrics(run: str | os.PathLike[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from astrolens.models import default_run_path
+    >>> from astrolens.runfolder import default_run_path
     >>> table = per_class_metrics(default_run_path())
     >>> list(table.columns)
     ['precision', 'recall', 'f1', 'support', 'precision_at_10']
@@ -199,7 +199,11 @@ def compare_runs(runs_dir: str | os.PathLike[str] = "runs") -> pd.DataFrame:
     """
     records = []
     for folder in sorted(Path(runs_dir).iterdir()):
-        if folder.name.startswith(".") or not (folder / MODEL_FILE).is_file():
+        if folder.name.startswith("."):
+            continue
+        try:
+            run_id(folder)
+        except FileNotFoundError:  # no trained encoder
             continue
         if not (folder / METRICS_FILE).is_file() or not (folder / CONFIG_FILE).is_file():
             continue
@@ -210,8 +214,9 @@ def compare_runs(runs_dir: str | os.PathLike[str] = "runs") -> pd.DataFrame:
             {
                 "run": folder.name,
                 "survey": train["survey"],
+                "encoder": train.get("encoder", "wavelet_cnn"),
                 "epochs_run": metrics["epochs_run"],
-                "best_epoch": metrics["best_epoch"],
+                "best_epoch": metrics.get("best_epoch"),
                 "n_parameters": metrics["n_parameters"],
                 "fit_seconds": metrics["timing_seconds"]["fit"],
                 "test_accuracy": metrics["test"]["accuracy"],
@@ -223,6 +228,7 @@ def compare_runs(runs_dir: str | os.PathLike[str] = "runs") -> pd.DataFrame:
     columns = [
         "run",
         "survey",
+        "encoder",
         "epochs_run",
         "best_epoch",
         "n_parameters",
@@ -247,7 +253,7 @@ def _warn_if_data_changed(
     run: Path, fingerprint: CatalogFingerprint, sizes: dict[str, int]
 ) -> None:
     """Warn when the survey or its power images are not those the run was trained on."""
-    path = run / "data.json"
+    path = run / DATA_FILE
     if not path.is_file():
         return
     trained_on = json.loads(path.read_text(encoding="utf-8"))

@@ -142,6 +142,11 @@ class WaveletConfig(JsonConfig):
     gap_tolerance: float = 0.25
     harmonic_phase: bool = True
 
+    @property
+    def period_range_days(self) -> tuple[float, float]:
+        """Shortest and longest period of the image rows."""
+        return (self.period_min_days, self.period_max_days)
+
     def __post_init__(self) -> None:
         low, high = (float(value) for value in self.log10_power_range)
         object.__setattr__(self, "log10_power_range", (low, high))

@@ -29,7 +29,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -47,6 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 import astrolens
 from astrolens.config import JsonConfig
 from astrolens.errors import CorruptIndex, IndexMismatch
+from astrolens.files import file_sha256
 
 __all__ = [
     "MANIFEST_NAME",
@@ -531,24 +531,6 @@ def verify_files(directory: Path, manifest: IndexManifest) -> None:
                 f"{path}: SHA-256 does not match the manifest (file modified or truncated); "
                 "rebuild the index or restore the file"
             )
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in blocks.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "empty"
-    >>> _ = path.write_bytes(b"")
-    >>> file_sha256(path)[:16]
-    'e3b0c44298fc1c14'
-    """
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 23), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def readable_directory(directory: str | os.PathLike[str]) -> Path:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from astrolens.embed import Embedder
-from astrolens.models import EMBEDDING_LAYER, build_wavelet_cnn, embedding_model, model_inputs
+from astrolens.encoders.keras_encoder import EMBEDDING_LAYER, Embedder, embedding_model
+from astrolens.encoders.wavelet_cnn import build_wavelet_cnn, model_inputs
 
 
 @pytest.fixture(scope="module")

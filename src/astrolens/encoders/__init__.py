@@ -1,0 +1,32 @@
+"""Encoders by name: what turns a light curve's representation into its embedding.
+
+Each encoder is one module here and one line below (:func:`register_encoder`); its module is
+imported the first time the encoder is used. See :mod:`astrolens.encoders.base` for what an
+encoder does.
+
+Examples
+--------
+>>> encoder_names()
+('features', 'wavelet_cnn')
+"""
+
+from astrolens.encoders.base import (
+    REPRESENTATIONS,
+    Encoder,
+    TrainingData,
+    encoder_class,
+    encoder_names,
+    register_encoder,
+)
+
+register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
+register_encoder("features", "astrolens.encoders.features:FeaturesEncoder")
+
+__all__ = [
+    "REPRESENTATIONS",
+    "Encoder",
+    "TrainingData",
+    "encoder_class",
+    "encoder_names",
+    "register_encoder",
+]

@@ -1,0 +1,202 @@
+"""What every encoder does, and the registry of encoders by name.
+
+An encoder turns one representation of an object (the wavelet power image of a light curve, its
+hand-crafted features, ...) into an embedding: a float32 vector whose Euclidean distances say how
+alike two objects are. Each encoder is one class in one module of :mod:`astrolens.encoders`,
+registered by name with one line (:func:`register_encoder`); a run folder records the name in its
+``config.json``, and everything downstream (embedding, index, search, web) asks the run for its
+encoder, never assumes one.
+
+The protocol (:class:`Encoder`):
+
+- ``name``: the registry name; ``representation``: what it reads, one of the representations the
+  modality computes (see :data:`REPRESENTATIONS`);
+- :meth:`Encoder.model_inputs`: a batch of representations to the encoder's input array;
+- :meth:`Encoder.create`: a new, untrained encoder for a training configuration;
+- :meth:`Encoder.fit`: learn from the training set (an objective: supervised classes and periods,
+  self-supervision, or none for a fixed transform), validated on the validation set;
+- :meth:`Encoder.embed`: inputs ``(N, ...)`` to embeddings ``(N, dim)`` float32, the same for one
+  input whatever else is in the batch (within :data:`astrolens.embed.EMBEDDING_RTOL`);
+- :meth:`Encoder.class_probabilities`: the encoder's own class predictions, if it has a head;
+- :meth:`Encoder.save` and :meth:`Encoder.load`: the encoder's files in a run folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from astrolens.splits import DataSplit
+    from astrolens.trainconfig import TrainConfig
+
+__all__ = [
+    "REPRESENTATIONS",
+    "Encoder",
+    "TrainingData",
+    "encoder_class",
+    "encoder_names",
+    "register_encoder",
+]
+
+REPRESENTATIONS = ("wavelet", "features")
+"""What the light-curve modality computes for an encoder: ``"wavelet"``, the power image with its
+mask and harmonic coherence (:class:`astrolens.datasets.ImageBatch`); ``"features"``, the
+hand-crafted features of :mod:`astrolens.features` (:class:`astrolens.datasets.FeatureBatch`)."""
+
+_REGISTRY: dict[str, str] = {}
+"""Encoder name -> ``"module:Class"``, imported when first asked for (TensorFlow only then)."""
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The labelled objects an encoder learns from, split into sets.
+
+    Attributes
+    ----------
+    inputs
+        The encoder's inputs ``(N, ...)`` (:meth:`Encoder.model_inputs`).
+    labels
+        Class index of each object, into ``class_names``.
+    class_names
+        The classes.
+    catalog
+        The objects' catalogue rows (physical parameters such as ``period_days``), index reset.
+    split
+        Training, validation and test rows.
+    period_range_days
+        The periods the representation can show, shortest and longest (a period head's bins
+        span them).
+    """
+
+    inputs: NDArray[Any]
+    labels: NDArray[np.int64]
+    class_names: tuple[str, ...]
+    catalog: pd.DataFrame
+    split: DataSplit
+    period_range_days: tuple[float, float]
+
+    @property
+    def period_days(self) -> NDArray[np.float64]:
+        """The catalogued period of each object (NaN where it has none)."""
+        if "period_days" not in self.catalog:
+            return np.full(len(self.catalog), np.nan)
+        return self.catalog["period_days"].to_numpy(dtype=np.float64)
+
+
+class Encoder(ABC):
+    """An encoder of one representation; see the module description for the protocol."""
+
+    name: ClassVar[str]
+    """The registry name, recorded in a run's ``config.json``."""
+
+    representation: ClassVar[str]
+    """Which representation it reads, one of :data:`REPRESENTATIONS`."""
+
+    def __init__(self, config: TrainConfig, class_names: tuple[str, ...]) -> None:
+        self.config = config
+        self.class_names = tuple(class_names)
+
+    @classmethod
+    @abstractmethod
+    def model_inputs(cls, batch: Any, config: TrainConfig) -> NDArray[np.float32]:
+        """A batch of representations (of :attr:`representation`) as the encoder's inputs."""
+
+    @classmethod
+    @abstractmethod
+    def create(
+        cls, config: TrainConfig, class_names: tuple[str, ...], input_shape: tuple[int, ...]
+    ) -> Encoder:
+        """A new, untrained encoder for inputs of ``input_shape`` (one object's)."""
+
+    @abstractmethod
+    def fit(self, data: TrainingData, progress: bool = True) -> pd.DataFrame:
+        """Learn from ``data``'s training rows; the history (one row per epoch, ``epoch`` first)."""
+
+    @abstractmethod
+    def embed(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Embeddings ``(N, dim)`` float32 of inputs ``(N, ...)``."""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Size of the embedding."""
+
+    @property
+    def n_parameters(self) -> int:
+        """Trained numbers in the encoder (0 for a fixed transform)."""
+        return 0
+
+    def class_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
+        """The encoder's own class probabilities ``(N, n_classes)``, or None without a head."""
+        return None
+
+    def period_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
+        """Probabilities over period bins ``(N, bins)`` of a period head, or None without one."""
+        return None
+
+    @abstractmethod
+    def save(self, folder: Path) -> None:
+        """Write the encoder's files into a run folder."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, config: TrainConfig, class_names: tuple[str, ...]) -> Encoder:
+        """The encoder saved in a run folder (safe loading: no code from the folder runs)."""
+
+
+def register_encoder(name: str, target: str) -> None:
+    """Register the encoder class ``target`` (``"package.module:Class"``) under ``name``.
+
+    Importing the module is left until the encoder is first used, so that naming encoders costs
+    nothing (no TensorFlow for a search by object id).
+
+    Examples
+    --------
+    >>> register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
+    >>> "wavelet_cnn" in encoder_names()
+    True
+    """
+    if ":" not in target:
+        raise ValueError(f"encoder target {target!r} must read 'package.module:Class'")
+    _REGISTRY[name] = target
+
+
+def encoder_names() -> tuple[str, ...]:
+    """The registered encoders, sorted."""
+    return tuple(sorted(_REGISTRY))
+
+
+def encoder_class(name: str) -> type[Encoder]:
+    """The encoder class registered as ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no encoder has that name (the message lists those that do).
+
+    Examples
+    --------
+    >>> encoder_class("features").representation
+    'features'
+    >>> encoder_class("nope")
+    Traceback (most recent call last):
+    ...
+    ValueError: no encoder named 'nope'; known: features, wavelet_cnn
+    """
+    try:
+        module_name, class_name = _REGISTRY[name].split(":")
+    except KeyError:
+        known = ", ".join(encoder_names())
+        raise ValueError(f"no encoder named {name!r}; known: {known}") from None
+    encoder = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(encoder, type) and issubclass(encoder, Encoder)):
+        raise TypeError(f"{_REGISTRY[name]} is not an astrolens Encoder")
+    return encoder

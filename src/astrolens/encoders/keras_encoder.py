@@ -1,0 +1,203 @@
+"""What every Keras encoder shares: the embedding sub-model, fixed-shape batches, ``.keras`` files.
+
+A Keras encoder wraps one ``keras.Model`` whose layer named ``"embedding"`` gives the embedding;
+it may end in heads that train it (a class softmax named ``"class_probabilities"``, a period
+softmax named ``"period_probabilities"``, a decoder, ...). Saved as ``model.keras`` in the run
+folder, built from built-in layers only, loaded with ``safe_mode=True``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import keras
+import numpy as np
+import tensorflow as tf
+from numpy.typing import ArrayLike, NDArray
+
+from astrolens.encoders.base import Encoder
+from astrolens.runfolder import MODEL_FILE
+
+if TYPE_CHECKING:
+    from astrolens.trainconfig import TrainConfig
+
+__all__ = [
+    "CLASS_OUTPUT",
+    "DEFAULT_BATCH_SIZE",
+    "EMBEDDING_LAYER",
+    "PERIOD_OUTPUT",
+    "Embedder",
+    "KerasEncoder",
+    "class_probabilities",
+    "embedding_model",
+]
+
+EMBEDDING_LAYER = "embedding"
+"""Name of the layer whose output is the embedding."""
+
+CLASS_OUTPUT = "class_probabilities"
+"""Name of the class softmax (the model's only output, or its key among several)."""
+
+PERIOD_OUTPUT = "period_probabilities"
+"""Name of the optional softmax over period bins."""
+
+DEFAULT_BATCH_SIZE = 128
+"""Images per call of the model."""
+
+
+def embedding_model(model: keras.Model) -> keras.Model:
+    """The sub-model from the input of ``model`` to the output of its ``"embedding"`` layer.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` has no layer named ``"embedding"``.
+
+    Examples
+    --------
+    >>> from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
+    >>> embedding_model(build_wavelet_cnn(n_classes=4)).output_shape
+    (None, 64)
+    """
+    try:
+        layer = model.get_layer(EMBEDDING_LAYER)
+    except ValueError:
+        raise ValueError(
+            f"model {model.name!r} has no layer named {EMBEDDING_LAYER!r}; name the layer whose "
+            "output is the embedding so"
+        ) from None
+    return keras.Model(model.input, layer.output, name=f"{model.name}_embedding")
+
+
+def class_probabilities(
+    model: keras.Model, inputs: ArrayLike, batch_size: int = 512
+) -> NDArray[np.float32]:
+    """Class probabilities ``(N, n_classes)`` of a model with one output or with several.
+
+    Examples
+    --------
+    >>> from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
+    >>> x = np.zeros((3, 64, 64, 4), dtype=np.float32)
+    >>> class_probabilities(build_wavelet_cnn(5, channels=4, period_bins=8), x).shape
+    (3, 5)
+    """
+    outputs = _predict(model, inputs, batch_size)
+    if isinstance(outputs, dict):
+        outputs = outputs[CLASS_OUTPUT]
+    return np.asarray(outputs, dtype=np.float32)
+
+
+def _predict(model: keras.Model, inputs: ArrayLike, batch_size: int = 512) -> object:
+    return model.predict(np.asarray(inputs, dtype=np.float32), batch_size=batch_size, verbose=0)
+
+
+class Embedder:
+    """Embeddings of model inputs, independent of batching (to ``EMBEDDING_RTOL``).
+
+    The model always runs on batches of exactly ``batch_size`` inputs (the last one padded with
+    zeros), in inference mode, so the numerical kernels see the same shapes whatever the number of
+    inputs (see :mod:`astrolens.embed` for what that promises on which CPU).
+
+    Parameters
+    ----------
+    model
+        A model with a layer named ``"embedding"`` (see :func:`embedding_model`).
+    batch_size
+        Inputs per call of the model; every call gets exactly this many (zero-padded).
+
+    Examples
+    --------
+    >>> from astrolens.embed import EMBEDDING_ATOL, EMBEDDING_RTOL
+    >>> from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
+    >>> embedder = Embedder(build_wavelet_cnn(n_classes=4), batch_size=8)
+    >>> x = np.random.default_rng(0).random((10, 64, 64, 2), dtype=np.float32)
+    >>> together = embedder(x)
+    >>> alone = embedder(x[3:4])[0]
+    >>> together.shape, bool(np.allclose(alone, together[3], EMBEDDING_RTOL, EMBEDDING_ATOL))
+    ((10, 64), True)
+    """
+
+    def __init__(self, model: keras.Model, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.encoder = embedding_model(model)
+        self.batch_size = batch_size
+        self.input_shape = tuple(self.encoder.input_shape[1:])
+        self.dim = int(self.encoder.output_shape[-1])
+        signature = tf.TensorSpec((batch_size, *self.input_shape), tf.float32)
+        self._embed_batch = tf.function(
+            lambda x: self.encoder(x, training=False), input_signature=[signature]
+        )
+
+    def __call__(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Embeddings ``(N, dim)`` of inputs ``(N, *input_shape)``."""
+        inputs = np.asarray(inputs, dtype=np.float32)
+        if inputs.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"inputs of shape {inputs.shape[1:]}; the model takes {self.input_shape}"
+            )
+        out = np.empty((len(inputs), self.dim), dtype=np.float32)
+        batch = np.zeros((self.batch_size, *self.input_shape), dtype=np.float32)
+        for start in range(0, len(inputs), self.batch_size):
+            part = inputs[start : start + self.batch_size]
+            batch[: len(part)] = part
+            batch[len(part) :] = 0.0
+            out[start : start + len(part)] = self._embed_batch(batch).numpy()[: len(part)]
+        return out
+
+
+class KerasEncoder(Encoder):
+    """An encoder that is one ``keras.Model`` with an ``"embedding"`` layer (see the module)."""
+
+    def __init__(
+        self, model: keras.Model, config: TrainConfig, class_names: tuple[str, ...]
+    ) -> None:
+        super().__init__(config, class_names)
+        self.model = model
+
+    @property
+    def embedder(self) -> Embedder:
+        """The fixed-batch :class:`Embedder` of the model (made once, its graph reused)."""
+        embedder = _EMBEDDERS.get(self.model)
+        if embedder is None:
+            embedder = _EMBEDDERS[self.model] = Embedder(self.model)
+        return embedder
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_layer(EMBEDDING_LAYER).output.shape[-1])
+
+    @property
+    def n_parameters(self) -> int:
+        return int(self.model.count_params())
+
+    def embed(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self.embedder(inputs)
+
+    def class_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
+        outputs = _predict(self.model, inputs)
+        if isinstance(outputs, dict):
+            outputs = outputs.get(CLASS_OUTPUT)
+        return None if outputs is None else np.asarray(outputs, dtype=np.float32)
+
+    def period_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
+        outputs = _predict(self.model, inputs)
+        if isinstance(outputs, dict) and PERIOD_OUTPUT in outputs:
+            return np.asarray(outputs[PERIOD_OUTPUT], dtype=np.float32)
+        return None
+
+    def save(self, folder: Path) -> None:
+        self.model.save(Path(folder) / MODEL_FILE)
+
+    @classmethod
+    def load(cls, folder: Path, config: TrainConfig, class_names: tuple[str, ...]) -> KerasEncoder:
+        path = Path(folder) / MODEL_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"{folder}: not a training run (no {MODEL_FILE})")
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        return cls(model, config, class_names)
+
+
+_EMBEDDERS: weakref.WeakKeyDictionary[keras.Model, Embedder] = weakref.WeakKeyDictionary()

@@ -1,0 +1,117 @@
+"""Trained runs on disk: load the encoder and the configurations of a run folder.
+
+A run folder (:mod:`astrolens.runfolder`) records its modality and its encoder by name;
+:func:`load_run` asks the encoder registry (:mod:`astrolens.encoders`) for the class and lets it
+load its own files. :func:`load_default` loads the model shipped in ``runs/default``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from astrolens.encoders import Encoder, encoder_class
+from astrolens.errors import CacheError
+from astrolens.preprocess import PreprocessConfig
+from astrolens.runfolder import CONFIG_FILE, default_run_path, read_run_config
+from astrolens.trainconfig import TrainConfig
+from astrolens.wavelets import WaveletConfig
+
+__all__ = ["MODALITY", "TrainedRun", "load_default", "load_run", "resolve_run"]
+
+MODALITY = "lightcurve"
+"""The modality of the runs astrolens trains now, recorded in ``config.json``."""
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedRun:
+    """A trained encoder with everything needed to use it on new light curves.
+
+    Attributes
+    ----------
+    encoder
+        The trained encoder (:class:`astrolens.encoders.Encoder`).
+    config
+        The training configuration (``config.encoder`` names the encoder).
+    class_names
+        The classes it was trained on.
+    preprocess, wavelet
+        How light curves were turned into the representation the encoder was trained on; new
+        light curves must go through the same.
+    path
+        The run folder.
+    """
+
+    encoder: Encoder
+    config: TrainConfig
+    class_names: tuple[str, ...]
+    preprocess: PreprocessConfig
+    wavelet: WaveletConfig
+    path: Path
+
+    @property
+    def representation(self) -> str:
+        """What the encoder reads (``"wavelet"``, ``"features"``)."""
+        return self.encoder.representation
+
+    def embed(self, batch: dict[str, NDArray[Any]]) -> NDArray[np.float32]:
+        """Embeddings ``(N, dim)`` of a batch of representations (arrays by name)."""
+        return self.encoder.embed(self.encoder.model_inputs(batch, self.config))
+
+
+def load_run(path: str | os.PathLike[str]) -> TrainedRun:
+    """Load the encoder and configuration of a run folder (safe loading: no code runs).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is not a training run.
+    CacheError
+        If ``config.json`` is unreadable, or names a modality or encoder astrolens lacks.
+
+    Examples
+    --------
+    >>> run = load_default()
+    >>> run.config.encoder, run.encoder.dim, len(run.class_names)
+    ('wavelet_cnn', 64, 16)
+    """
+    folder = Path(path)
+    saved = read_run_config(folder)
+    try:
+        modality = saved.get("modality", MODALITY)
+        if modality != MODALITY:
+            raise ValueError(f"modality {modality!r} is not known (known: {MODALITY!r})")
+        config = TrainConfig.from_dict(saved["train"])
+        preprocess = PreprocessConfig.from_dict(saved["preprocess"])
+        wavelet = WaveletConfig.from_dict(saved["wavelet"])
+        class_names = tuple(str(name) for name in saved["class_names"])
+        encoder = encoder_class(config.encoder)
+    except (ValueError, KeyError, TypeError) as error:
+        raise CacheError(
+            f"{folder / CONFIG_FILE}: unreadable run configuration ({error})"
+        ) from error
+    trained = encoder.load(folder, config, class_names)
+    return TrainedRun(trained, config, class_names, preprocess, wavelet, folder)
+
+
+def load_default() -> TrainedRun:
+    """The default model shipped with astrolens, trained on the ``demo`` survey (``runs/default``).
+
+    Examples
+    --------
+    >>> load_default().path.name
+    'default'
+    """
+    return load_run(default_run_path())
+
+
+def resolve_run(run: TrainedRun | str | os.PathLike[str] | None) -> TrainedRun:
+    """A loaded run as it is, a run folder loaded, or the default run for None."""
+    if isinstance(run, TrainedRun):
+        return run
+    return load_default() if run is None else load_run(run)

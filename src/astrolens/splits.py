@@ -1,0 +1,80 @@
+"""Training, validation and test sets: by object, stratified by class, from a seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["DataSplit", "stratified_split"]
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """Row indices of the training, validation and test sets (sorted, disjoint)."""
+
+    train: NDArray[np.int64]
+    validation: NDArray[np.int64]
+    test: NDArray[np.int64]
+
+    def sizes(self) -> dict[str, int]:
+        """Number of rows in each set."""
+        return {
+            "train": self.train.size,
+            "validation": self.validation.size,
+            "test": self.test.size,
+        }
+
+
+def stratified_split(
+    object_ids: ArrayLike,
+    labels: ArrayLike,
+    validation_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 0,
+) -> DataSplit:
+    """Split rows into training, validation and test sets, by object and stratified by class.
+
+    All rows of one object go to the same set. In each class, objects are shuffled and the
+    first ``round(test_fraction * n)`` go to the test set, the next
+    ``round(validation_fraction * n)`` to the validation set, the rest to the training set; a
+    class with at least three objects has at least one in every set.
+
+    Raises
+    ------
+    ValueError
+        If one object has rows of two classes.
+
+    Examples
+    --------
+    >>> labels = ["EA"] * 10 + ["EW"] * 10
+    >>> split = stratified_split([f"KIC {i}" for i in range(20)], labels, 0.2, 0.2, seed=1)
+    >>> split.sizes()
+    {'train': 12, 'validation': 4, 'test': 4}
+    """
+    object_ids = np.asarray(object_ids, dtype=object)
+    labels = np.asarray(labels, dtype=object)
+    objects, first_row, object_of_row = np.unique(
+        object_ids, return_index=True, return_inverse=True
+    )
+    object_labels = labels[first_row]
+    if np.any(labels != object_labels[object_of_row]):
+        raise ValueError("an object has rows of different classes; cannot stratify by object")
+    rng = np.random.default_rng(seed)
+    set_of_object = np.zeros(objects.size, dtype=np.int8)
+    for label in sorted(set(object_labels.tolist()), key=str):
+        members = rng.permutation(np.flatnonzero(object_labels == label))
+        n_test, n_validation = _held_out_counts(members.size, validation_fraction, test_fraction)
+        set_of_object[members[:n_test]] = 2
+        set_of_object[members[n_test : n_test + n_validation]] = 1
+    set_of_row = set_of_object[object_of_row]
+    return DataSplit(*(np.flatnonzero(set_of_row == which) for which in range(3)))
+
+
+def _held_out_counts(n: int, validation_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """Test and validation counts of a class of ``n`` objects (at least one each if n >= 3)."""
+    floor = 1 if n >= 3 else 0
+    n_test = max(floor, round(test_fraction * n))
+    n_validation = max(floor, round(validation_fraction * n))
+    return n_test, n_validation
