@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from sklearn.decomposition import PCA
 
 from astrolens.catalog import Catalog, UnknownObject
 from astrolens.explore import MAP_TITLE, SimilarityExplorer
-from astrolens.index import build_index
+from astrolens.index import FaissIndex, build_index
 from astrolens.search import Filters, SimilaritySearch
 from astrolens.simulate import SurveyConfig, generate_catalog
 
@@ -40,7 +41,7 @@ def explorer(search):
 
 
 def test_every_object_is_on_the_map_at_its_principal_components(search, explorer):
-    vectors = np.asarray(search.index.vectors, dtype=np.float64)
+    vectors = search.index.get_vectors(slice(None)).astype(np.float64)
     expected = PCA(n_components=2, random_state=0).fit_transform(vectors)
     assert explorer.points["object_id"].tolist() == list(search.index.ids)
     np.testing.assert_allclose(explorer.points[["x", "y"]].to_numpy(), expected, atol=1e-6)
@@ -147,3 +148,26 @@ def test_widget_with_given_choices(search, explorer):
 def test_settings_are_checked(search):
     with pytest.raises(ValueError, match="at least 1"):
         SimilarityExplorer(search, k=0)
+
+
+class _VectorsElsewhere(FaissIndex):
+    """A FAISS index whose vectors array cannot be read directly, as if held by a server."""
+
+    @property
+    def vectors(self):
+        raise AssertionError("the explorer must read stored vectors with get_vectors")
+
+
+def test_the_explorer_reads_stored_vectors_only_by_position(search, explorer):
+    index = _VectorsElsewhere.build(
+        search.index.get_vectors(slice(None)), search.index.ids, run="t", progress=False
+    )
+    elsewhere = SimilarityExplorer(SimilaritySearch(index, search.catalog), k=4)
+    pd.testing.assert_frame_equal(elsewhere.points, explorer.points)
+    object_id = search.index.ids[3]
+    result = elsewhere.select(object_id)
+    assert result.matches.equals(explorer.select(object_id).matches)
+    figure = elsewhere.draw()
+    map_ax = next(ax for ax in figure.axes if ax.get_title() == MAP_TITLE)
+    assert "match" in [collection.get_label() for collection in map_ax.collections]
+    plt.close(figure)

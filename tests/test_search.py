@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from astrolens.catalog import Catalog, InvalidCoordinates, UnknownObject
 from astrolens.errors import IndexMismatch
-from astrolens.index import build_index
+from astrolens.index import FaissIndex, build_index
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
@@ -403,3 +403,31 @@ def test_an_object_without_an_embedding(survey):
     with pytest.raises(UnknownObject, match="not in the catalogue"):
         search.by_object("KIC 1")
     assert len(search.by_object(table["object_id"][5], k=499)) == 499
+
+
+class _VectorsElsewhere(FaissIndex):
+    """A FAISS index whose vectors array cannot be read directly, as if held by a server."""
+
+    @property
+    def vectors(self):
+        raise AssertionError("the search must read stored vectors with get_vectors")
+
+
+def test_the_search_reads_stored_vectors_only_by_position(search, survey):
+    table, vectors = survey
+    index = _VectorsElsewhere.build(
+        vectors, table["object_id"], run="test", factory="Flat", progress=False
+    )
+    elsewhere = SimilaritySearch(index, Catalog(table), config=NO_DEDUP)
+    object_id = table["object_id"][33]
+    rare = Filters(classes=RARE)  # 12 objects: ranked exactly over the subset
+    for method, kwargs in [
+        ("by_object", {"object_id": object_id, "k": 10}),
+        ("by_object", {"object_id": object_id, "k": 5, "filters": rare}),
+        ("least_similar", {"n": 5, "k": 3}),
+    ]:
+        expected = getattr(search, method)(**kwargs).matches
+        pd.testing.assert_frame_equal(getattr(elsewhere, method)(**kwargs).matches, expected)
+    pd.testing.assert_series_equal(
+        elsewhere.anomaly_scores(k=5, batch_size=128), search.anomaly_scores(k=5)
+    )

@@ -86,7 +86,7 @@ class SimilarityExplorer:
         n = len(search.index)
         rng = np.random.default_rng(seed)
         positions = np.arange(n) if n <= max_points else np.sort(rng.choice(n, max_points, False))
-        vectors = np.asarray(search.index.vectors[positions], dtype=np.float64)
+        vectors = search.index.get_vectors(positions).astype(np.float64)
         self._pca = PCA(n_components=min(2, *vectors.shape), random_state=seed).fit(vectors)
         self.points = pd.DataFrame(
             {
@@ -232,7 +232,7 @@ class SimilarityExplorer:
 
     def _mark_result(self, ax: Axes, result: SearchResult) -> None:
         positions = self._index_positions(result.matches["object_id"])
-        neighbours = self.coordinates(self.search.index.vectors[positions])
+        neighbours = self.coordinates(self.search.index.get_vectors(positions))
         ax.scatter(*neighbours.T, s=60, facecolors="none", edgecolors="k", lw=1.2, label="match")
         for rank, (x, y) in enumerate(neighbours, start=1):
             ax.annotate(str(rank), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")

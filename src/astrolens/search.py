@@ -646,7 +646,7 @@ class SimilaritySearch:
         return Query(
             kind=kind,
             label=str(object_id),
-            vectors=np.asarray(self.index.vectors[position], dtype=np.float32)[None],
+            vectors=self.index.get_vectors([position]),
             object_ids=(str(object_id),),
             row=row,
             mag=_finite_or_none(row.get("mag")),
@@ -723,7 +723,7 @@ class SimilaritySearch:
 
     def _subset_ranking(self, query: Query, subset: NDArray[np.int64]) -> Callable[[int], _Ranking]:
         """Exact ranking over the index positions ``subset`` (vectors gathered once)."""
-        vectors = np.asarray(self.index.vectors[subset])
+        vectors = self.index.get_vectors(subset)
         norms = np.einsum("ij,ij->i", vectors, vectors)
 
         def rank(fetch: int) -> _Ranking:
@@ -791,7 +791,8 @@ class SimilaritySearch:
         starts = range(0, len(positions), batch_size)
         for start in tqdm(starts, desc="anomaly scores", unit="batch", disable=not progress):
             batch = positions[start : start + batch_size]
-            distances, neighbours = self.index.search_positions(self.index.vectors[batch], k + 1)
+            queries = self.index.get_vectors(batch)
+            distances, neighbours = self.index.search_positions(queries, k + 1)
             is_self = neighbours == batch[:, None]
             is_self[~is_self.any(axis=1), -1] = True
             scores[start : start + len(batch)] = distances[~is_self].reshape(len(batch), k)[:, -1]

@@ -23,7 +23,6 @@ The protocol (:class:`Encoder`):
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+from astrolens.plugins import Registry
 
 if TYPE_CHECKING:
     from astrolens.splits import DataSplit
@@ -50,9 +51,6 @@ REPRESENTATIONS = ("wavelet", "features")
 """What the light-curve modality computes for an encoder: ``"wavelet"``, the power image with its
 mask and harmonic coherence (:class:`astrolens.datasets.ImageBatch`); ``"features"``, the
 hand-crafted features of :mod:`astrolens.features` (:class:`astrolens.datasets.FeatureBatch`)."""
-
-_REGISTRY: dict[str, str] = {}
-"""Encoder name -> ``"module:Class"``, imported when first asked for (TensorFlow only then)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +150,9 @@ class Encoder(ABC):
         """The encoder saved in a run folder (safe loading: no code from the folder runs)."""
 
 
+_ENCODERS: Registry[Encoder] = Registry("encoder", Encoder)
+
+
 def register_encoder(name: str, target: str) -> None:
     """Register the encoder class ``target`` (``"package.module:Class"``) under ``name``.
 
@@ -164,14 +165,12 @@ def register_encoder(name: str, target: str) -> None:
     >>> "wavelet_cnn" in encoder_names()
     True
     """
-    if ":" not in target:
-        raise ValueError(f"encoder target {target!r} must read 'package.module:Class'")
-    _REGISTRY[name] = target
+    _ENCODERS.register(name, target)
 
 
 def encoder_names() -> tuple[str, ...]:
     """The registered encoders, sorted."""
-    return tuple(sorted(_REGISTRY))
+    return _ENCODERS.names()
 
 
 def encoder_class(name: str) -> type[Encoder]:
@@ -191,12 +190,4 @@ def encoder_class(name: str) -> type[Encoder]:
     ...
     ValueError: no encoder named 'nope'; known: features, wavelet_cnn
     """
-    try:
-        module_name, class_name = _REGISTRY[name].split(":")
-    except KeyError:
-        known = ", ".join(encoder_names())
-        raise ValueError(f"no encoder named {name!r}; known: {known}") from None
-    encoder = getattr(importlib.import_module(module_name), class_name)
-    if not (isinstance(encoder, type) and issubclass(encoder, Encoder)):
-        raise TypeError(f"{_REGISTRY[name]} is not an astrolens Encoder")
-    return encoder
+    return _ENCODERS.load(name)

@@ -1,8 +1,24 @@
 """Similarity indexes: find the embeddings nearest to a query among millions, and keep them on disk.
 
-:func:`build_index` indexes embeddings with FAISS (exact, IVF-Flat or IVF-PQ with exact
-re-ranking, chosen by size); :meth:`FaissIndex.save` writes an index folder atomically and
-:func:`load_index` reads one back, checking checksums and the model run.
+:func:`build_index` indexes embeddings with a backend chosen by name (default ``"faiss"``:
+exact, IVF-Flat or IVF-PQ with exact re-ranking, chosen by size); :meth:`VectorIndex.save`
+writes an index folder atomically and :func:`load_index` reads one back with the backend its
+manifest names, checking checksums and the model run. Code that searches reads stored embeddings
+with :meth:`VectorIndex.get_vectors`, never the array itself, so a backend may keep them
+elsewhere.
+
+Adding a backend
+----------------
+One module and one line:
+
+1. ``astrolens/index/<name>.py`` with a :class:`VectorIndex` subclass whose ``backend`` is
+   ``"<name>"`` and which implements the abstract methods (see
+   :mod:`astrolens.index.base`; :mod:`astrolens.index.faiss` is the example). Its settings are
+   keyword arguments of its constructor, or of its ``_for_vectors`` when they depend on the
+   number of vectors; they reach it as the options of ``build_index(..., backend="<name>",
+   **options)``.
+2. ``register_backend("<name>", "astrolens.index.<name>:<Class>")`` below. The module is imported
+   the first time the backend is used, so its library is needed only then.
 
 Examples
 --------
@@ -16,13 +32,10 @@ Examples
 >>> loaded = load_index(folder, expected_run="run-1")
 >>> loaded.search(vectors[:1], k=2)[1].tolist() == index.search(vectors[:1], k=2)[1].tolist()
 True
+>>> backend_names()
+('faiss',)
 """
 
-from __future__ import annotations
-
-import os
-
-from astrolens.errors import IndexMismatch
 from astrolens.index.base import (
     CorruptIndex,
     IndexManifest,
@@ -30,47 +43,31 @@ from astrolens.index.base import (
     brute_force_search,
     load_manifest,
 )
-from astrolens.index.faiss import (
-    FaissIndex,
+from astrolens.index.faiss import FaissIndex, choose_factory, default_nprobe
+from astrolens.index.registry import (
+    backend_class,
+    backend_names,
     build_index,
-    choose_factory,
-    default_nprobe,
+    load_index,
+    register_backend,
 )
 from astrolens.index.synthetic import ClusteredEmbeddings
 
+register_backend("faiss", "astrolens.index.faiss:FaissIndex")
+
 __all__ = [
-    "BACKENDS",
     "ClusteredEmbeddings",
     "CorruptIndex",
     "FaissIndex",
     "IndexManifest",
     "VectorIndex",
+    "backend_class",
+    "backend_names",
     "brute_force_search",
     "build_index",
     "choose_factory",
     "default_nprobe",
     "load_index",
     "load_manifest",
+    "register_backend",
 ]
-
-BACKENDS: dict[str, type[VectorIndex]] = {FaissIndex.backend: FaissIndex}
-"""Index classes by the backend name their manifests carry."""
-
-
-def load_index(
-    directory: str | os.PathLike[str], *, expected_run: str | None = None, verify: bool = True
-) -> VectorIndex:
-    """Read an index folder with the class its manifest names; see :meth:`VectorIndex.load`.
-
-    Raises
-    ------
-    FileNotFoundError, CorruptIndex, IndexMismatch
-        As :meth:`VectorIndex.load`; :class:`~astrolens.errors.IndexMismatch` also for an
-        unknown backend.
-    """
-    manifest = load_manifest(directory, expected_run=expected_run)
-    if manifest.backend not in BACKENDS:
-        raise IndexMismatch(
-            f"{directory}: backend {manifest.backend!r} is not one of {sorted(BACKENDS)}"
-        )
-    return BACKENDS[manifest.backend].load(directory, expected_run=expected_run, verify=verify)

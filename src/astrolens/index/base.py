@@ -86,7 +86,8 @@ class IndexManifest(JsonConfig):
     Attributes
     ----------
     backend
-        Which :class:`VectorIndex` subclass reads the folder (``"faiss"``).
+        Name of the backend that wrote the folder and reads it (``"faiss"``), as registered in
+        :mod:`astrolens.index.registry`.
     run
         Name or id of the model run whose embeddings the index holds.
     dimension, count
@@ -134,9 +135,12 @@ class IndexManifest(JsonConfig):
 class VectorIndex(ABC):
     """Nearest-neighbour search over embeddings, with the embeddings and ids kept alongside.
 
-    Subclasses find candidate neighbours (:meth:`_candidates`) and store their own structure
-    (:meth:`_write_backend`, :meth:`_read_backend`); this class does the rest: ids, re-ranking
-    with exact distances, the folder on disk.
+    A backend is a subclass with a :attr:`backend` name: it finds candidate neighbours
+    (:meth:`_candidates`), stores its own structure (:meth:`_add_to_backend`,
+    :meth:`_write_backend`, :meth:`_read_backend`) and, if it has settings that depend on the
+    number of vectors, says how to make a new index for them (:meth:`_for_vectors`). This class
+    does the rest: ids, re-ranking with exact distances, the folder on disk, and handing out the
+    stored vectors (:meth:`get_vectors`).
 
     Parameters
     ----------
@@ -150,7 +154,9 @@ class VectorIndex(ABC):
     """
 
     backend: ClassVar[str]
-    """Name written to the manifest, the key :func:`astrolens.index.load_index` dispatches on."""
+    """Registry name of the backend (:func:`astrolens.index.register_backend`), written to the
+    manifest: the key :func:`astrolens.index.build_index` and :func:`astrolens.index.load_index`
+    dispatch on."""
 
     def __init__(self, dimension: int, *, run: str, refine_factor: int = 1) -> None:
         if dimension < 1:
@@ -174,6 +180,17 @@ class VectorIndex(ABC):
     def nprobe(self) -> int | None:
         """Inverted lists visited per query, or None when the index has none."""
         return None
+
+    @classmethod
+    def _for_vectors(
+        cls: type[IndexT], count: int, dimension: int, *, run: str, **options: Any
+    ) -> IndexT:
+        """A new, empty index for ``count`` vectors; ``options`` are the backend's settings.
+
+        By default ``cls(dimension, run=run, **options)``; a backend whose settings depend on
+        ``count`` (the FAISS index type) chooses them here.
+        """
+        return cls(dimension, run=run, **options)
 
     @abstractmethod
     def _add_to_backend(self, vectors: NDArray[np.float32], progress: bool) -> None:
@@ -226,8 +243,55 @@ class VectorIndex(ABC):
 
     @property
     def vectors(self) -> NDArray[np.float32]:
-        """The ``(N, dimension)`` float32 embeddings (memory-mapped after :meth:`load`)."""
+        """The ``(N, dimension)`` float32 embeddings (memory-mapped after :meth:`load`).
+
+        For the index package and tests; code that searches asks for rows with
+        :meth:`get_vectors`, which does not assume the vectors are in this process.
+        """
         return self._vectors
+
+    def get_vectors(self, positions: ArrayLike | slice) -> NDArray[np.float32]:
+        """The stored embeddings at ``positions``, as a new ``(n, dimension)`` float32 array.
+
+        Only the rows asked for are read, so this is cheap on a memory-mapped index; the result
+        is a copy, never a view of the index's own array.
+
+        Parameters
+        ----------
+        positions
+            Positions in :attr:`ids`: integers (in any order, repeats allowed), one integer (one
+            row), or a slice.
+
+        Raises
+        ------
+        IndexError
+            If a position is not an integer from 0 to ``len(self) - 1``.
+
+        Examples
+        --------
+        >>> from astrolens.index import build_index
+        >>> index = build_index(np.arange(8.0).reshape(4, 2), ["a", "b", "c", "d"], run="r",
+        ...                     progress=False)
+        >>> index.get_vectors([3, 0]).tolist(), index.get_vectors(1).shape
+        ([[6.0, 7.0], [0.0, 1.0]], (1, 2))
+        >>> index.get_vectors(slice(1, 3)).tolist()
+        [[2.0, 3.0], [4.0, 5.0]]
+        """
+        if isinstance(positions, slice):
+            return np.array(self._vectors[positions], dtype=np.float32)
+        rows = np.atleast_1d(np.asarray(positions))
+        if rows.size == 0:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        if rows.ndim != 1 or rows.dtype.kind not in "iu":
+            raise IndexError(
+                f"positions must be integers or a slice, got {rows.dtype} of shape {rows.shape}"
+            )
+        if rows.min() < 0 or rows.max() >= len(self):
+            raise IndexError(
+                f"positions must be between 0 and {len(self) - 1} (the index holds {len(self)} "
+                f"vectors), got {rows.min()} to {rows.max()}"
+            )
+        return np.asarray(self._vectors[rows], dtype=np.float32)
 
     def add(self, vectors: ArrayLike, ids: ArrayLike, *, progress: bool = False) -> None:
         """Add embeddings and their ids (unique strings or integers) after those already held.
@@ -255,6 +319,33 @@ class VectorIndex(ABC):
             stored = np.concatenate([self._vectors, vectors])
         self._add_to_backend(vectors, progress)
         self._vectors, self._ids = stored, ids
+
+    @classmethod
+    def build(
+        cls: type[IndexT],
+        embeddings: ArrayLike,
+        ids: ArrayLike,
+        *,
+        run: str,
+        progress: bool = True,
+        **options: Any,
+    ) -> IndexT:
+        """A new index of this backend holding ``embeddings`` and their ``ids``.
+
+        What :func:`astrolens.index.build_index` calls: an empty index for the number of vectors
+        (:meth:`_for_vectors`, given ``options``), then :meth:`add`.
+
+        Raises
+        ------
+        ValueError
+            If ``embeddings`` is not 2-d, or as :meth:`add`.
+        """
+        shape = np.shape(embeddings)
+        if len(shape) != 2:
+            raise ValueError(f"embeddings must have shape (n, d), got {shape}")
+        index = cls._for_vectors(shape[0], shape[1], run=run, **options)
+        index.add(embeddings, ids, progress=progress)
+        return index
 
     def search(self, queries: ArrayLike, k: int) -> tuple[NDArray[np.float32], NDArray[Any]]:
         """The ``k`` nearest neighbours of each query: Euclidean distances and ids.

@@ -23,7 +23,7 @@ Examples
 --------
 >>> rng = np.random.default_rng(0)
 >>> vectors = rng.normal(size=(500, 16)).astype(np.float32)
->>> index = build_index(vectors, [f"KIC {i}" for i in range(500)], run="demo", progress=False)
+>>> index = FaissIndex.build(vectors, [f"KIC {i}" for i in range(500)], run="demo", progress=False)
 >>> index.factory, len(index)
 ('Flat', 500)
 >>> distances, ids = index.search(vectors[7], k=3)
@@ -39,7 +39,7 @@ from typing import Any
 
 import faiss
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.index.base import IndexManifest, VectorIndex
@@ -50,7 +50,6 @@ __all__ = [
     "IVF_FLAT_MAX_BYTES",
     "MAX_LISTS",
     "FaissIndex",
-    "build_index",
     "choose_factory",
     "default_nprobe",
 ]
@@ -131,6 +130,9 @@ class FaissIndex(VectorIndex):
     seed
         Seed of the training sample.
 
+    These are also the options of the ``"faiss"`` backend in :func:`astrolens.index.build_index`,
+    where ``factory`` defaults to :func:`choose_factory` for the number of vectors.
+
     Raises
     ------
     ValueError
@@ -172,6 +174,30 @@ class FaissIndex(VectorIndex):
             self.nprobe = default_nprobe(self.n_lists) if nprobe is None else nprobe
         elif nprobe is not None:
             raise ValueError(f"nprobe applies to IVF indexes only, not {factory!r}")
+
+    @classmethod
+    def _for_vectors(
+        cls,
+        count: int,
+        dimension: int,
+        *,
+        run: str,
+        factory: str | None = None,
+        nprobe: int | None = None,
+        refine_factor: int | None = None,
+        seed: int = 0,
+    ) -> FaissIndex:
+        """An empty index of type ``factory``, by default :func:`choose_factory` for ``count``.
+
+        Examples
+        --------
+        >>> FaissIndex._for_vectors(2_000_000, 64, run="r").factory
+        'IVF4096,Flat'
+        """
+        factory = factory or choose_factory(count, dimension)
+        return cls(
+            dimension, factory, run=run, nprobe=nprobe, refine_factor=refine_factor, seed=seed
+        )
 
     @property
     def factory(self) -> str:
@@ -262,60 +288,6 @@ class FaissIndex(VectorIndex):
     @classmethod
     def _backend_version(cls) -> str:
         return str(faiss.__version__)
-
-
-def build_index(
-    embeddings: ArrayLike,
-    ids: ArrayLike,
-    *,
-    run: str,
-    factory: str | None = None,
-    nprobe: int | None = None,
-    refine_factor: int | None = None,
-    progress: bool = True,
-    seed: int = 0,
-) -> FaissIndex:
-    """Index embeddings: pick the index type, train it on a sample, add the vectors in chunks.
-
-    Parameters
-    ----------
-    embeddings
-        ``(N, d)`` embeddings; a memory-mapped ``.npy`` stays on disk (re-ranking reads it).
-    ids
-        ``N`` unique object ids (strings or integers).
-    run
-        Name or id of the model run that produced the embeddings.
-    factory
-        FAISS factory string; default :func:`choose_factory` for ``N`` vectors.
-    nprobe, refine_factor
-        See :class:`FaissIndex`.
-    progress
-        Show a progress bar while adding.
-    seed
-        Seed of the training sample.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> vectors = rng.normal(size=(2000, 8)).astype(np.float32)
-    >>> index = build_index(vectors, np.arange(2000), run="demo", factory="IVF16,Flat",
-    ...                     progress=False)
-    >>> index.nprobe, index.search(vectors[:2], k=1)[1].ravel().tolist()
-    (16, [0, 1])
-    """
-    shape = np.shape(embeddings)
-    if len(shape) != 2:
-        raise ValueError(f"embeddings must have shape (n, d), got {shape}")
-    index = FaissIndex(
-        shape[1],
-        factory or choose_factory(shape[0], shape[1]),
-        run=run,
-        nprobe=nprobe,
-        refine_factor=refine_factor,
-        seed=seed,
-    )
-    index.add(embeddings, ids, progress=progress)
-    return index
 
 
 def _index_from_factory(dimension: int, factory: str) -> faiss.Index:
