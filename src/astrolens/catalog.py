@@ -21,17 +21,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import astropy.units as u
 import numpy as np
 import pandas as pd
-from astropy.coordinates import SkyCoord
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from astrolens.errors import InvalidCoordinates, UnknownObject
 from astrolens.simulate import read_catalog
+
+if TYPE_CHECKING:
+    from astropy.coordinates import SkyCoord
+    from scipy.spatial import cKDTree
 
 __all__ = [
     "NON_PHYSICAL_COLUMNS",
@@ -112,6 +113,9 @@ def parse_coordinates(coordinates: Any) -> SkyCoord:
     ...
     astrolens.errors.InvalidCoordinates: cannot read sky coordinates '19h22m +95d': ...
     """
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
     if isinstance(coordinates, SkyCoord):
         return coordinates.icrs
     try:
@@ -294,17 +298,24 @@ class Catalog:
         return rows
 
     @cached_property
-    def _sky(self) -> tuple[NDArray[np.float64], cKDTree]:
+    def _sky_xyz(self) -> NDArray[np.float64]:
         for column in ("ra", "dec"):
             if column not in self._table.columns:
                 raise ValueError(f"{self.name} has no {column!r} column for sky positions")
-        xyz = unit_vectors(self._table["ra"], self._table["dec"])
+        return unit_vectors(self._table["ra"], self._table["dec"])
+
+    @cached_property
+    def _sky_tree(self) -> cKDTree:
+        """KD-tree of the unit vectors; objects without a position lie far outside the sphere."""
+        from scipy.spatial import cKDTree
+
+        xyz = self._sky_xyz
         finite = np.isfinite(xyz).all(axis=1)
-        return xyz, cKDTree(np.where(finite[:, None], xyz, 10.0))
+        return cKDTree(np.where(finite[:, None], xyz, 10.0))
 
     def sky_vectors(self, rows: ArrayLike | None = None) -> NDArray[np.float64]:
         """Unit vectors of the objects at row numbers ``rows`` (all objects by default)."""
-        xyz = self._sky[0]
+        xyz = self._sky_xyz
         return xyz if rows is None else xyz[np.asarray(rows, dtype=np.int64)]
 
     def match(
@@ -331,7 +342,7 @@ class Catalog:
             size = np.size(ra_deg)
             return np.full(size, -1, dtype=np.int64), np.full(size, np.inf)
         queries = np.atleast_2d(unit_vectors(ra_deg, dec_deg))
-        chord, rows = self._sky[1].query(
+        chord, rows = self._sky_tree.query(
             queries, k=1, distance_upper_bound=float(angular_chord(radius_arcsec))
         )
         found = np.isfinite(chord)
@@ -433,6 +444,8 @@ class Catalog:
 
 def _string_units(text: str) -> Any:
     """Degrees for two decimal numbers, else right ascension in hours (unless marked ``d``)."""
+    import astropy.units as u
+
     tokens = text.replace(",", " ").split()
     try:
         [float(token) for token in tokens]

@@ -27,9 +27,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import lightkurve as lk
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -53,6 +52,9 @@ from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import SurveyConfig, iter_catalog_chunks
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.transform import series_from_arrays
+
+if TYPE_CHECKING:
+    import lightkurve as lk
 
 __all__ = [
     "EMBEDDING_ATOL",
@@ -134,6 +136,8 @@ def embed_lightcurve(
     >>> vector.shape, vector.dtype
     ((64,), dtype('float32'))
     """
+    import lightkurve as lk
+
     trained = resolve_run(run)
     if isinstance(lightcurve, lk.LightCurve):
         series = prepare_lightcurve(lightcurve, trained.preprocess)

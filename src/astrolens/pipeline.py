@@ -61,12 +61,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 import astrolens
@@ -97,6 +96,9 @@ from astrolens.simulate.ogle import ogle3_checksum
 from astrolens.sources import read_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, power_image
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "CATALOGS_CACHE",

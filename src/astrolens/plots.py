@@ -1,19 +1,25 @@
-"""Figures of light curves and their wavelet power images (matplotlib, labelled with units)."""
+"""Figures of light curves and their wavelet power images (matplotlib, labelled with units).
+
+matplotlib is imported by the functions that draw, not with the module.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from astrolens.files import written_atomically
-from astrolens.preprocess import UniformSeries
-from astrolens.wavelets import PowerImage
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from astrolens.preprocess import UniformSeries
+    from astrolens.wavelets import PowerImage
 
 COLORBAR_LABEL = "scaled log power"
 
@@ -25,6 +31,7 @@ def plot_series(series: UniformSeries, ax: Axes) -> Axes:
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> from astrolens.preprocess import resample
     >>> series = resample(np.arange(0.0, 10.0, 0.02), np.zeros(500))
     >>> plot_series(series, plt.figure().gca()).get_ylabel()
@@ -46,6 +53,7 @@ def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> from astrolens.preprocess import resample
     >>> from astrolens.wavelets import power_image
     >>> time = np.arange(0.0, 27.0, 0.0204)
@@ -53,6 +61,8 @@ def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes
     >>> plot_power_image(image, plt.figure().gca()).get_ylabel()
     'period [d]'
     """
+    import matplotlib.pyplot as plt
+
     shown = np.ma.masked_where(~image.mask, image.image)
     colormap = plt.get_cmap("magma").with_extremes(bad="0.85")
     edges = np.geomspace(image.periods_days[0], image.periods_days[-1], len(image.periods_days) + 1)
@@ -67,6 +77,8 @@ def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes
 
 def plot_transform(series: UniformSeries, image: PowerImage, title: str | None = None) -> Figure:
     """A light curve above its power image, sharing the time axis."""
+    import matplotlib.pyplot as plt
+
     figure, (top, bottom) = plt.subplots(
         2,
         1,
@@ -87,6 +99,8 @@ def plot_transforms(
     pairs: Sequence[tuple[UniformSeries, PowerImage]], titles: Sequence[str] | None = None
 ) -> Figure:
     """Several light curves, each above its power image, side by side in one figure."""
+    import matplotlib.pyplot as plt
+
     n = len(pairs)
     figure, axes = plt.subplots(
         2,
@@ -107,6 +121,8 @@ def plot_transforms(
 
 def save_figure(figure: Figure, path: str | PathLike[str], dpi: int = 110) -> Path:
     """Save ``figure`` as PNG (atomically: written aside, then renamed) and close it."""
+    import matplotlib.pyplot as plt
+
     path = Path(path)
     try:
         with written_atomically(path) as temporary:

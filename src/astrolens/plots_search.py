@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from astrolens.catalog import column_label
 from astrolens.plots import COLORBAR_LABEL, plot_power_image, plot_series
@@ -24,6 +22,10 @@ from astrolens.search import SearchResult
 from astrolens.simulate import source_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, WaveletConfig, power_image
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ImageSource",
@@ -94,6 +96,8 @@ def plot_matches(
     >>> len(figure.subfigs)
     2
     """
+    import matplotlib.pyplot as plt
+
     shown = result.matches.head(n)
     if shown.empty:
         raise ValueError(f"no matches to draw for {result.query.label}")
@@ -168,6 +172,8 @@ def plot_parameter_distributions(
     >>> plot_parameter_distributions(result).axes[0].get_xlabel()
     'period_days [d]'
     """
+    import matplotlib.pyplot as plt
+
     summary = result.parameters(columns)
     summary = summary[summary["n"] > 0]
     if summary.empty:

@@ -43,15 +43,14 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightkurve as lk
 import numpy as np
 import pandas as pd
-from astropy.table import Table
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
@@ -68,6 +67,9 @@ from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
 from astrolens.sources import LightCurveArrays, read_arrays
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 __all__ = [
     "COMBINE_METHODS",
@@ -256,6 +258,8 @@ class SearchResult:
 
     def to_table(self) -> Table:
         """The matches as an astropy Table, with units on the columns that have one."""
+        from astropy.table import Table
+
         table = Table.from_pandas(self.matches)
         for name in table.colnames:
             unit = _ASTROPY_UNITS.get(column_unit(name) or "")
@@ -814,10 +818,13 @@ def _reciprocal_rank_fusion(
 
 
 def _lightcurve_meta(lightcurve: Any) -> dict[str, Any]:
-    if isinstance(lightcurve, lk.LightCurve | LightCurveArrays):
+    if isinstance(lightcurve, LightCurveArrays):
         return dict(lightcurve.meta)
     if isinstance(lightcurve, str | os.PathLike):
         return read_arrays(lightcurve).meta
+    lightkurve = sys.modules.get("lightkurve")  # a LightCurve exists only once it is imported
+    if lightkurve is not None and isinstance(lightcurve, lightkurve.LightCurve):
+        return dict(lightcurve.meta)
     return {}
 
 

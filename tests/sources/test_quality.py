@@ -9,9 +9,41 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from lightkurve.utils import KeplerQualityFlags, TessQualityFlags
 
-from astrolens.sources.quality import BITMASK_NAMES, check_bitmask, quality_mask, resolve_bitmask
+from astrolens.sources.quality import (
+    BITMASK_NAMES,
+    KeplerQualityBits,
+    TessQualityBits,
+    check_bitmask,
+    quality_mask,
+    resolve_bitmask,
+)
 
 _FLAGS = {"Kepler": KeplerQualityFlags, "K2": KeplerQualityFlags, "TESS": TessQualityFlags}
+
+
+def _constants(flags: type) -> dict[str, object]:
+    """The bits, bitmasks and named options a flags class defines."""
+    return {
+        name: value
+        for name, value in vars(flags).items()
+        if not name.startswith("_") and isinstance(value, int | dict)
+    }
+
+
+@pytest.mark.parametrize(
+    ("ours", "lightkurves"),
+    [(KeplerQualityBits, KeplerQualityFlags), (TessQualityBits, TessQualityFlags)],
+)
+def test_bits_are_lightkurves_every_name_and_value(ours, lightkurves):
+    theirs = {name: value for name, value in _constants(lightkurves).items() if name != "STRINGS"}
+    assert _constants(ours) == theirs
+    assert set(theirs["OPTIONS"]) == set(BITMASK_NAMES)
+
+
+@pytest.mark.parametrize("mission", sorted(_FLAGS))
+@pytest.mark.parametrize("name", BITMASK_NAMES)
+def test_named_bitmasks_are_lightkurves(name, mission):
+    assert resolve_bitmask(name, mission) == _FLAGS[mission].OPTIONS[name]
 
 
 @settings(max_examples=80, deadline=None)

@@ -43,11 +43,10 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from astropy.io import fits
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
@@ -55,6 +54,9 @@ import astrolens
 from astrolens.files import written_atomically
 from astrolens.simulate.observations import ObservingMode
 from astrolens.simulate.survey import lightcurve_arrays, observing_mode
+
+if TYPE_CHECKING:
+    from astropy.io import fits
 
 __all__ = ["export_fits", "fits_filename", "write_fits"]
 
@@ -100,6 +102,8 @@ def write_fits(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
 
     Returns the path written, ``out_dir / fits_filename(row)``.
     """
+    from astropy.io import fits
+
     params = dict(row)
     mode = observing_mode(params)
     path = Path(out_dir) / fits_filename(params)
@@ -116,6 +120,8 @@ def write_fits(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
 
 
 def _primary_header(params: Mapping[str, Any], mode: ObservingMode) -> fits.Header:
+    from astropy.io import fits
+
     kepler = mode.mission == "Kepler"
     target_id = int(params["target_id"])
     cards: list[tuple[str, Any, str]] = [
@@ -166,6 +172,8 @@ def _primary_header(params: Mapping[str, Any], mode: ObservingMode) -> fits.Head
 
 
 def _lightcurve_hdu(params: Mapping[str, Any], mode: ObservingMode) -> fits.BinTableHDU:
+    from astropy.io import fits
+
     kepler = mode.mission == "Kepler"
     arrays = lightcurve_arrays(params)
     full_time, valid = mode.full_time()
@@ -287,6 +295,8 @@ def _timing_cards(
 
 
 def _aperture_hdu(params: Mapping[str, Any], mode: ObservingMode) -> fits.ImageHDU:
+    from astropy.io import fits
+
     shape = (5, 6) if mode.mission == "Kepler" else (11, 11)
     aperture = np.ones(shape, dtype=np.int32)
     centre = tuple(size // 2 for size in shape)

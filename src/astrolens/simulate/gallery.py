@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -66,6 +65,8 @@ def make_gallery(
 
     Returns the path written.
     """
+    import matplotlib.pyplot as plt
+
     examples = gallery_examples(seed)
     columns = 4
     rows = -(-len(examples) // columns)

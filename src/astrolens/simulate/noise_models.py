@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 if TYPE_CHECKING:
     from astrolens.simulate.classes import DrawContext
@@ -85,6 +84,8 @@ def damped_random_walk(
     >>> bool(np.abs(np.diff(walk)).max() < 0.2)
     True
     """
+    from scipy.signal import lfilter
+
     if time.size < 2:
         return rng.normal(0.0, rms, time.size)
     step = float(np.min(np.diff(time)))

@@ -18,8 +18,9 @@ Three observing modes are simulated, each on the cadence grid of one real observ
 Gap cadences exist in the cadence numbering but have no valid time stamp (NaN ``TIME`` in the
 mission files); :func:`observe` works on the cadences with a time stamp. Quality bits are those of
 ``lightkurve.utils.KeplerQualityFlags`` and ``TessQualityFlags`` (Kepler Archive Manual, Table 2.3;
-TESS Science Data Products Description Document, Table 28). As in the pipeline products, the PDC
-flux is NaN on cadences flagged coarse point, desaturation, manual exclude or detector anomaly.
+TESS Science Data Products Description Document, Table 28), as :mod:`astrolens.sources.quality`
+writes them out. As in the pipeline products, the PDC flux is NaN on cadences flagged coarse point,
+desaturation, manual exclude or detector anomaly.
 
 Noise per cadence (relative flux), after Jenkins et al. (2010, ApJ 713, L120) for Kepler and
 Sullivan et al. (2015, ApJ 809, 77, Sect. 6) for TESS::
@@ -63,9 +64,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from lightkurve.utils import KeplerQualityFlags as KeplerFlags
-from lightkurve.utils import TessQualityFlags as TessFlags
 from numpy.typing import NDArray
+
+from astrolens.sources.quality import KeplerQualityBits as KeplerFlags
+from astrolens.sources.quality import TessQualityBits as TessFlags
 
 __all__ = [
     "OBSERVING_MODES",

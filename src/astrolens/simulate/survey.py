@@ -35,9 +35,8 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import lightkurve as lk
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -60,6 +59,9 @@ from astrolens.simulate.observations import (
 from astrolens.simulate.ogle import load_ogle3, ogle3_checksum, select_ogle3
 from astrolens.sources.arrays import LightCurveArrays, Target, assemble_arrays
 from astrolens.sources.quality import QualityBitmask
+
+if TYPE_CHECKING:
+    import lightkurve as lk
 
 __all__ = [
     "CATALOG_COLUMNS",

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from os import PathLike
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import astropy.units as u
-import lightkurve as lk
 import numpy as np
-from astropy.time import Time
 from numpy.typing import ArrayLike
 
 from astrolens.errors import InvalidLightCurve
 from astrolens.sources.columns import MAGNITUDE_COLUMNS
 from astrolens.sources.quality import QualityBitmask, quality_mask, resolve_bitmask
+
+if TYPE_CHECKING:
+    import lightkurve as lk
 
 META_KEYS = (
     "object_id",
@@ -129,6 +129,10 @@ class LightCurveArrays:
             Columns ``time`` (TDB; lightkurve's default format when ``time_format`` is None),
             ``flux``, ``flux_err`` (in ``flux_unit``) and ``quality``.
         """
+        import astropy.units as u
+        import lightkurve as lk  # registers the bkjd and btjd time formats
+        from astropy.time import Time
+
         time = self.time
         if self.time_format is not None:
             time = Time(self.time, format=self.time_format, scale="tdb")

@@ -16,11 +16,9 @@ from __future__ import annotations
 import functools
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import astropy.units as u
-import lightkurve as lk
 import numpy as np
-from astropy.utils.masked import Masked
 
 from astrolens.errors import InvalidLightCurve
 from astrolens.sources.arrays import LightCurveArrays, Target, assemble_arrays
@@ -28,6 +26,9 @@ from astrolens.sources.bintable import FITS_SUFFIXES, FitsTable, read_first_tabl
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN, TableColumns, find_columns
 from astrolens.sources.fitsheader import FitsHeader
 from astrolens.sources.quality import QualityBitmask, check_bitmask, resolve_bitmask
+
+if TYPE_CHECKING:
+    import lightkurve as lk
 
 _MISSION_NAMES = {"kepler": "Kepler", "k2": "K2", "tess": "TESS"}
 _CATALOGUE_OF_MISSION = {"Kepler": "KIC", "K2": "EPIC", "TESS": "TIC"}
@@ -116,6 +117,8 @@ def _time_format(table: FitsTable, columns: TableColumns, mission: str | None) -
 @functools.lru_cache(maxsize=64)
 def _unit_name(unit: str) -> str | None:
     """The astropy name of a FITS unit string, None when astropy does not know it."""
+    import astropy.units as u
+
     parsed = u.Unit(_UNIT_SPELLINGS.get(unit, unit), parse_strict="silent")
     return None if isinstance(parsed, u.UnrecognizedUnit) else parsed.to_string()
 
@@ -227,6 +230,8 @@ def read_fits_arrays(
 
 def _unmask(light_curve: lk.LightCurve) -> lk.LightCurve:
     """Replace masked float columns by plain ones holding NaN where values were masked."""
+    from astropy.utils.masked import Masked
+
     for name in light_curve.colnames:
         column = light_curve[name]
         if isinstance(column, Masked) and column.dtype.kind == "f":
@@ -272,6 +277,8 @@ def read_fits(
     arrays, is_spoc = _read(path, flux_column, quality_bitmask)
     if not is_spoc:
         return arrays.to_lightcurve()
+    import lightkurve as lk
+
     bitmask = resolve_bitmask(quality_bitmask, arrays.mission)
     light_curve = lk.read(str(path), flux_column=arrays.flux_column, quality_bitmask=bitmask)
     light_curve.meta = arrays.meta

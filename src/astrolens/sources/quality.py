@@ -3,7 +3,9 @@
 Kepler, K2 and TESS light-curve files flag every cadence with an integer (column ``SAP_QUALITY``
 for Kepler/K2, ``QUALITY`` for TESS) whose bits name the problems seen. A ``quality_bitmask``
 selects bits; a cadence is kept when ``quality & bitmask == 0``, exactly as lightkurve does. The
-named bitmasks are lightkurve's (``lightkurve.utils.KeplerQualityFlags`` and ``TessQualityFlags``):
+bits (:class:`KeplerQualityBits`, :class:`TessQualityBits`) and the named bitmasks are lightkurve's
+(``lightkurve.utils.KeplerQualityFlags`` and ``TessQualityFlags``), written out here so that reading
+a file does not import lightkurve:
 
 ``"default"`` (cadences that are certainly useless)
     Kepler and K2: 1130799 = 1 attitude tweak | 2 safe mode | 4 coarse point | 8 Earth point |
@@ -37,20 +39,131 @@ array([ True, False, False, False])
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import numpy as np
-from lightkurve.utils import KeplerQualityFlags, QualityFlags, TessQualityFlags
 from numpy.typing import ArrayLike
 
 QualityBitmask = str | int
 """A named bitmask (``"none"``, ``"default"``, ``"hard"``, ``"hardest"``) or an integer."""
 
-BITMASK_NAMES = tuple(KeplerQualityFlags.OPTIONS)
+
+class KeplerQualityBits:
+    """The quality bits of Kepler and K2 files (Kepler Archive Manual, Table 2.3).
+
+    The names and values of ``lightkurve.utils.KeplerQualityFlags``; bit 512 is unused.
+
+    Examples
+    --------
+    >>> KeplerQualityBits.Desat, KeplerQualityBits.OPTIONS["default"]
+    (32, 1130799)
+    """
+
+    AttitudeTweak = 1
+    SafeMode = 2
+    CoarsePoint = 4
+    EarthPoint = 8
+    ZeroCrossing = 16
+    Desat = 32
+    Argabrightening = 64
+    ApertureCosmic = 128
+    ManualExclude = 256
+    SensitivityDropout = 1024
+    ImpulsiveOutlier = 2048
+    ArgabrighteningOnCCD = 4096
+    CollateralCosmic = 8192
+    DetectorAnomaly = 16384
+    NoFinePoint = 32768
+    NoData = 65536
+    RollingBandInAperture = 131072
+    RollingBandInMask = 262144
+    PossibleThrusterFiring = 524288
+    ThrusterFiring = 1048576
+
+    DEFAULT_BITMASK = (
+        AttitudeTweak
+        | SafeMode
+        | CoarsePoint
+        | EarthPoint
+        | Desat
+        | ManualExclude
+        | DetectorAnomaly
+        | NoData
+        | ThrusterFiring
+    )
+    HARD_BITMASK = (
+        DEFAULT_BITMASK
+        | SensitivityDropout
+        | ApertureCosmic
+        | CollateralCosmic
+        | PossibleThrusterFiring
+    )
+    HARDEST_BITMASK = 2096639
+    OPTIONS: ClassVar[Mapping[str, int]] = {
+        "none": 0,
+        "default": DEFAULT_BITMASK,
+        "hard": HARD_BITMASK,
+        "hardest": HARDEST_BITMASK,
+    }
+
+
+class TessQualityBits:
+    """The quality bits of TESS files (Science Data Products Description Document, Table 28).
+
+    The names and values of ``lightkurve.utils.TessQualityFlags``.
+
+    Examples
+    --------
+    >>> TessQualityBits.Desat, TessQualityBits.OPTIONS["default"]
+    (32, 17087)
+    """
+
+    AttitudeTweak = 1
+    SafeMode = 2
+    CoarsePoint = 4
+    EarthPoint = 8
+    Argabrightening = 16
+    Desat = 32
+    ApertureCosmic = 64
+    ManualExclude = 128
+    Discontinuity = 256
+    ImpulsiveOutlier = 512
+    CollateralCosmic = 1024
+    Straylight = 2048
+    Straylight2 = 4096
+    PlanetSearchExclude = 8192
+    BadCalibrationExclude = 16384
+    InsufficientTargets = 32768
+
+    DEFAULT_BITMASK = (
+        AttitudeTweak
+        | SafeMode
+        | CoarsePoint
+        | EarthPoint
+        | Argabrightening
+        | Desat
+        | ManualExclude
+        | ImpulsiveOutlier
+        | BadCalibrationExclude
+    )
+    HARD_BITMASK = DEFAULT_BITMASK | ApertureCosmic | CollateralCosmic | Straylight | Straylight2
+    HARDEST_BITMASK = 65535
+    OPTIONS: ClassVar[Mapping[str, int]] = {
+        "none": 0,
+        "default": DEFAULT_BITMASK,
+        "hard": HARD_BITMASK,
+        "hardest": HARDEST_BITMASK,
+    }
+
+
+BITMASK_NAMES = tuple(KeplerQualityBits.OPTIONS)
 """The named bitmasks, in order of severity."""
 
-_FLAGS_OF_MISSION: dict[str, type[QualityFlags]] = {
-    "Kepler": KeplerQualityFlags,
-    "K2": KeplerQualityFlags,
-    "TESS": TessQualityFlags,
+_BITMASKS_OF_MISSION: dict[str, Mapping[str, int]] = {
+    "Kepler": KeplerQualityBits.OPTIONS,
+    "K2": KeplerQualityBits.OPTIONS,
+    "TESS": TessQualityBits.OPTIONS,
 }
 
 
@@ -119,10 +232,10 @@ def resolve_bitmask(quality_bitmask: QualityBitmask, mission: str | None) -> int
     check_bitmask(quality_bitmask)
     if not isinstance(quality_bitmask, str):
         return int(quality_bitmask)
-    flags = _FLAGS_OF_MISSION.get(mission or "")
-    if flags is None:
+    bitmasks = _BITMASKS_OF_MISSION.get(mission or "")
+    if bitmasks is None:
         return 0
-    return int(flags.OPTIONS[quality_bitmask.lower()])
+    return bitmasks[quality_bitmask.lower()]
 
 
 def quality_mask(quality: ArrayLike, bitmask: int) -> np.ndarray:

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import lightkurve as lk
 from tqdm.auto import tqdm
 
 from astrolens.errors import InvalidLightCurve, skip_reason
@@ -24,6 +23,9 @@ from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.sources.fits import read_fits, read_fits_arrays
 from astrolens.sources.quality import QualityBitmask, check_bitmask
 from astrolens.sources.text import read_text_arrays
+
+if TYPE_CHECKING:
+    import lightkurve as lk
 
 log = logging.getLogger(__name__)
 

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from astropy.io import ascii as astropy_ascii
-from astropy.table import Table
 
 from astrolens.errors import InvalidLightCurve
 from astrolens.sources.arrays import LightCurveArrays, Target, assemble_arrays
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN, find_columns
 from astrolens.sources.quality import QualityBitmask, check_bitmask
 
+if TYPE_CHECKING:
+    from astropy.table import Table
+
 
 def _read_table(path: Path) -> Table:
+    from astropy.io import ascii as astropy_ascii
+
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
