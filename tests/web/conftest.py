@@ -6,11 +6,13 @@ folder (to check that uploads leave nothing behind) and its own cache folder (th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +67,20 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(index_folder, tmp_path_factory) -> Server:
     """``astrolens.web.serve(index_folder)`` in its own process, ready when this returns."""
+    with running_server(index_folder, tmp_path_factory.mktemp("web-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def serve_index():
+    """``serve_index(index_folder, work)``: a context manager running a server of that index."""
+    return running_server
+
+
+@contextlib.contextmanager
+def running_server(index_folder: Path, work: Path) -> Iterator[Server]:
+    """Serve ``index_folder`` in its own process (files under ``work``) until the block ends."""
     port = free_port()
-    work = tmp_path_factory.mktemp("web-server")
     temporary, cache = work / "tmp", work / "cache"
     temporary.mkdir()
     log = work / "server.log"
