@@ -1,6 +1,7 @@
 """astrolens: "what else looks like this?" for light curves.
 
-The pipeline flows one way: sources -> preprocess -> wavelets -> encoders -> embed -> index -> search.
+The pipeline flows one way: sources -> preprocess -> wavelets -> encoders -> embed -> index ->
+search.
 
 The front door is a handful of verbs, one per stage, each the function of the module that does the
 work. A verb imports its module the first time it is used, so ``import astrolens`` stays cheap
