@@ -46,7 +46,6 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from astrolens.catalog import Catalog
-from astrolens.embed import embed_lightcurve
 from astrolens.index import ClusteredEmbeddings, build_index, choose_factory, load_index
 from astrolens.runs import load_default
 from astrolens.search import SimilaritySearch
@@ -128,12 +127,7 @@ def build_survey(plan: Plan, folder: Path) -> SimilaritySearch:
         f"{plan.n_objects:,} objects: vectors and catalogue drawn in {drawn_s:.1f} s, "
         f"{index.factory} built in {build_s:.1f} s"
     )
-    return SimilaritySearch(index, Catalog(table), embed=default_embed())
-
-
-def default_embed():
-    run = load_default()
-    return lambda lightcurve: embed_lightcurve(lightcurve, run)
+    return SimilaritySearch(index, Catalog(table), encoder=load_default())
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -145,7 +139,7 @@ def serve(folder: Path, port: int) -> None:
 
     index = load_index(folder / "index", expected_run="bench")
     catalog = Catalog(pd.read_parquet(folder / "catalog.parquet"))
-    search = SimilaritySearch(index, catalog, embed=default_embed())
+    search = SimilaritySearch(index, catalog, encoder=load_default())
     run_app(create_app(search), port=port, log_level="warning")
 
 

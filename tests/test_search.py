@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from astrolens.catalog import Catalog, InvalidCoordinates, UnknownObject
 from astrolens.errors import IndexMismatch
 from astrolens.index import FaissIndex, build_index
+from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
-from astrolens.sources import read_arrays
 
 DIMENSION = 16
 RARE = "MIRA"
@@ -53,12 +53,26 @@ def search(survey, index):
     offset = np.linspace(-0.1, 0.1, DIMENSION, dtype=np.float32)
     rows = {object_id: number for number, object_id in enumerate(table["object_id"])}
 
-    def embed(lightcurve):
-        """The stored embedding of the light curve's object, shifted a little."""
-        meta = lightcurve.meta if hasattr(lightcurve, "meta") else read_arrays(lightcurve).meta
-        return vectors[rows[meta["object_id"]]] + offset
+    encoder = StoredEmbeddings(lambda item: vectors[rows[item.meta["object_id"]]] + offset)
+    return SimilaritySearch(index, Catalog(table), encoder=encoder, config=NO_DEDUP)
 
-    return SimilaritySearch(index, Catalog(table), embed=embed, config=NO_DEDUP)
+
+class StoredEmbeddings:
+    """A query encoder that reads light curves as astrolens does and embeds them with
+    ``embed(item)`` (here: the stored embedding of the light curve's object, shifted a little)."""
+
+    def __init__(self, embed):
+        self.modality = LightCurveModality()
+        self.embed = embed
+
+    def load(self, source, *, label=None):
+        return self.modality.load(source, label=label)
+
+    def embed_item(self, item):
+        return self.embed(item)
+
+    def picture(self, item):
+        return self.modality.picture(item)
 
 
 def oracle(vectors, query, allowed):
@@ -142,7 +156,7 @@ def test_by_lightcurve_embeds_it_and_leaves_its_object_out(search, survey, tmp_p
     row = table.iloc[77]
     light_curve = lightcurve(row)
     path = write_fits(row, tmp_path)
-    query = search.embed(light_curve)
+    query = search.encoder.embed_item(search.encoder.load(light_curve))
     positions, distances = oracle(vectors, query, everything_but(len(table), 77))
     for given_as in (light_curve, path, str(path)):
         result = search.by_lightcurve(given_as, k=6)
@@ -151,12 +165,13 @@ def test_by_lightcurve_embeds_it_and_leaves_its_object_out(search, survey, tmp_p
         assert result.query.mag == pytest.approx(row["mag"], abs=1e-3)  # FITS: 3 decimals
 
 
-def test_by_lightcurve_needs_a_working_embed_function(index, survey):
+def test_by_lightcurve_needs_a_working_encoder(index, survey):
     table, _ = survey
     light_curve = lightcurve(table.iloc[0])
-    with pytest.raises(ValueError, match="needs an embed function"):
+    with pytest.raises(ValueError, match="needs an encoder"):
         SimilaritySearch(index, Catalog(table)).by_lightcurve(light_curve)
-    wrong = SimilaritySearch(index, Catalog(table), embed=lambda _: np.zeros(3))
+    encoder = StoredEmbeddings(lambda item: np.zeros(3))
+    wrong = SimilaritySearch(index, Catalog(table), encoder=encoder)
     with pytest.raises(ValueError, match="must be 16 finite numbers"):
         wrong.by_lightcurve(light_curve)
 

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from astrolens import transform
 from astrolens.errors import InvalidLightCurve
-from astrolens.preprocess import prepare
+from astrolens.modalities.lightcurve import LightCurveModality
+from astrolens.preprocess import PreprocessConfig, prepare
 from astrolens.sources import example_files, read_arrays
 from astrolens.transform import transform_files
 from astrolens.wavelets import WaveletCache, power_image
@@ -59,3 +61,20 @@ def test_bad_file_raises_by_default_and_is_listed_when_skipping(tmp_path, bad_fi
     assert result.paths == (good,)
     assert [path for path, _ in result.skipped] == [bad_file]
     assert result.skipped[0][1]
+
+
+def test_cached_images_use_the_quality_bitmask_the_model_reads_with(tmp_path, monkeypatch):
+    path = example_files("Kepler")[0]
+    keep_all = PreprocessConfig(quality_bitmask="none")  # looser than the reader's default
+    asked = []
+
+    def reading(*args, **kwargs):
+        asked.append(args[2] if len(args) > 2 else kwargs.get("quality_bitmask", "default"))
+        return read_arrays(*args, **kwargs)
+
+    monkeypatch.setattr(transform, "read_arrays", reading)
+    result = transform_files([path], tmp_path, preprocess=keep_all, progress=False)
+    assert asked == ["none"]
+    modality = LightCurveModality(preprocess=keep_all)
+    expected = modality.power_image(modality.load(path))
+    np.testing.assert_array_equal(result.images[0].image, expected.image)

@@ -46,7 +46,7 @@ from astrolens.preprocess import PreprocessConfig, UniformSeries
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.transform import series_from_arrays
-from astrolens.wavelets import WaveletCache, WaveletConfig, power_image
+from astrolens.wavelets import PowerImage, WaveletCache, WaveletConfig, power_image
 
 __all__ = [
     "REPRESENTATIONS",
@@ -61,6 +61,7 @@ __all__ = [
     "represent_rows",
     "survey_config",
     "survey_data",
+    "wavelet_arrays",
 ]
 
 _STACK_FORMAT = 3
@@ -104,16 +105,20 @@ def represent(
     True
     """
     if representation == "wavelet":
-        image = power_image(series, wavelet)
-        arrays = {"image": image.image, "mask": image.mask}
-        if image.harmonic is not None:
-            arrays["harmonic"] = image.harmonic
-        return arrays
+        return wavelet_arrays(power_image(series, wavelet))
     if representation == "features":
         valid = series.valid
         features = lightcurve_features(series.time_days[valid], series.flux[valid])
         return {"features": features.astype(np.float32)}
     raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
+
+
+def wavelet_arrays(image: PowerImage) -> dict[str, NDArray[Any]]:
+    """The ``"wavelet"`` representation of a computed power image (see :func:`represent`)."""
+    arrays = {"image": image.image, "mask": image.mask}
+    if image.harmonic is not None:
+        arrays["harmonic"] = image.harmonic
+    return arrays
 
 
 def _empty(representation: str, wavelet: WaveletConfig, n: int) -> dict[str, NDArray[Any]]:

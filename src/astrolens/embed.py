@@ -40,21 +40,17 @@ from astrolens.datasets import (
     Batch,
     concatenate,
     parallel_map,
-    represent,
     represent_files,
     represent_rows,
     survey_config,
 )
 from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
 from astrolens.files import written_atomically
-from astrolens.preprocess import prepare_lightcurve
 from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import SurveyConfig, iter_catalog_chunks
-from astrolens.sources import LightCurveArrays, read_arrays
-from astrolens.transform import series_from_arrays
 
 if TYPE_CHECKING:
-    import lightkurve as lk
+    pass
 
 __all__ = [
     "EMBEDDING_ATOL",
@@ -113,13 +109,12 @@ class Embeddings:
 
 
 def embed_lightcurve(
-    lightcurve: str | os.PathLike[str] | LightCurveArrays | lk.LightCurve,
+    lightcurve: Any,
     run: TrainedRun | str | os.PathLike[str] | None = None,
-    *,
-    flux_column: str = "pdcsap_flux",
 ) -> NDArray[np.float32]:
     """The embedding of one light curve: a file, arrays from a reader, or a ``LightCurve``.
 
+    Read as the run reads (its modality: flux column, quality bitmask, cleaning, transform).
     The same vector as :func:`embed_files` gives for the same light curve, within
     :data:`EMBEDDING_RTOL` and :data:`EMBEDDING_ATOL` (to the last bit on machines whose kernels
     treat every row of a batch alike).
@@ -136,17 +131,8 @@ def embed_lightcurve(
     >>> vector.shape, vector.dtype
     ((64,), dtype('float32'))
     """
-    import lightkurve as lk
-
     trained = resolve_run(run)
-    if isinstance(lightcurve, lk.LightCurve):
-        series = prepare_lightcurve(lightcurve, trained.preprocess)
-    else:
-        if not isinstance(lightcurve, LightCurveArrays):
-            lightcurve = read_arrays(lightcurve, flux_column, trained.preprocess.quality_bitmask)
-        series = series_from_arrays(lightcurve, trained.preprocess)
-    arrays = represent(series, trained.representation, trained.wavelet)
-    return trained.embed({name: values[None] for name, values in arrays.items()})[0]
+    return trained.embed_item(trained.load(lightcurve))
 
 
 def embed_files(

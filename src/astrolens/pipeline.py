@@ -73,7 +73,7 @@ from astrolens import simulate
 from astrolens.catalog import Catalog, UnknownObject
 from astrolens.config import JsonConfig, stable_key
 from astrolens.datasets import survey_config
-from astrolens.embed import Embeddings, embed_lightcurve, embed_survey, read_embeddings
+from astrolens.embed import Embeddings, embed_survey, read_embeddings
 from astrolens.errors import CacheError, CorruptIndex, IndexMismatch
 from astrolens.files import cache_dir, written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
@@ -86,6 +86,7 @@ from astrolens.index.base import (
     replace_directory,
     verify_files,
 )
+from astrolens.modalities import Item
 from astrolens.plots_search import plot_matches, simulated_images
 from astrolens.preprocess import UniformSeries
 from astrolens.runfolder import CONFIG_FILE, DEFAULT_RUN_NAME, default_run_path, run_id
@@ -93,9 +94,7 @@ from astrolens.runs import TrainedRun, load_run
 from astrolens.search import SearchConfig, SearchResult, SimilaritySearch
 from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, generate_catalog, read_catalog
 from astrolens.simulate.ogle import ogle3_checksum
-from astrolens.sources import read_arrays
-from astrolens.transform import series_from_arrays
-from astrolens.wavelets import PowerImage, power_image
+from astrolens.wavelets import PowerImage
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -584,7 +583,7 @@ class IndexedSearch(SimilaritySearch):
         catalog: Catalog,
         config: SearchConfig | None = None,
     ) -> None:
-        super().__init__(index, catalog, embed=self._embed, config=config or SearchConfig())
+        super().__init__(index, catalog, encoder=self, config=config or SearchConfig())
         self.folder = folder
         self.source = source
         self.run_path = run_path
@@ -629,11 +628,18 @@ class IndexedSearch(SimilaritySearch):
             )
         return simulated_images(row, self.run.preprocess, self.run.wavelet)
 
-    def lightcurve_images(self, path: str | os.PathLike[str]) -> tuple[UniformSeries, PowerImage]:
-        """Light curve and power image of a FITS/CSV file, as the run's model sees them."""
-        arrays = read_arrays(path, quality_bitmask=self.run.preprocess.quality_bitmask)
-        series = series_from_arrays(arrays, self.run.preprocess)
-        return series, power_image(series, self.run.wavelet)
+    def load(self, source: Any, *, label: str | None = None) -> Item:
+        """Read a query once, as the index's run reads (its :class:`QueryEncoder` side)."""
+        return self.run.load(source, label=label)
+
+    def embed_item(self, item: Item) -> NDArray[np.float32]:
+        """The embedding of a loaded query by the index's run."""
+        return self.run.embed_item(item)
+
+    def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
+        """Light curve and power image of a loaded query, as the run's model sees them (reused
+        from the embedding when it computed them)."""
+        return self.run.picture(item)
 
     def plot_matches(
         self, result: SearchResult, *, lightcurve: str | os.PathLike[str] | None = None, n: int = 8
@@ -642,11 +648,8 @@ class IndexedSearch(SimilaritySearch):
 
         ``lightcurve`` is the file of a light-curve query, drawn as the query.
         """
-        query = None if lightcurve is None else self.lightcurve_images(lightcurve)
+        query = None if lightcurve is None else self.picture(self.load(lightcurve))
         return plot_matches(result, self.images, n=n, query_images=query)
-
-    def _embed(self, lightcurve: Any) -> NDArray[np.float32]:
-        return embed_lightcurve(lightcurve, self.run)
 
 
 def open_search(

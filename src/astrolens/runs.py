@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 
 from astrolens.encoders import Encoder, encoder_class
 from astrolens.errors import CacheError
+from astrolens.modalities import Item, Modality, modality_class
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runfolder import CONFIG_FILE, default_run_path, read_run_config
 from astrolens.trainconfig import TrainConfig
@@ -25,7 +27,7 @@ from astrolens.wavelets import WaveletConfig
 __all__ = ["MODALITY", "TrainedRun", "load_default", "load_run", "resolve_run"]
 
 MODALITY = "lightcurve"
-"""The modality of the runs astrolens trains now, recorded in ``config.json``."""
+"""The modality of the runs astrolens trains now (and of runs that record none)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +47,8 @@ class TrainedRun:
         light curves must go through the same.
     path
         The run folder.
+    modality_name
+        The modality of the run's inputs (``"lightcurve"``).
     """
 
     encoder: Encoder
@@ -53,6 +57,26 @@ class TrainedRun:
     preprocess: PreprocessConfig
     wavelet: WaveletConfig
     path: Path
+    modality_name: str = MODALITY
+
+    @cached_property
+    def modality(self) -> Modality:
+        """The run's modality, configured as the run was trained (one reader configuration)."""
+        saved = {"preprocess": self.preprocess.to_dict(), "wavelet": self.wavelet.to_dict()}
+        return modality_class(self.modality_name).from_run_config(saved)
+
+    def load(self, source: Any, *, label: str | None = None) -> Item:
+        """Read an input once, as this run reads it (:meth:`Modality.load`)."""
+        return self.modality.load(source, label=label)
+
+    def embed_item(self, item: Item) -> NDArray[np.float32]:
+        """The embedding ``(dim,)`` of a loaded input (its representation computed once)."""
+        arrays = self.modality.represent(item, self.representation)
+        return self.embed({name: values[None] for name, values in arrays.items()})[0]
+
+    def picture(self, item: Item) -> Any:
+        """What to draw of a loaded input (:meth:`Modality.picture`)."""
+        return self.modality.picture(item)
 
     @property
     def representation(self) -> str:
@@ -84,8 +108,7 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
     saved = read_run_config(folder)
     try:
         modality = saved.get("modality", MODALITY)
-        if modality != MODALITY:
-            raise ValueError(f"modality {modality!r} is not known (known: {MODALITY!r})")
+        modality_class(modality)
         config = TrainConfig.from_dict(saved["train"])
         preprocess = PreprocessConfig.from_dict(saved["preprocess"])
         wavelet = WaveletConfig.from_dict(saved["wavelet"])
@@ -96,7 +119,7 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
             f"{folder / CONFIG_FILE}: unreadable run configuration ({error})"
         ) from error
     trained = encoder.load(folder, config, class_names)
-    return TrainedRun(trained, config, class_names, preprocess, wavelet, folder)
+    return TrainedRun(trained, config, class_names, preprocess, wavelet, folder, modality)
 
 
 def load_default() -> TrainedRun:

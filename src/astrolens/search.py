@@ -43,11 +43,10 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -66,24 +65,40 @@ from astrolens.config import JsonConfig
 from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
-from astrolens.sources import LightCurveArrays, read_arrays
 
 if TYPE_CHECKING:
     from astropy.table import Table
 
+    from astrolens.modalities import Item
+
 __all__ = [
     "COMBINE_METHODS",
-    "EmbedFunction",
     "Filters",
     "Query",
+    "QueryEncoder",
     "SearchConfig",
     "SearchResult",
     "SimilaritySearch",
     "parameter_distributions",
 ]
 
-EmbedFunction = Callable[[Any], ArrayLike]
-"""Turns a light curve (``lightkurve.LightCurve``, file path or arrays) into one embedding."""
+
+class QueryEncoder(Protocol):
+    """What embeds a query that is not in the catalogue: a trained run
+    (:class:`astrolens.runs.TrainedRun`) or anything that reads and embeds as one does."""
+
+    def load(self, source: Any, *, label: str | None = None) -> Item:
+        """Read an input once (a file path, or an object in memory)."""
+        ...
+
+    def embed_item(self, item: Item) -> NDArray[np.float32]:
+        """The embedding of a loaded input."""
+        ...
+
+    def picture(self, item: Item) -> Any:
+        """What to draw of a loaded input."""
+        ...
+
 
 _Ranking = tuple[NDArray[np.int64], dict[str, NDArray[Any]]]
 """Index positions, best first, and score columns (``distance``, ``rrf_score``) in that order."""
@@ -354,9 +369,9 @@ class SimilaritySearch:
         Embeddings of (some of) the catalogue's objects, ids = object ids.
     catalog
         The survey catalogue.
-    embed
-        Turns a light curve (``lightkurve.LightCurve``, file path, or arrays) into an embedding
-        of the index's model run; needed by :meth:`by_lightcurve` only.
+    encoder
+        Reads and embeds a light curve (file path, arrays, ``lightkurve.LightCurve``) as the
+        index's model run does (:class:`QueryEncoder`); needed by :meth:`by_lightcurve` only.
     config
         See :class:`SearchConfig`.
 
@@ -383,7 +398,7 @@ class SimilaritySearch:
         self,
         index: VectorIndex,
         catalog: Catalog,
-        embed: EmbedFunction | None = None,
+        encoder: QueryEncoder | None = None,
         config: SearchConfig = SearchConfig(),
     ) -> None:
         rows = catalog.locate(index.ids)
@@ -395,7 +410,7 @@ class SimilaritySearch:
             )
         self.index = index
         self.catalog = catalog
-        self.embed = embed
+        self.encoder = encoder
         self.config = config
         self._rows = rows
         self._rows_in_order = len(rows) == len(catalog) and bool(
@@ -459,35 +474,43 @@ class SimilaritySearch:
         return self._run(query, k, filters)
 
     def by_lightcurve(
-        self, lightcurve: Any, k: int = 10, *, filters: Filters | None = None
+        self,
+        lightcurve: Any,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        label: str | None = None,
     ) -> SearchResult:
-        """The objects most similar to a light curve: a ``LightCurve``, a FITS/CSV file, arrays.
+        """The objects most similar to a light curve: a ``LightCurve``, a FITS/CSV file, arrays,
+        or an input the encoder has loaded already (:meth:`QueryEncoder.load`).
 
-        The light curve goes through ``embed``; its metadata (``object_id``, ``ra``, ``dec``,
-        ``mag``, as astrolens readers set them) is used to leave the object itself out, to drop
-        sky duplicates of it, and for :attr:`Filters.mag_window`.
+        The light curve is read once by the search's ``encoder`` and embedded; its metadata
+        (``object_id``, ``ra``, ``dec``, ``mag``, as astrolens readers set them) is used to leave
+        the object itself out, to drop sky duplicates of it, and for :attr:`Filters.mag_window`.
+        ``label`` names the query in the result (default: its object id or file).
 
         Raises
         ------
         ValueError
-            If the search has no ``embed`` function or it returns a vector of the wrong size.
+            If the search has no ``encoder`` or it returns a vector of the wrong size.
         FileNotFoundError, InvalidLightCurve
             If a file cannot be read.
         """
-        if self.embed is None:
+        if self.encoder is None:
             raise ValueError(
-                "searching by light curve needs an embed function: "
-                "SimilaritySearch(index, catalog, embed=...)"
+                "searching by light curve needs an encoder: "
+                "SimilaritySearch(index, catalog, encoder=run), run = astrolens.load_run(...)"
             )
-        meta = _lightcurve_meta(lightcurve)
-        vector = self._as_vector(self.embed(lightcurve), "the embedding of the light curve")
+        item = self.encoder.load(lightcurve, label=label)
+        vector = self._as_vector(self.encoder.embed_item(item), "the embedding of the light curve")
+        meta = item.meta
         object_id = meta.get("object_id")
         row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
         position = int(self._position_of_row[row_number]) if row_number >= 0 else -1
         ra, dec = _as_float(meta.get("ra")), _as_float(meta.get("dec"))
         query = Query(
             kind="lightcurve",
-            label=str(object_id or meta.get("source") or "light curve"),
+            label=item.label,
             vectors=vector[None],
             object_ids=(str(object_id),) if position >= 0 else (),
             mag=_finite_or_none(meta.get("mag")),
@@ -815,17 +838,6 @@ def _reciprocal_rank_fusion(
     np.minimum.at(nearest, inverse, distances.ravel())
     order = np.lexsort((nearest, -fused))
     return unique[order], {"distance": nearest[order], "rrf_score": fused[order]}
-
-
-def _lightcurve_meta(lightcurve: Any) -> dict[str, Any]:
-    if isinstance(lightcurve, LightCurveArrays):
-        return dict(lightcurve.meta)
-    if isinstance(lightcurve, str | os.PathLike):
-        return read_arrays(lightcurve).meta
-    lightkurve = sys.modules.get("lightkurve")  # a LightCurve exists only once it is imported
-    if lightkurve is not None and isinstance(lightcurve, lightkurve.LightCurve):
-        return dict(lightcurve.meta)
-    return {}
 
 
 def _as_float(value: Any) -> float:

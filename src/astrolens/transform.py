@@ -120,7 +120,7 @@ def transform_files(
     ):
 
         def compute(path: Path = path) -> PowerImage:
-            arrays = read_arrays(path, flux_column=flux_column)
+            arrays = read_arrays(path, flux_column, preprocess.quality_bitmask)
             return power_image(series_from_arrays(arrays, preprocess), wavelet)
 
         try:

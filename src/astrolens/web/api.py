@@ -16,7 +16,7 @@ import base64
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -202,7 +202,7 @@ async def health(state: State) -> dict[str, Any]:
         "factory": index.factory,
         "catalog": state.search.catalog.name,
         "catalog_count": len(state.search.catalog),
-        "lightcurve_search": state.search.embed is not None,
+        "lightcurve_search": state.search.encoder is not None,
         "max_upload_bytes": state.config.max_upload_bytes,
         "max_k": state.config.max_k,
     }
@@ -388,12 +388,14 @@ def _search_file(
     """Search by the uploaded file; errors name the file as the client called it."""
     try:
         with bad_query():
-            result = state.search.by_lightcurve(upload.path, k, filters=filters)
-            if result.query.label == str(upload.path):
-                result = replace(result, query=replace(result.query, label=upload.filename))
+            encoder = state.search.encoder
+            if encoder is None:
+                raise ValueError("this index cannot embed light curves (no model run)")
+            item = encoder.load(upload.path, label=upload.filename)  # read once
+            result = state.search.by_lightcurve(item, k, filters=filters)  # transformed once
             thumbnail = None
             if picture:
-                png = render_thumbnail(*state.lightcurve_images(upload.path))
+                png = render_thumbnail(*encoder.picture(item))  # the same image again
                 thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     except InvalidLightCurve as error:
         raise InvalidLightCurve(upload.filename, error.reason) from None

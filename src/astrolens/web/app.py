@@ -44,12 +44,12 @@ from astrolens.errors import (
     InvalidLightCurve,
     UnknownObject,
 )
-from astrolens.pipeline import IndexedSearch, open_search
+from astrolens.pipeline import open_search
 from astrolens.plots_search import simulated_images
 from astrolens.search import SimilaritySearch
 from astrolens.web.api import router
 from astrolens.web.state import WebConfig, WebState
-from astrolens.web.thumbnails import ThumbnailCache, file_images
+from astrolens.web.thumbnails import ThumbnailCache
 
 __all__ = ["ERROR_STATUS", "STATIC_DIR", "create_app", "run_app", "serve"]
 
@@ -90,10 +90,7 @@ def create_app(
     fastapi.FastAPI
         The application, for uvicorn or any ASGI server.
     """
-    if isinstance(search, IndexedSearch):
-        images, lightcurve_images = search.images, search.lightcurve_images
-    else:
-        images, lightcurve_images = simulated_images, file_images
+    images = getattr(search, "images", simulated_images)  # an index folder's run draws its own
     if thumbnail_cache is None:
         thumbnail_cache = ThumbnailCache(images, namespace=search.index.run)
     app = FastAPI(
@@ -101,7 +98,7 @@ def create_app(
         summary="What else looks like this? Similarity search over light curves.",
         version=astrolens.__version__,
     )
-    state = WebState(search, config or WebConfig(), thumbnail_cache, lightcurve_images)
+    state = WebState(search, config or WebConfig(), thumbnail_cache)
     app.state.astrolens = state
     app.add_exception_handler(AstrolensError, _astrolens_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

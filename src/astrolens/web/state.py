@@ -10,7 +10,7 @@ import numpy as np
 
 from astrolens.config import JsonConfig
 from astrolens.search import SimilaritySearch
-from astrolens.web.thumbnails import FileImageSource, ThumbnailCache
+from astrolens.web.thumbnails import ThumbnailCache
 
 __all__ = ["WebConfig", "WebState"]
 
@@ -60,14 +60,11 @@ class WebState:
         The app's settings.
     thumbnails
         Thumbnails of catalogue objects.
-    lightcurve_images
-        Light curve and power image of an uploaded file, for the query's picture.
     """
 
     search: SimilaritySearch
     config: WebConfig
     thumbnails: ThumbnailCache
-    lightcurve_images: FileImageSource
 
     @cached_property
     def catalog_summary(self) -> dict[str, Any]:

@@ -23,7 +23,6 @@ import io
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -34,23 +33,16 @@ from astrolens.files import cache_dir, written_atomically
 from astrolens.plots import plot_power_image, plot_series
 from astrolens.plots_search import ImageSource, simulated_images
 from astrolens.preprocess import UniformSeries
-from astrolens.sources import read_arrays
-from astrolens.transform import series_from_arrays
-from astrolens.wavelets import PowerImage, power_image
+from astrolens.wavelets import PowerImage
 
 __all__ = [
     "THUMBNAIL_CACHE",
-    "FileImageSource",
     "ThumbnailCache",
-    "file_images",
     "render_thumbnail",
 ]
 
 THUMBNAIL_CACHE = "thumbnails"
 """Cache folder (under :func:`astrolens.files.cache_dir`) of the thumbnails on disk."""
-
-FileImageSource = Callable[[Path], tuple[UniformSeries, PowerImage]]
-"""Turns a light-curve file into its cleaned light curve and power image."""
 
 _FORMAT_VERSION = 1
 """Version of the drawing; part of every thumbnail's key."""
@@ -68,25 +60,6 @@ _MATPLOTLIB = threading.Lock()
 """matplotlib is not thread-safe: one figure is drawn at a time."""
 
 
-def file_images(path: str | os.PathLike[str]) -> tuple[UniformSeries, PowerImage]:
-    """The light curve and power image of a FITS/CSV file with the default configurations.
-
-    Raises
-    ------
-    FileNotFoundError, InvalidLightCurve
-        If the file cannot be read or transformed.
-
-    Examples
-    --------
-    >>> from astrolens.sources import example_files
-    >>> series, image = file_images(example_files("K2")[0])
-    >>> image.image.shape
-    (64, 64)
-    """
-    series = series_from_arrays(read_arrays(path))
-    return series, power_image(series)
-
-
 def render_thumbnail(
     series: UniformSeries, image: PowerImage, *, width_px: int = 240, height_px: int = 200
 ) -> bytes:
@@ -96,6 +69,7 @@ def render_thumbnail(
     --------
     >>> import numpy as np
     >>> from astrolens.preprocess import resample
+    >>> from astrolens.wavelets import power_image
     >>> time = np.arange(0.0, 27.0, 0.0204)
     >>> series = resample(time, 1e-2 * np.sin(2 * np.pi * time / 2.0))
     >>> png = render_thumbnail(series, power_image(series), width_px=120, height_px=100)

@@ -1,0 +1,103 @@
+"""What every modality does, and the registry of modalities by name.
+
+A modality is a kind of input: light curves now, galaxy images later. It owns the steps every front
+end needs between a user's input and an encoder: load the input once (a path, or an object already
+in memory), say what it is (object id, mission or survey, position, magnitude), compute the
+representations encoders read (cached on the loaded item, so nothing is computed twice), and give
+what to draw of it. Each modality is one class in one module of :mod:`astrolens.modalities`,
+registered by name with one line; a run records its modality in ``config.json``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from numpy.typing import NDArray
+
+from astrolens.plugins import Registry
+
+__all__ = ["Item", "Modality", "modality_class", "modality_names", "register_modality"]
+
+
+@dataclass(eq=False)
+class Item:
+    """One input, loaded once: its data, what it is, and what has been computed from it.
+
+    Attributes
+    ----------
+    label
+        What to call it: the object it names, else what the caller called it (an uploaded
+        file's name), else where it came from.
+    meta
+        What the input says it is: ``object_id``, ``mission``, ``ra``, ``dec``, ``mag``, ...
+    data
+        The modality's own form of the input (for light curves: arrays or a cleaned series).
+    computed
+        Results kept by the modality (cleaned series, representations), by name.
+    """
+
+    label: str
+    meta: dict[str, Any]
+    data: Any
+    computed: dict[str, Any] = field(default_factory=dict)
+
+
+class Modality(ABC):
+    """A kind of input (see the module description)."""
+
+    name: ClassVar[str]
+    """The registry name, recorded in a run's ``config.json``."""
+
+    @classmethod
+    @abstractmethod
+    def from_run_config(cls, saved: Mapping[str, Any]) -> Modality:
+        """The modality as a run's ``config.json`` (``saved``) configures it."""
+
+    @abstractmethod
+    def load(self, source: Any, *, label: str | None = None) -> Item:
+        """Read an input once (a path, or an object in memory); ``label`` names an input that
+        names no object (an uploaded file's name)."""
+
+    @abstractmethod
+    def represent(self, item: Item, representation: str) -> dict[str, NDArray[Any]]:
+        """The representation ``representation`` of one item, as arrays by name (cached)."""
+
+    @abstractmethod
+    def picture(self, item: Item) -> Any:
+        """What to draw of an item (for light curves: the cleaned series and its power image)."""
+
+
+_MODALITIES: Registry[Modality] = Registry("modality", Modality)
+
+
+def register_modality(name: str, target: str) -> None:
+    """Register the modality class ``target`` (``"package.module:Class"``) under ``name``."""
+    _MODALITIES.register(name, target)
+
+
+def modality_names() -> tuple[str, ...]:
+    """The registered modalities, sorted."""
+    return _MODALITIES.names()
+
+
+def modality_class(name: str) -> type[Modality]:
+    """The modality class registered as ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no modality has that name (the message lists those that do).
+
+    Examples
+    --------
+    >>> modality_class("lightcurve").name
+    'lightcurve'
+    >>> modality_class("spectrum")
+    Traceback (most recent call last):
+    ...
+    ValueError: no modality named 'spectrum'; known: lightcurve
+    """
+    return _MODALITIES.load(name)

@@ -1,0 +1,127 @@
+"""Light curves as a modality: one reader configuration, read once, cleaned once, imaged once.
+
+:class:`LightCurveModality` wraps :mod:`astrolens.sources` (read a FITS or text file, or take
+arrays or a ``lightkurve.LightCurve`` already in memory), :mod:`astrolens.preprocess` (clean and
+put on the uniform grid) and the representations of :func:`astrolens.datasets.represent` (the
+wavelet power image, the features). A run's configuration owns it: the flux column and quality
+bitmask it reads with, the cleaning and the transform are the ones the encoder was trained on.
+Everything computed from an :class:`~astrolens.modalities.base.Item` is kept on it, so a query
+that is embedded and then drawn is read once and transformed once.
+
+Examples
+--------
+>>> from astrolens.sources import example_files
+>>> modality = LightCurveModality()
+>>> item = modality.load(example_files("K2")[0], label="my upload.fits")
+>>> item.label, modality.represent(item, "wavelet")["image"].shape
+('EPIC 211117077', (64, 64))
+>>> series, image = modality.picture(item)
+>>> image.image is modality.represent(item, "wavelet")["image"]
+True
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from numpy.typing import NDArray
+
+from astrolens.datasets import represent, wavelet_arrays
+from astrolens.modalities.base import Item, Modality
+from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare_lightcurve
+from astrolens.sources import LightCurveArrays, read_arrays
+from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
+from astrolens.transform import series_from_arrays
+from astrolens.wavelets import PowerImage, WaveletConfig, power_image
+
+__all__ = ["LightCurveModality"]
+
+
+@dataclass(frozen=True)
+class LightCurveModality(Modality):
+    """Light curves, read and cleaned as a run was trained (see the module description).
+
+    Parameters
+    ----------
+    preprocess
+        Cleaning and resampling (its ``quality_bitmask`` is the reader's too).
+    wavelet
+        The wavelet transform.
+    flux_column
+        FITS flux column to read (``"pdcsap_flux"``).
+    """
+
+    name: ClassVar[str] = "lightcurve"
+
+    preprocess: PreprocessConfig = PreprocessConfig()
+    wavelet: WaveletConfig = WaveletConfig()
+    flux_column: str = DEFAULT_FLUX_COLUMN
+
+    @classmethod
+    def from_run_config(cls, saved: Mapping[str, Any]) -> LightCurveModality:
+        return cls(
+            PreprocessConfig.from_dict(saved["preprocess"]),
+            WaveletConfig.from_dict(saved["wavelet"]),
+        )
+
+    def load(self, source: Any, *, label: str | None = None) -> Item:
+        """Read a light curve once: a FITS/CSV path, :class:`LightCurveArrays`, a ``LightCurve``.
+
+        Raises
+        ------
+        FileNotFoundError, InvalidLightCurve
+            If a file cannot be read.
+        TypeError
+            If ``source`` is none of those.
+        """
+        if isinstance(source, Item):
+            return source
+        if isinstance(source, str | os.PathLike):
+            source = read_arrays(source, self.flux_column, self.preprocess.quality_bitmask)
+        if isinstance(source, LightCurveArrays):
+            return Item(_label(label, source.meta), dict(source.meta), source)
+        lightkurve = sys.modules.get("lightkurve")  # a LightCurve exists only once it is imported
+        if lightkurve is not None and isinstance(source, lightkurve.LightCurve):
+            meta = dict(source.meta)
+            item = Item(_label(label, meta), meta, source)
+            item.computed["series"] = prepare_lightcurve(source, self.preprocess)
+            return item
+        raise TypeError(
+            f"cannot read a light curve from a {type(source).__name__}: give a FITS or CSV path, "
+            "a lightkurve.LightCurve or astrolens.sources.LightCurveArrays"
+        )
+
+    def series(self, item: Item) -> UniformSeries:
+        """The cleaned light curve on the uniform grid (computed once per item)."""
+        if "series" not in item.computed:
+            item.computed["series"] = series_from_arrays(item.data, self.preprocess)
+        return item.computed["series"]
+
+    def power_image(self, item: Item) -> PowerImage:
+        """The wavelet power image (computed once per item)."""
+        if "power_image" not in item.computed:
+            item.computed["power_image"] = power_image(self.series(item), self.wavelet)
+        return item.computed["power_image"]
+
+    def represent(self, item: Item, representation: str) -> dict[str, NDArray[Any]]:
+        key = f"representation:{representation}"
+        if key not in item.computed:
+            item.computed[key] = (
+                wavelet_arrays(self.power_image(item))
+                if representation == "wavelet"
+                else represent(self.series(item), representation, self.wavelet)
+            )
+        return item.computed[key]
+
+    def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
+        """The cleaned light curve and its power image, as thumbnails and figures draw them."""
+        return self.series(item), self.power_image(item)
+
+
+def _label(label: str | None, meta: Mapping[str, Any]) -> str:
+    """The object the light curve names, else what the caller calls it, else its source."""
+    return str(meta.get("object_id") or label or meta.get("source") or "light curve")
