@@ -55,8 +55,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -75,15 +73,13 @@ from astrolens.config import JsonConfig, stable_key
 from astrolens.datasets import survey_config
 from astrolens.embed import Embeddings, embed_survey, read_embeddings
 from astrolens.errors import CacheError, CorruptIndex, IndexMismatch
-from astrolens.files import cache_dir, written_atomically
+from astrolens.files import cache_dir, written_atomically, written_folder
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.index import VectorIndex, build_index, load_index, load_manifest
 from astrolens.index.base import (
     MANIFEST_NAME,
     file_sha256,
-    fsync_path,
     readable_directory,
-    replace_directory,
     verify_files,
 )
 from astrolens.modalities import Item
@@ -795,9 +791,8 @@ def _write_index_folder(
     index = build_index(
         vectors[keep], ids, run=source.run, factory=source.factory, progress=progress
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
-    try:
+    with written_folder(out) as write:
+        staging = write.staging
         index.save(staging)
         catalog.to_parquet(staging / CATALOG_FILE, index=False)
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -809,11 +804,6 @@ def _write_index_folder(
         )
         text = json.dumps(source.to_dict(), indent=2) + "\n"
         (staging / SOURCE_FILE).write_text(text, encoding="utf-8")
-        for name in (CATALOG_FILE, SOURCE_FILE):
-            fsync_path(staging / name)
-        replace_directory(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 

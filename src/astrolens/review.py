@@ -32,7 +32,7 @@ from astrolens.encoders import TrainingData
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.runfolder import CONFIG_FILE, DATA_FILE, METRICS_FILE, run_id
 from astrolens.runs import TrainedRun, resolve_run
-from astrolens.training import stratified_split, test_probabilities
+from astrolens.training import held_out_probabilities, stratified_split
 
 __all__ = [
     "HeldOutPredictions",
@@ -138,7 +138,7 @@ def held_out_predictions(
         inputs, labels, trained.class_names, data.catalog, split, trained.wavelet.period_range_days
     )
     embeddings = trained.encoder.embed(inputs[split.test])
-    probabilities, _ = test_probabilities(trained.encoder, training, test_embeddings=embeddings)
+    probabilities, _ = held_out_probabilities(trained.encoder, training, test_embeddings=embeddings)
     predicted = probabilities.argmax(axis=1)
     rows = np.arange(len(predicted))
     catalog = data.catalog.iloc[split.test].reset_index(drop=True)

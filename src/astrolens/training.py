@@ -17,7 +17,6 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -38,6 +37,7 @@ from astrolens.evaluation import (
     plot_history,
     retrieval_precision,
 )
+from astrolens.files import free_path, written_folder
 from astrolens.objectives import period_bin_centres
 from astrolens.plots import save_figure
 from astrolens.preprocess import PreprocessConfig
@@ -58,7 +58,7 @@ from astrolens.splits import DataSplit, stratified_split
 from astrolens.trainconfig import TrainConfig
 from astrolens.wavelets import WaveletConfig
 
-__all__ = ["TrainConfig", "code_version", "stratified_split", "test_probabilities", "train"]
+__all__ = ["TrainConfig", "code_version", "held_out_probabilities", "stratified_split", "train"]
 
 
 def code_version() -> dict[str, Any]:
@@ -182,10 +182,9 @@ def train(
     fit_started = time.perf_counter()
     history = encoder.fit(training, progress)
     fit_seconds = time.perf_counter() - fit_started
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(dir=runs_dir, prefix=f".{final.name}-", suffix=".tmp"))
-    try:
-        metrics = _evaluate(encoder, training, temporary)
+    with written_folder(final, overwrite=False, rename_if_taken=name is None) as write:
+        folder = write.staging
+        metrics = _evaluate(encoder, training, folder)
         metrics["timing_seconds"] = {
             "fit": round(fit_seconds, 1),
             "total": round(time.perf_counter() - started, 1),
@@ -194,14 +193,10 @@ def train(
         if "val_loss" in history:
             metrics["best_epoch"] = int(history["epoch"][history["val_loss"].idxmin()])
         metrics["n_parameters"] = encoder.n_parameters
-        _write_run(temporary, encoder, history, metrics, preprocess, wavelet)
-        _write_json(temporary / VERSION_FILE, version)
-        _write_json(temporary / DATA_FILE, _data_description(data, split, labels, class_names))
-        final = _publish(temporary, final, explicit_name=name is not None)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-    return final
+        _write_run(folder, encoder, history, metrics, preprocess, wavelet)
+        _write_json(folder / VERSION_FILE, version)
+        _write_json(folder / DATA_FILE, _data_description(data, split, labels, class_names))
+    return write.target
 
 
 def _new_run_path(runs_dir: Path, name: str | None, survey: str) -> Path:
@@ -214,27 +209,7 @@ def _new_run_path(runs_dir: Path, name: str | None, survey: str) -> Path:
             raise FileExistsError(f"{path}: a run of this name exists; runs are never overwritten")
         return path
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return _free_path(runs_dir / f"{survey}-{stamp}")
-
-
-def _free_path(path: Path) -> Path:
-    """``path``, or ``path-2``, ``path-3``, ... whichever does not exist yet."""
-    candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.name}-{number}")
-    return candidate
-
-
-def _publish(temporary: Path, final: Path, explicit_name: bool) -> Path:
-    """Rename the finished temporary folder to its final name (never onto an existing run)."""
-    temporary.chmod(0o755)
-    if final.exists():
-        if explicit_name:
-            raise FileExistsError(f"{final}: a run of this name appeared while training")
-        final = _free_path(final)
-    os.rename(temporary, final)
-    return final
+    return free_path(runs_dir / f"{survey}-{stamp}")
 
 
 def _class_names(labels: NDArray[np.object_]) -> list[str]:
@@ -248,7 +223,7 @@ RANDOM_FOREST_TREES = 300
 """Trees of the random forest that scores an encoder without a class head."""
 
 
-def test_probabilities(
+def held_out_probabilities(
     encoder: Encoder,
     data: TrainingData,
     train_embeddings: NDArray[np.float32] | None = None,
@@ -283,7 +258,9 @@ def _evaluate(encoder: Encoder, data: TrainingData, folder: Path) -> dict[str, A
     split, labels, class_names, config = data.split, data.labels, data.class_names, encoder.config
     test_embeddings = encoder.embed(data.inputs[split.test])
     train_embeddings = encoder.embed(data.inputs[split.train])
-    probabilities, classifier = test_probabilities(encoder, data, train_embeddings, test_embeddings)
+    probabilities, classifier = held_out_probabilities(
+        encoder, data, train_embeddings, test_embeddings
+    )
     predicted = probabilities.argmax(axis=1)
     scores = classification_scores(labels[split.test], predicted, list(class_names))
     scores["classifier"] = classifier

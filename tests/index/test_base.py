@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 import astrolens
 from astrolens.errors import IndexMismatch
+from astrolens.files import file_sha256, replace_directory
 from astrolens.index import CorruptIndex, IndexManifest, base, brute_force_search, load_manifest
-from astrolens.index.base import file_sha256, readable_directory
+from astrolens.index.base import readable_directory
 
 
 @settings(max_examples=40, deadline=None)
@@ -114,7 +115,7 @@ def test_a_folder_moved_aside_by_an_interrupted_swap_is_still_read(tmp_path):
 def test_replacing_a_folder_recovers_and_cleans_up(tmp_path):
     _write_manifest(tmp_path / ".index.previous", run="old")
     _write_manifest(tmp_path / "staging", run="new")
-    base.replace_directory(tmp_path / "staging", tmp_path / "index")
+    replace_directory(tmp_path / "staging", tmp_path / "index")
     assert load_manifest(tmp_path / "index").run == "new"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["index"]
 

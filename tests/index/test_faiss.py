@@ -255,12 +255,12 @@ def test_a_writer_killed_mid_save_leaves_the_previous_index(
     )
     assert writer.stdout.readline().strip() == b"saving"
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(f".index.saving-*/{killed_while_writing}")):
+    while not list(tmp_path.glob(f".index.writing-*/{killed_while_writing}")):
         assert writer.poll() is None and time.monotonic() < deadline, "the writer never got there"
         time.sleep(0.001)
     writer.send_signal(signal.SIGKILL)
     assert writer.wait() == -signal.SIGKILL
-    leftovers = list(tmp_path.glob(".index.saving-*"))
+    leftovers = list(tmp_path.glob(".index.writing-*"))
     assert leftovers  # it died mid-save
     loaded = load_index(folder, expected_run="run-a")  # checksums verified
     assert len(loaded) == 5000

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -46,7 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 import astrolens
 from astrolens.config import JsonConfig
 from astrolens.errors import CorruptIndex, IndexMismatch
-from astrolens.files import file_sha256
+from astrolens.files import file_sha256, previous_path, written_folder
 
 __all__ = [
     "MANIFEST_NAME",
@@ -54,9 +52,7 @@ __all__ = [
     "IndexManifest",
     "VectorIndex",
     "brute_force_search",
-    "fsync_path",
     "load_manifest",
-    "replace_directory",
 ]
 
 MANIFEST_NAME = "manifest.json"
@@ -405,9 +401,8 @@ class VectorIndex(ABC):
             The folder.
         """
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.saving-"))
-        try:
+        with written_folder(directory) as write:
+            staging = write.staging
             _write_vectors(self._vectors, staging / VECTORS_NAME)
             np.save(staging / IDS_NAME, self._ids, allow_pickle=False)
             names = [VECTORS_NAME, IDS_NAME, *self._write_backend(staging)]
@@ -426,12 +421,6 @@ class VectorIndex(ABC):
             )
             text = json.dumps(manifest.to_dict(), indent=2) + "\n"
             (staging / MANIFEST_NAME).write_text(text)
-            for name in [*names, MANIFEST_NAME]:
-                fsync_path(staging / name)
-            staging.chmod(0o755)
-            replace_directory(staging, directory)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         return directory
 
     @classmethod
@@ -638,42 +627,10 @@ def readable_directory(directory: str | os.PathLike[str]) -> Path:
     directory = Path(directory)
     if directory.is_dir():
         return directory
-    previous = _previous_path(directory)
+    previous = previous_path(directory)
     if previous.is_dir():
         return previous
     raise FileNotFoundError(f"{directory}: no index folder there")
-
-
-def _previous_path(directory: Path) -> Path:
-    return directory.parent / f".{directory.name}.previous"
-
-
-def replace_directory(staging: Path, directory: Path) -> None:
-    """Rename ``staging`` to ``directory``; the old folder stays readable until the rename.
-
-    POSIX cannot rename a folder over a non-empty one, so the old folder is first renamed to
-    ``.<name>.previous`` (which :func:`readable_directory` falls back to), then removed.
-    """
-    previous = _previous_path(directory)
-    if previous.exists():
-        if directory.exists():
-            shutil.rmtree(previous)
-        else:
-            previous.rename(directory)
-    if directory.exists():
-        directory.rename(previous)
-    staging.rename(directory)
-    fsync_path(directory.parent)
-    shutil.rmtree(previous, ignore_errors=True)
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's or folder's entry to disk (``os.fsync``), so a rename survives a crash."""
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def _write_vectors(vectors: NDArray[np.float32], path: Path) -> None:
