@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from astrolens.pipeline import CATALOG_FILE, build_survey_index
+from astrolens.index.folder import CATALOG_FILE
+from astrolens.pipeline import build_survey_index
 
 TARGET_SECONDS = 1.5
 K = 5

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from astrolens.pipeline import survey_catalog
 from astrolens.plots import save_figure
 from astrolens.recovery import held_out_period_recovery, plot_period_recovery, recovery_summary
 from astrolens.simulate import observing_mode
+from astrolens.simulate.cache import survey_catalog
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_FRACTION = 0.8

@@ -11,7 +11,7 @@ import pytest
 from astrolens.cli import main
 from astrolens.demo import TABLE_COLUMNS, DemoConfig, query_file, run_demo
 from astrolens.errors import UnknownObject
-from astrolens.pipeline import read_index_source
+from astrolens.index.folder import read_index_source
 from astrolens.simulate import SIZES, SurveyConfig, generate_catalog, simulate_survey
 from astrolens.sources import example_files
 

@@ -10,25 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from astrolens import pipeline
+from astrolens import embed
 from astrolens.catalog import UnknownObject
-from astrolens.embed import embed_files, read_embeddings
+from astrolens.embed import embed_files, read_embeddings, survey_embeddings
 from astrolens.errors import CorruptIndex, IndexMismatch
 from astrolens.fingerprint import catalog_fingerprint
 from astrolens.index import brute_force_search, load_index, load_manifest
-from astrolens.pipeline import (
-    CATALOG_FILE,
-    IndexSource,
-    build_embeddings_index,
-    build_survey_index,
-    open_search,
-    read_index_source,
-    survey_catalog,
-    survey_embeddings,
-)
-from astrolens.runfolder import run_id
+from astrolens.index import folder as folder_format
+from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source
+from astrolens.pipeline import build_embeddings_index, build_survey_index, open_search
+from astrolens.runfolder import run_folder, run_id
 from astrolens.search import SearchConfig
 from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.simulate import cache as catalog_cache
+from astrolens.simulate.cache import survey_catalog
 from astrolens.simulate.export import write_fits
 from astrolens.sources import example_files, read_arrays
 
@@ -96,12 +91,12 @@ def test_survey_embeddings_are_cached_under_the_cache_and_computed_once(
     assert path.resolve() == Path(read_index_source(tiny_index).embeddings)
     table = read_embeddings(path)
     assert table.object_ids == tiny_catalog["object_id"].tolist()
-    assert table.metadata["astrolens.run"] == str(pipeline.run_folder(RUN).resolve())
+    assert table.metadata["astrolens.run"] == str(run_folder(RUN).resolve())
 
     def no_embedding(*args, **kwargs):
         raise AssertionError("cached embeddings were computed again")
 
-    monkeypatch.setattr(pipeline, "embed_survey", no_embedding)
+    monkeypatch.setattr(embed, "embed_survey", no_embedding)
     assert survey_embeddings("tiny", RUN, workers=1, progress=False) == path
     with pytest.raises(AssertionError):
         survey_embeddings(SurveyConfig.named("tiny", seed=5), RUN, workers=1, progress=False)
@@ -110,7 +105,7 @@ def test_survey_embeddings_are_cached_under_the_cache_and_computed_once(
 def test_survey_catalogue_is_drawn_once(cache, tiny_index, tiny_catalog, monkeypatch):
     cached = set((cache / "catalogs").glob("tiny-*.parquet"))
     assert cached
-    monkeypatch.setattr(pipeline, "generate_catalog", None)  # drawing again would fail
+    monkeypatch.setattr(catalog_cache, "generate_catalog", None)  # drawing again would fail
     catalog = survey_catalog("tiny")
     assert set((cache / "catalogs").glob("tiny-*.parquet")) == cached
     assert catalog.equals(tiny_catalog)
@@ -134,7 +129,7 @@ def test_second_build_reuses_the_folder(tiny_index, monkeypatch):
     def no_build(*args, **kwargs):
         raise AssertionError("an up-to-date index was built again")
 
-    monkeypatch.setattr(pipeline, "build_index", no_build)
+    monkeypatch.setattr(folder_format, "build_index", no_build)
     assert build_survey_index("tiny", RUN, tiny_index, workers=1, progress=False) == tiny_index
     assert (tiny_index / "manifest.json").stat().st_mtime_ns == stamp
     with pytest.raises(AssertionError, match="built again"):

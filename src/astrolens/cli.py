@@ -158,7 +158,8 @@ def _command_embed(args: argparse.Namespace) -> None:
 
 
 def _command_index_build(args: argparse.Namespace) -> None:
-    from astrolens.pipeline import build_embeddings_index, build_survey_index, read_index_source
+    from astrolens.index.folder import read_index_source
+    from astrolens.pipeline import build_embeddings_index, build_survey_index
 
     if args.embeddings is not None:
         if args.catalog is None or args.out is None:

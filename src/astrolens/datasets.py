@@ -44,6 +44,7 @@ from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.preprocess import PreprocessConfig, UniformSeries
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
+from astrolens.simulate.cache import survey_config
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, WaveletCache, WaveletConfig, power_image
@@ -199,19 +200,6 @@ class SurveyData:
     def labels(self) -> NDArray[np.object_]:
         """The variability class of each row."""
         return self.catalog["class"].to_numpy(dtype=object)
-
-
-def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> SurveyConfig:
-    """A survey configuration from a named size (``"tiny"``, ``"demo"``, ``"large"``) or as is.
-
-    Examples
-    --------
-    >>> survey_config("tiny").n_objects, survey_config("tiny", seed=5).seed
-    (320, 5)
-    """
-    if isinstance(survey, SurveyConfig):
-        return survey
-    return SurveyConfig.named(survey) if seed is None else SurveyConfig.named(survey, seed=seed)
 
 
 def recorded_catalog_difference(

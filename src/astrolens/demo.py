@@ -7,7 +7,7 @@
    (:func:`transform_examples`);
 2. the simulated ``demo`` survey is written to ``catalogs/``;
 3. it is embedded with the default model (``runs/default``), the embeddings cached
-   (:func:`astrolens.pipeline.survey_embeddings`);
+   (:func:`astrolens.embed.survey_embeddings`);
 4. the similarity index is built (:func:`astrolens.pipeline.build_survey_index`);
 5. an example query, by default the real Kepler light curve of KIC 10002792, is answered: a
    table of its most similar objects is written as CSV and drawn, with their light curves and
@@ -260,7 +260,8 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
     >>> result = run_demo(DemoConfig(survey="tiny", k=5))  # doctest: +SKIP
     >>> result.result.matches[["rank", "object_id", "class"]]  # doctest: +SKIP
     """
-    from astrolens.pipeline import build_survey_index, open_search, survey_embeddings
+    from astrolens.embed import survey_embeddings
+    from astrolens.pipeline import build_survey_index, open_search
 
     run = config.run or "runs/default"
     seconds: dict[str, float] = {}

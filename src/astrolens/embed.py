@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from astrolens.config import stable_key
 from astrolens.datasets import (
     Batch,
     concatenate,
@@ -46,13 +47,17 @@ from astrolens.datasets import (
 )
 from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
 from astrolens.files import written_atomically
+from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
+from astrolens.runfolder import run_folder, run_id
 from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import SurveyConfig, iter_catalog_chunks
+from astrolens.simulate.cache import cache_folder, survey_catalog
 
 if TYPE_CHECKING:
     pass
 
 __all__ = [
+    "EMBEDDINGS_CACHE",
     "EMBEDDING_ATOL",
     "EMBEDDING_PREFIX",
     "EMBEDDING_RTOL",
@@ -63,6 +68,7 @@ __all__ = [
     "embed_survey",
     "read_embeddings",
     "resolve_run",
+    "survey_embeddings",
 ]
 
 EMBEDDING_PREFIX = "e"
@@ -359,3 +365,87 @@ def read_embeddings(path: str | os.PathLike[str]) -> Embeddings:
         vectors=frame.to_numpy(dtype=np.float32),
         metadata={key: value for key, value in metadata.items() if key.startswith("astrolens.")},
     )
+
+
+EMBEDDINGS_CACHE = "embeddings"
+"""Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_embeddings`."""
+
+_EMBEDDINGS_FORMAT = 1
+"""Version of the cached survey embeddings; part of their key."""
+
+
+def survey_embeddings(
+    survey: str | SurveyConfig = "demo",
+    run: str | os.PathLike[str] = "runs/default",
+    *,
+    workers: int = 2,
+    progress: bool = True,
+    cache: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The embeddings of every object of a simulated survey, computed once and cached.
+
+    Written by :func:`astrolens.embed.embed_survey` (objects whose light curve cannot be used are
+    left out) to ``<cache>/<survey>-<run name>-<key>.parquet``, the key naming the survey, its
+    exact catalogue (:attr:`~astrolens.fingerprint.CatalogFingerprint.key`) and the run's
+    identity (``runfolder.run_id``): a second call computes nothing, and a retrained model or a
+    changed catalogue gets a new file.
+
+    Parameters
+    ----------
+    survey
+        A named size (``"tiny"``, ``"demo"``, ``"large"``) or a survey configuration.
+    run
+        The run folder; ``runs/default`` falls back to the default run of the installation
+        (:func:`astrolens.runfolder.default_run_path`) when the working directory has none.
+    workers
+        Processes that regenerate and transform light curves.
+    progress
+        Show a progress bar.
+    cache
+        Root of the caches (default ``$ASTROLENS_CACHE``, see :func:`astrolens.files.cache_dir`):
+        the embeddings go to its ``embeddings`` folder, the catalogue to ``catalogs``
+        (:func:`survey_catalog`).
+
+    Returns
+    -------
+    pathlib.Path
+        The Parquet table (:func:`astrolens.embed.read_embeddings`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> folder = tempfile.mkdtemp()
+    >>> survey = SurveyConfig(name="mini", n_objects=8)
+    >>> path = survey_embeddings(survey, cache=folder, workers=1, progress=False)
+    >>> path == survey_embeddings(survey, cache=folder, workers=1, progress=False)
+    True
+    """
+    config = survey_config(survey)
+    folder = run_folder(run)
+    fingerprint = catalog_fingerprint(survey_catalog(config, cache=cache))
+    return _survey_embeddings(config, fingerprint, folder, run_id(folder), workers, progress, cache)
+
+
+def _survey_embeddings(
+    config: SurveyConfig,
+    fingerprint: CatalogFingerprint,
+    folder: Path,
+    identity: str,
+    workers: int,
+    progress: bool,
+    cache: str | os.PathLike[str] | None,
+) -> Path:
+    key = stable_key(
+        {
+            "format": _EMBEDDINGS_FORMAT,
+            "survey": config.to_dict(),
+            "catalog": fingerprint.key,
+            "run": identity,
+        }
+    )
+    name = f"{config.name}-{folder.resolve().name}-{key}.parquet"
+    path = cache_folder(cache, EMBEDDINGS_CACHE) / name
+    if not path.is_file():
+        embed_survey(config, path, run=folder.resolve(), workers=workers, progress=progress)
+    return path

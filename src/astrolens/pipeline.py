@@ -1,7 +1,8 @@
 """From a survey and a trained model to a searchable index folder, and back to a search.
 
-:func:`survey_embeddings` embeds every object of a simulated survey once (cached);
-:func:`build_survey_index` turns the embeddings into a self-contained index folder;
+:func:`astrolens.embed.survey_embeddings` embeds every object of a simulated survey once (cached);
+:func:`build_survey_index` turns the embeddings into a self-contained index folder
+(:mod:`astrolens.index.folder`);
 :func:`open_search` reads the folder back as a :class:`~astrolens.search.SimilaritySearch`.
 :func:`build_embeddings_index` does the same for embeddings of light-curve files
 (:func:`astrolens.embed.embed_files`) and a catalogue of those objects.
@@ -46,6 +47,8 @@ Examples
 >>> result = search.by_object("KIC 900000003", k=3)
 >>> len(result), "KIC 900000003" in set(result.matches["object_id"])
 (3, False)
+>>> from astrolens.index.folder import read_index_source
+>>> from astrolens.runfolder import default_run_path, run_id
 >>> read_index_source(folder).survey, search.index.run == run_id(default_run_path())
 ('mini', True)
 """
@@ -53,11 +56,9 @@ Examples
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,289 +67,45 @@ import pandas as pd
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-import astrolens
-from astrolens import simulate
 from astrolens.catalog import Catalog, UnknownObject
-from astrolens.config import JsonConfig, stable_key
 from astrolens.datasets import survey_config
-from astrolens.embed import Embeddings, embed_survey, read_embeddings
-from astrolens.errors import CacheError, CorruptIndex, IndexMismatch
-from astrolens.files import cache_dir, written_atomically, written_folder
-from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
-from astrolens.index import VectorIndex, build_index, load_index, load_manifest
+from astrolens.embed import Embeddings, read_embeddings, survey_embeddings
+from astrolens.errors import IndexMismatch
+from astrolens.fingerprint import catalog_fingerprint
+from astrolens.index import VectorIndex, load_index
 from astrolens.index.base import (
-    MANIFEST_NAME,
-    file_sha256,
     readable_directory,
-    verify_files,
+)
+from astrolens.index.folder import (
+    CATALOG_FILE,
+    DUPLICATE_POLICIES,
+    IndexSource,
+    check_replaceable,
+    default_index_dir,
+    is_current,
+    read_index_source,
+    verify_catalog,
+    write_index_folder,
 )
 from astrolens.modalities import Item
 from astrolens.plots_search import plot_matches, simulated_images
 from astrolens.preprocess import UniformSeries
-from astrolens.runfolder import CONFIG_FILE, DEFAULT_RUN_NAME, default_run_path, run_id
+from astrolens.runfolder import CONFIG_FILE, run_folder, run_id
 from astrolens.runs import TrainedRun, load_run
 from astrolens.search import SearchConfig, SearchResult, SimilaritySearch
-from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, generate_catalog, read_catalog
-from astrolens.simulate.ogle import ogle3_checksum
+from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, read_catalog
+from astrolens.simulate.cache import survey_catalog
 from astrolens.wavelets import PowerImage
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "CATALOGS_CACHE",
-    "CATALOG_FILE",
-    "DUPLICATE_POLICIES",
-    "EMBEDDINGS_CACHE",
-    "SOURCE_FILE",
-    "IndexSource",
     "IndexedSearch",
     "build_embeddings_index",
     "build_survey_index",
-    "default_index_dir",
     "open_search",
-    "read_index_source",
-    "run_folder",
-    "survey_catalog",
-    "survey_embeddings",
 ]
-
-CATALOG_FILE = "catalog.parquet"
-"""The catalogue in an index folder."""
-
-SOURCE_FILE = "survey.json"
-"""The :class:`IndexSource` of an index folder."""
-
-EMBEDDINGS_CACHE = "embeddings"
-"""Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_embeddings`."""
-
-CATALOGS_CACHE = "catalogs"
-"""Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_catalog`."""
-
-INDEXES_DIR = Path("indexes")
-"""Where :func:`default_index_dir` puts index folders (relative to the working directory)."""
-
-DUPLICATE_POLICIES = ("raise", "source")
-"""What :func:`build_embeddings_index` does with an object id that has several light curves."""
-
-_EMBEDDINGS_FORMAT = 1
-"""Version of the cached survey embeddings; part of their key."""
-
-_CATALOG_FORMAT = 1
-"""Version of the cached survey catalogues; part of their key."""
-
-
-@dataclass(frozen=True)
-class IndexSource(JsonConfig):
-    """Where the embeddings of an index folder come from; saved as ``survey.json`` in it.
-
-    Attributes
-    ----------
-    survey
-        The survey's name (``"demo"``), or the catalogue file's name.
-    catalog_fingerprint
-        The identity of the whole catalogue, before duplicates were split
-        (:meth:`astrolens.fingerprint.CatalogFingerprint.to_dict`, as a run's ``data.json``
-        records it): two builds compare their catalogues to another CPU's last-bit rounding.
-    run
-        The model run's identity (:func:`~astrolens.runfolder.run_id`), as in ``manifest.json``.
-    run_path
-        The run folder (absolute) whose model embeds new light curves.
-    embeddings
-        The Parquet table of embeddings the index was built from.
-    survey_config
-        The :class:`~astrolens.simulate.SurveyConfig` of a simulated survey (None otherwise).
-    factory
-        The FAISS factory string asked for (None: chosen by size).
-    excluded
-        Object ids left out of the index (sorted).
-    duplicates
-        The policy for repeated object ids, one of :data:`DUPLICATE_POLICIES`.
-    n_indexed
-        Vectors in the index.
-    catalog_file_sha256
-        SHA-256 of ``catalog.parquet``.
-    created
-        When the folder was written (ISO 8601, UTC).
-    astrolens_version
-        Version that wrote it.
-
-    Examples
-    --------
-    >>> source = IndexSource(survey="demo", catalog_fingerprint={}, run="default@3f2a9c1b0d4e",
-    ...                      run_path="/runs/default", embeddings="demo.parquet",
-    ...                      excluded=["KIC 2", "KIC 1"])
-    >>> source.excluded, IndexSource.from_dict(source.to_dict()) == source
-    (('KIC 1', 'KIC 2'), True)
-    """
-
-    survey: str
-    catalog_fingerprint: dict[str, Any]
-    run: str
-    run_path: str
-    embeddings: str
-    survey_config: dict[str, Any] | None = None
-    factory: str | None = None
-    excluded: tuple[str, ...] = ()
-    duplicates: str = "raise"
-    n_indexed: int = 0
-    catalog_file_sha256: str = ""
-    created: str = ""
-    astrolens_version: str = astrolens.__version__
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "excluded", tuple(sorted(set(map(str, self.excluded)))))
-        if self.duplicates not in DUPLICATE_POLICIES:
-            raise ValueError(
-                f"duplicates must be one of {DUPLICATE_POLICIES}, got {self.duplicates!r}"
-            )
-
-    def same_build(self, other: IndexSource) -> bool:
-        """True when both describe the same index: survey, catalogue, run, exclusions, type."""
-        keys = ("survey", "run", "factory", "excluded", "duplicates")
-        return all(getattr(self, key) == getattr(other, key) for key in keys) and _same_catalog(
-            self.catalog_fingerprint, other.catalog_fingerprint
-        )
-
-
-def _same_catalog(recorded: dict[str, Any], wanted: dict[str, Any]) -> bool:
-    try:
-        mine, theirs = map(CatalogFingerprint.from_dict, (recorded, wanted))
-    except ValueError:  # a folder written before catalogues had fingerprints
-        return False
-    return mine.matches(theirs)
-
-
-def default_index_dir(
-    survey: str | SurveyConfig = "demo", run: str | os.PathLike[str] = "runs/default"
-) -> Path:
-    """Where :func:`build_survey_index` puts the index of a survey: ``indexes/<survey>-<run>``.
-
-    Examples
-    --------
-    >>> default_index_dir("demo", "runs/default")
-    PosixPath('indexes/demo-default')
-    """
-    name = survey.name if isinstance(survey, SurveyConfig) else survey
-    return INDEXES_DIR / f"{name}-{Path(run).name}"
-
-
-def run_folder(run: str | os.PathLike[str]) -> Path:
-    """The run folder ``run``, or, for ``runs/default`` when the working directory has none, the
-    installation's default run (:func:`astrolens.runfolder.default_run_path`).
-
-    Examples
-    --------
-    >>> (run_folder("runs/default") / "config.json").is_file()
-    True
-    """
-    folder = Path(run)
-    if not (folder / CONFIG_FILE).is_file() and folder == Path("runs") / DEFAULT_RUN_NAME:
-        return default_run_path()
-    return folder
-
-
-def survey_catalog(
-    survey: str | SurveyConfig = "demo", *, cache: str | os.PathLike[str] | None = None
-) -> pd.DataFrame:
-    """The catalogue of a simulated survey, generated once and cached as Parquet.
-
-    :func:`astrolens.simulate.generate_catalog` draws the same catalogue for the same
-    configuration, simulation code, NumPy and OGLE-III catalogue; a hash of these names the
-    cached file (``<cache>/catalogs/<survey>-<key>.parquet``), so that a change of any of them
-    draws it anew. The ``demo`` survey takes seconds to draw and milliseconds to read.
-
-    Parameters
-    ----------
-    survey
-        A named size or a survey configuration.
-    cache
-        Root of the caches (default ``$ASTROLENS_CACHE``, see
-        :func:`astrolens.files.cache_dir`); the catalogue goes to its ``catalogs`` folder.
-
-    Raises
-    ------
-    CacheError
-        If the cached file is unreadable (delete it).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from astrolens.simulate import SurveyConfig
-    >>> folder = tempfile.mkdtemp()
-    >>> survey = SurveyConfig(name="mini", n_objects=8)
-    >>> survey_catalog(survey, cache=folder).equals(generate_catalog(survey))
-    True
-    >>> survey_catalog(survey, cache=folder).equals(survey_catalog(survey, cache=folder))
-    True
-    """
-    config = survey_config(survey)
-    key = stable_key(
-        {"format": _CATALOG_FORMAT, "survey": config.to_dict(), "simulation": _simulation_key()}
-    )
-    path = _cache_folder(cache, CATALOGS_CACHE) / f"{config.name}-{key}.parquet"
-    if path.is_file():
-        try:
-            return read_catalog(path)
-        except (OSError, ValueError) as error:
-            raise CacheError(f"{path}: unreadable cached catalogue ({error}); delete it") from None
-    catalog = generate_catalog(config)
-    with written_atomically(path) as temporary:
-        catalog.to_parquet(temporary, index=False)
-    return catalog
-
-
-def survey_embeddings(
-    survey: str | SurveyConfig = "demo",
-    run: str | os.PathLike[str] = "runs/default",
-    *,
-    workers: int = 2,
-    progress: bool = True,
-    cache: str | os.PathLike[str] | None = None,
-) -> Path:
-    """The embeddings of every object of a simulated survey, computed once and cached.
-
-    Written by :func:`astrolens.embed.embed_survey` (objects whose light curve cannot be used are
-    left out) to ``<cache>/<survey>-<run name>-<key>.parquet``, the key naming the survey, its
-    exact catalogue (:attr:`~astrolens.fingerprint.CatalogFingerprint.key`) and the run's
-    identity (``runfolder.run_id``): a second call computes nothing, and a retrained model or a
-    changed catalogue gets a new file.
-
-    Parameters
-    ----------
-    survey
-        A named size (``"tiny"``, ``"demo"``, ``"large"``) or a survey configuration.
-    run
-        The run folder; ``runs/default`` falls back to the default run of the installation
-        (:func:`astrolens.runfolder.default_run_path`) when the working directory has none.
-    workers
-        Processes that regenerate and transform light curves.
-    progress
-        Show a progress bar.
-    cache
-        Root of the caches (default ``$ASTROLENS_CACHE``, see :func:`astrolens.files.cache_dir`):
-        the embeddings go to its ``embeddings`` folder, the catalogue to ``catalogs``
-        (:func:`survey_catalog`).
-
-    Returns
-    -------
-    pathlib.Path
-        The Parquet table (:func:`astrolens.embed.read_embeddings`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from astrolens.simulate import SurveyConfig
-    >>> folder = tempfile.mkdtemp()
-    >>> survey = SurveyConfig(name="mini", n_objects=8)
-    >>> path = survey_embeddings(survey, cache=folder, workers=1, progress=False)
-    >>> path == survey_embeddings(survey, cache=folder, workers=1, progress=False)
-    True
-    """
-    config = survey_config(survey)
-    folder = run_folder(run)
-    fingerprint = catalog_fingerprint(survey_catalog(config, cache=cache))
-    return _survey_embeddings(config, fingerprint, folder, run_id(folder), workers, progress, cache)
 
 
 def build_survey_index(
@@ -407,7 +164,7 @@ def build_survey_index(
     config = survey_config(survey)
     folder = run_folder(run)
     out = Path(out) if out is not None else default_index_dir(config, run)
-    _check_replaceable(out)
+    check_replaceable(out)
     catalog = survey_catalog(config, cache=cache)
     fingerprint = catalog_fingerprint(catalog)
     identity = run_id(folder)
@@ -422,12 +179,12 @@ def build_survey_index(
         factory=factory,
         excluded=excluded,
     )
-    if _is_current(out, wanted):
+    if is_current(out, wanted):
         return out
-    path = _survey_embeddings(config, fingerprint, folder, identity, workers, progress, cache)
+    path = survey_embeddings(config, folder, workers=workers, progress=progress, cache=cache)
     embeddings = read_embeddings(path)
     source = replace(wanted, embeddings=str(path.resolve()))
-    return _write_index_folder(
+    return write_index_folder(
         out, embeddings.object_ids, embeddings.vectors, catalog, source, progress
     )
 
@@ -489,7 +246,7 @@ def build_embeddings_index(
     """
     if duplicates not in DUPLICATE_POLICIES:
         raise ValueError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
-    _check_replaceable(Path(out))
+    check_replaceable(Path(out))
     table = read_embeddings(embeddings)
     folder = _embeddings_run(table, embeddings, run)
     frame, name = (
@@ -515,39 +272,7 @@ def build_embeddings_index(
         excluded=_checked_exclusions(exclude, frame),
         duplicates=duplicates,
     )
-    return _write_index_folder(Path(out), object_ids, table.vectors, frame, source, progress)
-
-
-def read_index_source(index_dir: str | os.PathLike[str]) -> IndexSource:
-    """The :class:`IndexSource` (``survey.json``) of an index folder.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no index folder there.
-    CorruptIndex
-        If ``survey.json`` is missing or unreadable.
-
-    Examples
-    --------
-    >>> read_index_source("no/such/index")
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: no/such/index: no index folder there
-    """
-    folder = readable_directory(index_dir)
-    path = folder / SOURCE_FILE
-    try:
-        return IndexSource.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise CorruptIndex(
-            f"{path}: missing; not an index folder of astrolens.pipeline (rebuild it with "
-            "`astrolens index build`)"
-        ) from None
-    except (ValueError, TypeError) as error:
-        raise CorruptIndex(
-            f"{path}: unreadable ({error}); rebuild the index with `astrolens index build`"
-        ) from None
+    return write_index_folder(Path(out), object_ids, table.vectors, frame, source, progress)
 
 
 class IndexedSearch(SimilaritySearch):
@@ -705,49 +430,12 @@ def open_search(
     index = load_index(folder, expected_run=source.run, verify=verify)
     catalog_path = folder / CATALOG_FILE
     if verify:
-        _verify_catalog(catalog_path, source)
+        verify_catalog(catalog_path, source)
     catalog = Catalog(pd.read_parquet(catalog_path), name=f"{source.survey} catalogue")
     return IndexedSearch(index_dir, source, run_path, index, catalog, config)
 
 
 # -- internals ----------------------------------------------------------------------------------
-
-
-def _cache_folder(root: str | os.PathLike[str] | None, name: str) -> Path:
-    return Path(root) / name if root is not None else cache_dir(name)
-
-
-@functools.cache
-def _simulation_key() -> str:
-    """A hash of what a simulated catalogue depends on besides its configuration: the code of
-    :mod:`astrolens.simulate`, NumPy's version (its random streams) and the OGLE-III catalogue."""
-    package = Path(simulate.__file__).parent
-    code = {path.name: file_sha256(path) for path in sorted(package.glob("*.py"))}
-    return stable_key({"code": code, "numpy": np.__version__, "ogle3": ogle3_checksum()})
-
-
-def _survey_embeddings(
-    config: SurveyConfig,
-    fingerprint: CatalogFingerprint,
-    folder: Path,
-    identity: str,
-    workers: int,
-    progress: bool,
-    cache: str | os.PathLike[str] | None,
-) -> Path:
-    key = stable_key(
-        {
-            "format": _EMBEDDINGS_FORMAT,
-            "survey": config.to_dict(),
-            "catalog": fingerprint.key,
-            "run": identity,
-        }
-    )
-    name = f"{config.name}-{folder.resolve().name}-{key}.parquet"
-    path = _cache_folder(cache, EMBEDDINGS_CACHE) / name
-    if not path.is_file():
-        embed_survey(config, path, run=folder.resolve(), workers=workers, progress=progress)
-    return path
 
 
 def _checked_exclusions(exclude: Iterable[str], catalog: pd.DataFrame) -> tuple[str, ...]:
@@ -760,71 +448,6 @@ def _checked_exclusions(exclude: Iterable[str], catalog: pd.DataFrame) -> tuple[
             f"({unknown.sum()} unknown id(s))"
         )
     return excluded
-
-
-def _is_current(out: Path, wanted: IndexSource) -> bool:
-    """Whether ``out`` holds, whole and unmodified, the index ``wanted`` describes."""
-    try:
-        source = read_index_source(out)
-        manifest = load_manifest(out, expected_run=wanted.run)
-        folder = readable_directory(out)
-        verify_files(folder, manifest)
-        _verify_catalog(folder / CATALOG_FILE, source)
-    except (FileNotFoundError, CorruptIndex, IndexMismatch):
-        return False
-    return source.same_build(wanted)
-
-
-def _write_index_folder(
-    out: Path,
-    object_ids: list[str],
-    vectors: NDArray[np.float32],
-    catalog: pd.DataFrame,
-    source: IndexSource,
-    progress: bool,
-) -> Path:
-    """Index the vectors not excluded; write index, catalogue and ``survey.json`` atomically."""
-    keep = ~pd.Index(object_ids).isin(source.excluded)
-    if not keep.any():
-        raise ValueError(f"nothing to index: all {len(object_ids)} objects are excluded")
-    ids = np.asarray(object_ids, dtype=str)[keep]
-    index = build_index(
-        vectors[keep], ids, run=source.run, factory=source.factory, progress=progress
-    )
-    with written_folder(out) as write:
-        staging = write.staging
-        index.save(staging)
-        catalog.to_parquet(staging / CATALOG_FILE, index=False)
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        source = replace(
-            source,
-            n_indexed=int(keep.sum()),
-            catalog_file_sha256=file_sha256(staging / CATALOG_FILE),
-            created=created,
-        )
-        text = json.dumps(source.to_dict(), indent=2) + "\n"
-        (staging / SOURCE_FILE).write_text(text, encoding="utf-8")
-    return out
-
-
-def _check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that is not an index (a mistyped ``out`` must not be lost)."""
-    if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
-        raise FileExistsError(
-            f"{out}: exists and is not an index folder; give another folder for the index"
-        )
-
-
-def _verify_catalog(path: Path, source: IndexSource) -> None:
-    try:
-        actual = file_sha256(path)
-    except FileNotFoundError:
-        raise CorruptIndex(f"{path}: missing (the index folder's catalogue)") from None
-    if actual != source.catalog_file_sha256:
-        raise CorruptIndex(
-            f"{path}: SHA-256 does not match {SOURCE_FILE} (file modified or truncated); "
-            "rebuild the index"
-        )
 
 
 def _check_run(index_dir: Path, source: IndexSource, run_path: Path) -> None:

@@ -36,19 +36,14 @@ from numpy.typing import ArrayLike
 
 from astrolens.catalog import column_label
 from astrolens.datasets import recorded_catalog_difference
-from astrolens.embed import read_embeddings
+from astrolens.embed import read_embeddings, survey_embeddings
 from astrolens.errors import CacheError
 from astrolens.fingerprint import catalog_fingerprint
-from astrolens.pipeline import (
-    build_survey_index,
-    open_search,
-    run_folder,
-    survey_catalog,
-    survey_embeddings,
-)
-from astrolens.runfolder import CONFIG_FILE, DATA_FILE
+from astrolens.pipeline import build_survey_index, open_search
+from astrolens.runfolder import CONFIG_FILE, DATA_FILE, run_folder
 from astrolens.search import SimilaritySearch, parameter_distributions
 from astrolens.simulate import SurveyConfig
+from astrolens.simulate.cache import survey_catalog
 from astrolens.splits import DataSplit, stratified_split
 from astrolens.trainconfig import TrainConfig
 
@@ -99,7 +94,8 @@ def training_split(
     The run folder records the survey configuration and its catalogue's fingerprint, the objects
     left out (no usable light curve), the class names, the split's seed and fractions, and the
     objects per class of each set (``config.json``, ``data.json``). The catalogue is regenerated
-    (or read from the cache, :func:`astrolens.pipeline.survey_catalog`, whose root ``cache`` is)
+    (or read from the cache, :func:`~astrolens.simulate.cache.survey_catalog`, whose root ``cache``
+    is)
     and checked against the fingerprint (which allows another CPU's last-bit rounding), and
     :func:`astrolens.training.stratified_split` is called as training called it; the counts per
     class are checked against the record (the record does not say which object went where, so a
@@ -392,7 +388,7 @@ def held_out_period_recovery(
     seed
         Seed of the baseline's draws (:func:`same_class_recovery`).
     workers, progress, cache
-        As for :func:`astrolens.pipeline.survey_embeddings`.
+        As for :func:`astrolens.embed.survey_embeddings`.
 
     Returns
     -------

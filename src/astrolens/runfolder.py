@@ -138,3 +138,18 @@ def default_run_path() -> Path:
         f"no default model in {' or '.join(str(folder) for folder in candidates)}; "
         "train one with `make train`"
     )
+
+
+def run_folder(run: str | os.PathLike[str]) -> Path:
+    """The run folder ``run``, or, for ``runs/default`` when the working directory has none, the
+    installation's default run (:func:`astrolens.runfolder.default_run_path`).
+
+    Examples
+    --------
+    >>> (run_folder("runs/default") / "config.json").is_file()
+    True
+    """
+    folder = Path(run)
+    if not (folder / CONFIG_FILE).is_file() and folder == Path("runs") / DEFAULT_RUN_NAME:
+        return default_run_path()
+    return folder
