@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from astrolens.datasets import concatenate, represent, represent_rows, survey_data
+from astrolens.datasets import concatenate, represent_rows, survey_data
 from astrolens.features import FEATURE_NAMES
+from astrolens.modalities.lightcurve import represent
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import WaveletConfig, power_image

@@ -403,7 +403,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     embed.add_argument("--workers", type=int, default=2, help="processes reading light curves")
     embed.add_argument(
-        "--flux-column", default="pdcsap_flux", help="FITS flux column (pdcsap_flux or sap_flux)"
+        "--flux-column", help="FITS flux column (default: the run's, pdcsap_flux; or sap_flux)"
     )
     embed.add_argument(
         "--skip-bad",

@@ -39,15 +39,14 @@ from tqdm.auto import tqdm
 
 from astrolens.config import stable_key
 from astrolens.errors import CacheError, InvalidLightCurve, skip_reason
-from astrolens.features import FEATURE_NAMES, lightcurve_features
 from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
-from astrolens.preprocess import PreprocessConfig, UniformSeries
+from astrolens.modalities import Modality
+from astrolens.modalities.lightcurve import REPRESENTATIONS, LightCurveModality
+from astrolens.preprocess import PreprocessConfig
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.simulate.cache import survey_config
-from astrolens.sources import LightCurveArrays, read_arrays
-from astrolens.transform import series_from_arrays
-from astrolens.wavelets import PowerImage, WaveletCache, WaveletConfig, power_image
+from astrolens.wavelets import WaveletCache, WaveletConfig
 
 __all__ = [
     "REPRESENTATIONS",
@@ -57,12 +56,10 @@ __all__ = [
     "keep_freed_memory",
     "parallel_map",
     "recorded_catalog_difference",
-    "represent",
     "represent_files",
     "represent_rows",
     "survey_config",
     "survey_data",
-    "wavelet_arrays",
 ]
 
 _STACK_FORMAT = 3
@@ -74,63 +71,6 @@ ROWS_PER_TASK = 128
 
 TaskT = TypeVar("TaskT")
 ResultT = TypeVar("ResultT")
-
-
-REPRESENTATIONS = ("wavelet", "features")
-"""The representations of a light curve an encoder can read."""
-
-
-def represent(
-    series: UniformSeries, representation: str, wavelet: WaveletConfig = WaveletConfig()
-) -> dict[str, NDArray[Any]]:
-    """One light curve's representation, as arrays by name.
-
-    ``"wavelet"``: ``image`` and ``mask`` ``(n_periods, n_time_bins)``, and ``harmonic``
-    ``(2, n_periods, n_time_bins)`` when the configuration computes it. ``"features"``:
-    ``features`` ``(n_features,)`` of the valid cells of the cleaned light curve.
-
-    Raises
-    ------
-    InvalidLightCurve
-        If the light curve is too short for the representation.
-    ValueError
-        For an unknown representation.
-
-    Examples
-    --------
-    >>> from astrolens.sources import example_files, read_arrays
-    >>> series = series_from_arrays(read_arrays(example_files("K2")[0]))
-    >>> sorted(represent(series, "wavelet"))
-    ['harmonic', 'image', 'mask']
-    >>> represent(series, "features")["features"].shape == (len(FEATURE_NAMES),)
-    True
-    """
-    if representation == "wavelet":
-        return wavelet_arrays(power_image(series, wavelet))
-    if representation == "features":
-        valid = series.valid
-        features = lightcurve_features(series.time_days[valid], series.flux[valid])
-        return {"features": features.astype(np.float32)}
-    raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
-
-
-def wavelet_arrays(image: PowerImage) -> dict[str, NDArray[Any]]:
-    """The ``"wavelet"`` representation of a computed power image (see :func:`represent`)."""
-    arrays = {"image": image.image, "mask": image.mask}
-    if image.harmonic is not None:
-        arrays["harmonic"] = image.harmonic
-    return arrays
-
-
-def _empty(representation: str, wavelet: WaveletConfig, n: int) -> dict[str, NDArray[Any]]:
-    """Zero arrays for ``n`` light curves (what a failed light curve keeps)."""
-    if representation == "features":
-        return {"features": np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)}
-    shape = (n, wavelet.n_periods, wavelet.n_time_bins)
-    arrays = {"image": np.zeros(shape, dtype=np.float32), "mask": np.zeros(shape, dtype=bool)}
-    if wavelet.harmonic_phase:
-        arrays["harmonic"] = np.zeros((n, 2, *shape[1:]), dtype=np.float32)
-    return arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,13 +168,11 @@ def recorded_catalog_difference(
 
 def represent_files(
     paths: Sequence[str | os.PathLike[str]],
+    modality: Modality | None = None,
     representation: str = "wavelet",
-    flux_column: str = "pdcsap_flux",
-    preprocess: PreprocessConfig = PreprocessConfig(),
-    wavelet: WaveletConfig = WaveletConfig(),
 ) -> Batch:
-    """Representations of light-curve files: :func:`~astrolens.sources.read_arrays`, clean, then
-    :func:`represent`.
+    """Representations of files: each loaded once by the modality (default: light curves with
+    the default configurations) and represented as an encoder reads it.
 
     A file that is missing or unusable gets a reason instead of a representation; nothing raises.
 
@@ -245,14 +183,8 @@ def represent_files(
     >>> batch.object_ids, batch.reasons, batch.arrays["image"].shape
     (['EPIC 211117077', 'missing'], [None, 'no such file'], (2, 64, 64))
     """
-
-    def load(path: str | os.PathLike[str]) -> LightCurveArrays:
-        return read_arrays(
-            path, flux_column=flux_column, quality_bitmask=preprocess.quality_bitmask
-        )
-
     names = [(Path(path).stem, str(path)) for path in paths]
-    return _represent_each(paths, load, names, representation, preprocess, wavelet)
+    return _represent_each(paths, names, modality or LightCurveModality(), representation)
 
 
 def represent_rows(
@@ -272,40 +204,32 @@ def represent_rows(
     >>> batch.object_ids == catalog["object_id"].tolist()
     True
     """
-
-    def load(row: dict[str, Any]) -> LightCurveArrays:
-        return source_arrays(row, preprocess.quality_bitmask)
-
+    modality = LightCurveModality(preprocess, wavelet)
     names = [(str(row["object_id"]), str(row["object_id"])) for row in rows]
-    return _represent_each(rows, load, names, representation, preprocess, wavelet)
+    light_curves = (source_arrays(row, preprocess.quality_bitmask) for row in rows)
+    return _represent_each(light_curves, names, modality, representation)
 
 
 def _represent_each(
-    items: Sequence[Any],
-    load: Callable[[Any], LightCurveArrays],
-    names: list[tuple[str, str]],
-    representation: str,
-    preprocess: PreprocessConfig,
-    wavelet: WaveletConfig,
+    sources: Iterable[Any], names: list[tuple[str, str]], modality: Modality, representation: str
 ) -> Batch:
-    """Load, clean and represent each item; ``names`` are the fallback ``(object_id, source)``."""
-    arrays = _empty(representation, wavelet, len(items))
-    object_ids, sources, reasons = [], [], []
-    for index, (item, (object_id, source)) in enumerate(zip(items, names, strict=True)):
+    """Load and represent each input; ``names`` are the fallback ``(object_id, source)``."""
+    arrays = modality.empty(representation, len(names))
+    object_ids, sources_out, reasons = [], [], []
+    for index, (source, (object_id, origin)) in enumerate(zip(sources, names, strict=True)):
         reason = None
         try:
-            lightcurve = load(item)
-            object_id = lightcurve.object_id or object_id
-            source = lightcurve.source or source
-            one = represent(series_from_arrays(lightcurve, preprocess), representation, wavelet)
-            for name, values in one.items():
+            item = modality.load(source)
+            object_id = item.meta.get("object_id") or object_id
+            origin = item.meta.get("source") or origin
+            for name, values in modality.represent(item, representation).items():
                 arrays[name][index] = values
         except (FileNotFoundError, InvalidLightCurve) as error:
             reason = skip_reason(error)
         object_ids.append(object_id)
-        sources.append(source)
+        sources_out.append(origin)
         reasons.append(reason)
-    return Batch(arrays, object_ids, sources, reasons)
+    return Batch(arrays, object_ids, sources_out, reasons)
 
 
 def concatenate(batches: Sequence[Batch]) -> Batch:

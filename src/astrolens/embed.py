@@ -23,6 +23,7 @@ inputs at the same positions give the same bits on one machine.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,7 +147,7 @@ def embed_files(
     out: str | os.PathLike[str],
     *,
     run: TrainedRun | str | os.PathLike[str] | None = None,
-    flux_column: str = "pdcsap_flux",
+    flux_column: str | None = None,
     errors: Literal["raise", "skip"] = "raise",
     chunk_size: int = 1024,
     workers: int = 2,
@@ -163,7 +164,7 @@ def embed_files(
     run
         A trained run (loaded, or its folder); None: the default model.
     flux_column
-        FITS flux column.
+        FITS flux column to read instead of the run's (``sap_flux``); default: the run's.
     errors
         ``"raise"``: stop at the first missing or unusable file. ``"skip"``: leave it out and list
         it in :attr:`EmbedResult.skipped`.
@@ -198,14 +199,11 @@ def embed_files(
         if missing:
             raise FileNotFoundError(f"{missing[0]}: no such file")
     trained = resolve_run(run)
+    modality = trained.modality
+    if flux_column is not None:  # light curves read from another column than the run's
+        modality = dataclasses.replace(modality, flux_column=flux_column)
     tasks = (
-        (
-            paths[start : start + ITEMS_PER_TASK],
-            trained.representation,
-            flux_column,
-            trained.preprocess,
-            trained.wavelet,
-        )
+        (paths[start : start + ITEMS_PER_TASK], modality, trained.representation)
         for start in range(0, len(paths), ITEMS_PER_TASK)
     )
     batches = parallel_map(_represent_files_task, tasks, workers)

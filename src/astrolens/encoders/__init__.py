@@ -11,7 +11,6 @@ Examples
 """
 
 from astrolens.encoders.base import (
-    REPRESENTATIONS,
     Encoder,
     TrainingData,
     encoder_class,
@@ -23,7 +22,6 @@ register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
 register_encoder("features", "astrolens.encoders.features:FeaturesEncoder")
 
 __all__ = [
-    "REPRESENTATIONS",
     "Encoder",
     "TrainingData",
     "encoder_class",

@@ -10,7 +10,7 @@ encoder, never assumes one.
 The protocol (:class:`Encoder`):
 
 - ``name``: the registry name; ``representation``: what it reads, one of the representations the
-  modality computes (see :data:`REPRESENTATIONS`);
+  modality computes (for light curves, :data:`astrolens.modalities.lightcurve.REPRESENTATIONS`);
 - :meth:`Encoder.model_inputs`: a batch of representations to the encoder's input array;
 - :meth:`Encoder.create`: a new, untrained encoder for a training configuration;
 - :meth:`Encoder.fit`: learn from the training set (an objective: supervised classes and periods,
@@ -39,18 +39,12 @@ if TYPE_CHECKING:
     from astrolens.trainconfig import TrainConfig
 
 __all__ = [
-    "REPRESENTATIONS",
     "Encoder",
     "TrainingData",
     "encoder_class",
     "encoder_names",
     "register_encoder",
 ]
-
-REPRESENTATIONS = ("wavelet", "features")
-"""What the light-curve modality computes for an encoder: ``"wavelet"``, the power image with its
-mask and harmonic coherence (:class:`astrolens.datasets.ImageBatch`); ``"features"``, the
-hand-crafted features of :mod:`astrolens.features` (:class:`astrolens.datasets.FeatureBatch`)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +90,7 @@ class Encoder(ABC):
     """The registry name, recorded in a run's ``config.json``."""
 
     representation: ClassVar[str]
-    """Which representation it reads, one of :data:`REPRESENTATIONS`."""
+    """Which representation of its modality it reads (``"wavelet"``, ``"features"``)."""
 
     def __init__(self, config: TrainConfig, class_names: tuple[str, ...]) -> None:
         self.config = config

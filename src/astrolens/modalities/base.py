@@ -66,6 +66,10 @@ class Modality(ABC):
         """The representation ``representation`` of one item, as arrays by name (cached)."""
 
     @abstractmethod
+    def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
+        """Zero arrays of a representation for ``n`` inputs (what a failed input keeps)."""
+
+    @abstractmethod
     def picture(self, item: Item) -> Any:
         """What to draw of an item (for light curves: the cleaned series and its power image)."""
 

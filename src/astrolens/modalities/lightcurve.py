@@ -2,8 +2,8 @@
 
 :class:`LightCurveModality` wraps :mod:`astrolens.sources` (read a FITS or text file, or take
 arrays or a ``lightkurve.LightCurve`` already in memory), :mod:`astrolens.preprocess` (clean and
-put on the uniform grid) and the representations of :func:`astrolens.datasets.represent` (the
-wavelet power image, the features). A run's configuration owns it: the flux column and quality
+put on the uniform grid) and the representations encoders read (:func:`represent`: the wavelet
+power image, the features). A run's configuration owns it: the flux column and quality
 bitmask it reads with, the cleaning and the transform are the ones the encoder was trained on.
 Everything computed from an :class:`~astrolens.modalities.base.Item` is kept on it, so a query
 that is embedded and then drawn is read once and transformed once.
@@ -28,9 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 from numpy.typing import NDArray
 
-from astrolens.datasets import represent, wavelet_arrays
+from astrolens.features import FEATURE_NAMES, lightcurve_features
 from astrolens.modalities.base import Item, Modality
 from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare_lightcurve
 from astrolens.sources import LightCurveArrays, read_arrays
@@ -38,7 +39,70 @@ from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, WaveletConfig, power_image
 
-__all__ = ["LightCurveModality"]
+__all__ = [
+    "REPRESENTATIONS",
+    "LightCurveModality",
+    "empty_arrays",
+    "represent",
+    "wavelet_arrays",
+]
+
+
+REPRESENTATIONS = ("wavelet", "features")
+"""The representations of a light curve an encoder can read."""
+
+
+def represent(
+    series: UniformSeries, representation: str, wavelet: WaveletConfig = WaveletConfig()
+) -> dict[str, NDArray[Any]]:
+    """One light curve's representation, as arrays by name.
+
+    ``"wavelet"``: ``image`` and ``mask`` ``(n_periods, n_time_bins)``, and ``harmonic``
+    ``(2, n_periods, n_time_bins)`` when the configuration computes it. ``"features"``:
+    ``features`` ``(n_features,)`` of the valid cells of the cleaned light curve.
+
+    Raises
+    ------
+    InvalidLightCurve
+        If the light curve is too short for the representation.
+    ValueError
+        For an unknown representation.
+
+    Examples
+    --------
+    >>> from astrolens.sources import example_files, read_arrays
+    >>> series = series_from_arrays(read_arrays(example_files("K2")[0]))
+    >>> sorted(represent(series, "wavelet"))
+    ['harmonic', 'image', 'mask']
+    >>> represent(series, "features")["features"].shape == (len(FEATURE_NAMES),)
+    True
+    """
+    if representation == "wavelet":
+        return wavelet_arrays(power_image(series, wavelet))
+    if representation == "features":
+        valid = series.valid
+        features = lightcurve_features(series.time_days[valid], series.flux[valid])
+        return {"features": features.astype(np.float32)}
+    raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
+
+
+def wavelet_arrays(image: PowerImage) -> dict[str, NDArray[Any]]:
+    """The ``"wavelet"`` representation of a computed power image (see :func:`represent`)."""
+    arrays = {"image": image.image, "mask": image.mask}
+    if image.harmonic is not None:
+        arrays["harmonic"] = image.harmonic
+    return arrays
+
+
+def empty_arrays(representation: str, wavelet: WaveletConfig, n: int) -> dict[str, NDArray[Any]]:
+    """Zero arrays for ``n`` light curves (what a failed light curve keeps)."""
+    if representation == "features":
+        return {"features": np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)}
+    shape = (n, wavelet.n_periods, wavelet.n_time_bins)
+    arrays = {"image": np.zeros(shape, dtype=np.float32), "mask": np.zeros(shape, dtype=bool)}
+    if wavelet.harmonic_phase:
+        arrays["harmonic"] = np.zeros((n, 2, *shape[1:]), dtype=np.float32)
+    return arrays
 
 
 @dataclass(frozen=True)
@@ -116,6 +180,9 @@ class LightCurveModality(Modality):
                 else represent(self.series(item), representation, self.wavelet)
             )
         return item.computed[key]
+
+    def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
+        return empty_arrays(representation, self.wavelet, n)
 
     def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
         """The cleaned light curve and its power image, as thumbnails and figures draw them."""
