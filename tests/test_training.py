@@ -168,6 +168,7 @@ def test_run_folder_has_every_file(run):
 def test_run_records_config_data_and_code_version(run):
     saved = json.loads((run / "config.json").read_text())
     assert saved["modality"] == "lightcurve" and saved["train"]["encoder"] == "wavelet_cnn"
+    assert saved["train"]["objective"] == "supervised"
     assert TrainConfig.from_dict(saved["train"]) == TINY
     assert saved["wavelet"]["n_periods"] == 64 and "quality_bitmask" in saved["preprocess"]
     data = json.loads((run / "data.json").read_text())
@@ -306,3 +307,10 @@ def test_cli_train_has_help_with_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "example:" in capsys.readouterr().out
+
+
+def test_an_unknown_objective_is_refused_before_any_work(tmp_path):
+    config = TrainConfig(**{**TINY.to_dict(), "objective": "contrastive"})
+    with pytest.raises(ValueError, match="no objective named 'contrastive'; known: supervised"):
+        train(config, tmp_path, progress=False, cache_root=None)
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 from astrolens.encoders import encoder_names
 from astrolens.errors import AstrolensError
+from astrolens.objectives import objective_names
 
 __all__ = ["main"]
 
@@ -113,6 +114,7 @@ def _command_train(args: argparse.Namespace) -> None:
 
     changes = {
         "encoder": args.encoder,
+        "objective": args.objective,
         "survey": args.survey,
         "epochs": args.epochs,
         "seed": args.seed,
@@ -368,6 +370,9 @@ def _parser() -> argparse.ArgumentParser:
         "--encoder",
         choices=encoder_names(),
         help="encoder to train: wavelet_cnn (default) or features (the non-neural baseline)",
+    )
+    train.add_argument(
+        "--objective", choices=objective_names(), help="what it learns (default: supervised)"
     )
     train.add_argument("--survey", help="simulated survey: tiny, demo (default) or large")
     train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")

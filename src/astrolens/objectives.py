@@ -1,15 +1,48 @@
-"""The supervised objective's targets: class weights and soft labels over period bins.
+"""What an encoder learns to do: objectives by name, the first the supervised one.
 
-Any encoder trained on the survey's classes and periods (the wavelet CNN's two heads) takes its
-targets from here; the functions are plain NumPy.
+An objective turns the labelled training data (:class:`astrolens.splits.TrainingData`) into what a
+network is fitted on: targets and sample weights for each output, the losses and their weights,
+the metrics (:class:`FitTargets`). Each is one class, registered with one line
+(:func:`register_objective`); ``TrainConfig.objective`` names the one a run trains with, and a
+Keras encoder fits with whatever it returns. :class:`Supervised` is the survey's classes (weighted
+so that every class counts alike) and, when the network has a period head, soft labels over
+log-spaced period bins around the catalogued period. The helpers are plain NumPy.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["class_weights", "period_bin_centres", "period_targets"]
+from astrolens.plugins import Registry
+from astrolens.splits import TrainingData
+
+if TYPE_CHECKING:
+    from astrolens.trainconfig import TrainConfig
+
+__all__ = [
+    "CLASS_OUTPUT",
+    "PERIOD_OUTPUT",
+    "FitTargets",
+    "Objective",
+    "Supervised",
+    "class_weights",
+    "objective_class",
+    "objective_names",
+    "period_bin_centres",
+    "period_targets",
+    "register_objective",
+]
+
+CLASS_OUTPUT = "class_probabilities"
+"""Name of a network's class softmax (its only output, or its key among several)."""
+
+PERIOD_OUTPUT = "period_probabilities"
+"""Name of a network's optional softmax over period bins."""
 
 
 def period_bin_centres(bins: int, period_range_days: tuple[float, float]) -> NDArray[np.float64]:
@@ -78,3 +111,112 @@ def class_weights(labels: ArrayLike, n_classes: int) -> dict[int, float]:
         index: round(float(total / (n_classes * count)), 3) if count else 0.0
         for index, count in enumerate(counts.tolist())
     }
+
+
+@dataclass(frozen=True)
+class FitTargets:
+    """What a network is fitted on, for every object of the training data (rows as its inputs).
+
+    Attributes
+    ----------
+    targets, sample_weights
+        An array, or arrays by output name.
+    loss
+        A Keras loss name, or names by output.
+    loss_weights
+        Weights of the outputs' losses (None: one output).
+    metrics
+        Keras metric names, or names by output.
+    """
+
+    targets: Any
+    sample_weights: Any
+    loss: Any
+    loss_weights: dict[str, float] | None
+    metrics: Any
+
+
+class Objective(ABC):
+    """What an encoder learns (see the module description)."""
+
+    name: ClassVar[str]
+    """The registry name, recorded as ``TrainConfig.objective``."""
+
+    @abstractmethod
+    def fit_targets(self, data: TrainingData, config: TrainConfig) -> FitTargets:
+        """Targets, weights, losses and metrics of every object of ``data``."""
+
+
+class Supervised(Objective):
+    """The survey's classes, and its periods when the network has a period head.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from astrolens.splits import stratified_split
+    >>> from astrolens.trainconfig import TrainConfig
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> split = stratified_split([f"KIC {i}" for i in range(6)], labels, 0.2, 0.2)
+    >>> catalog = pd.DataFrame({"period_days": [1.0, 2.0, np.nan, 3.0, 4.0, 5.0]})
+    >>> data = TrainingData(np.zeros((6, 1)), labels, ("EA", "EW"), catalog, split, (0.5, 10.0))
+    >>> fit = Supervised().fit_targets(data, TrainConfig(period_bins=8))
+    >>> sorted(fit.targets), fit.targets[PERIOD_OUTPUT].shape
+    (['class_probabilities', 'period_probabilities'], (6, 8))
+    >>> fit.sample_weights[PERIOD_OUTPUT].tolist()
+    [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]
+    """
+
+    name = "supervised"
+
+    def fit_targets(self, data: TrainingData, config: TrainConfig) -> FitTargets:
+        labels, split = data.labels, data.split
+        weights = class_weights(labels[split.train], len(data.class_names))
+        class_weight = np.array([weights[label] for label in labels.tolist()], np.float32)
+        if not config.period_bins:
+            return FitTargets(
+                labels, class_weight, "sparse_categorical_crossentropy", None, ["accuracy"]
+            )
+        period_labels, known = period_targets(
+            data.period_days, config.period_bins, data.period_range_days, config.period_sigma_bins
+        )
+        return FitTargets(
+            targets={CLASS_OUTPUT: labels, PERIOD_OUTPUT: period_labels},
+            sample_weights={CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: known},
+            loss={
+                CLASS_OUTPUT: "sparse_categorical_crossentropy",
+                PERIOD_OUTPUT: "categorical_crossentropy",
+            },
+            loss_weights={CLASS_OUTPUT: 1.0, PERIOD_OUTPUT: config.period_weight},
+            metrics={CLASS_OUTPUT: ["accuracy"]},
+        )
+
+
+_OBJECTIVES: Registry[Objective] = Registry("objective", Objective)
+
+
+def register_objective(name: str, target: str) -> None:
+    """Register the objective class ``target`` (``"package.module:Class"``) under ``name``."""
+    _OBJECTIVES.register(name, target)
+
+
+def objective_names() -> tuple[str, ...]:
+    """The registered objectives, sorted."""
+    return _OBJECTIVES.names()
+
+
+def objective_class(name: str) -> type[Objective]:
+    """The objective class registered as ``name``.
+
+    Examples
+    --------
+    >>> objective_class("supervised").name
+    'supervised'
+    >>> objective_class("contrastive")
+    Traceback (most recent call last):
+    ...
+    ValueError: no objective named 'contrastive'; known: supervised
+    """
+    return _OBJECTIVES.load(name)
+
+
+register_objective("supervised", "astrolens.objectives:Supervised")

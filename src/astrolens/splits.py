@@ -1,13 +1,16 @@
-"""Training, validation and test sets: by object, stratified by class, from a seed."""
+"""Training, validation and test sets (by object, stratified by class, from a seed), and the
+labelled data an encoder learns from (:class:`TrainingData`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DataSplit", "stratified_split"]
+__all__ = ["DataSplit", "TrainingData", "stratified_split"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,39 @@ def _held_out_counts(n: int, validation_fraction: float, test_fraction: float) -
     n_test = max(floor, round(test_fraction * n))
     n_validation = max(floor, round(validation_fraction * n))
     return n_test, n_validation
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The labelled objects an encoder learns from, split into sets.
+
+    Attributes
+    ----------
+    inputs
+        The encoder's inputs ``(N, ...)`` (:meth:`Encoder.model_inputs`).
+    labels
+        Class index of each object, into ``class_names``.
+    class_names
+        The classes.
+    catalog
+        The objects' catalogue rows (physical parameters such as ``period_days``), index reset.
+    split
+        Training, validation and test rows.
+    period_range_days
+        The periods the representation can show, shortest and longest (a period head's bins
+        span them).
+    """
+
+    inputs: NDArray[Any]
+    labels: NDArray[np.int64]
+    class_names: tuple[str, ...]
+    catalog: pd.DataFrame
+    split: DataSplit
+    period_range_days: tuple[float, float]
+
+    @property
+    def period_days(self) -> NDArray[np.float64]:
+        """The catalogued period of each object (NaN where it has none)."""
+        if "period_days" not in self.catalog:
+            return np.full(len(self.catalog), np.nan)
+        return self.catalog["period_days"].to_numpy(dtype=np.float64)

@@ -61,6 +61,9 @@ class TrainConfig(JsonConfig):
     encoder
         The encoder to train, by its registered name (:func:`astrolens.encoders.encoder_names`):
         ``"wavelet_cnn"`` (the default) or ``"features"`` (the non-neural baseline).
+    objective
+        What a trainable encoder learns, by its registered name
+        (:func:`astrolens.objectives.objective_names`): ``"supervised"`` (classes and periods).
     survey
         Named simulated survey (``"tiny"``, ``"demo"``, ``"large"``) to train on.
     survey_seed
@@ -115,6 +118,7 @@ class TrainConfig(JsonConfig):
     """
 
     encoder: str = "wavelet_cnn"
+    objective: str = "supervised"
     survey: str = "demo"
     survey_seed: int = DEFAULT_SEED
     seed: int = 0

@@ -38,7 +38,7 @@ from astrolens.evaluation import (
     retrieval_precision,
 )
 from astrolens.files import free_path, written_folder
-from astrolens.objectives import period_bin_centres
+from astrolens.objectives import objective_class, period_bin_centres
 from astrolens.plots import save_figure
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runfolder import (
@@ -153,13 +153,15 @@ def train(
     FileExistsError
         If a run called ``name`` exists already.
     ValueError
-        If no encoder is registered under ``config.encoder``.
+        If no encoder is registered under ``config.encoder``, or no objective under
+        ``config.objective``.
     """
     runs_dir = Path(runs_dir)
     final = _new_run_path(runs_dir, name, config.survey)
     started = time.perf_counter()
     version = code_version()  # the code that trains, before any later change to the checkout
     kind = encoder_class(config.encoder)
+    objective_class(config.objective)  # an unknown objective fails before any work
     data = survey_data(
         survey_config(config.survey, config.survey_seed),
         kind.representation,

@@ -24,7 +24,6 @@ The protocol (:class:`Encoder`):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,9 +32,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from astrolens.plugins import Registry
+from astrolens.splits import TrainingData
 
 if TYPE_CHECKING:
-    from astrolens.splits import DataSplit
     from astrolens.trainconfig import TrainConfig
 
 __all__ = [
@@ -45,42 +44,6 @@ __all__ = [
     "encoder_names",
     "register_encoder",
 ]
-
-
-@dataclass(frozen=True)
-class TrainingData:
-    """The labelled objects an encoder learns from, split into sets.
-
-    Attributes
-    ----------
-    inputs
-        The encoder's inputs ``(N, ...)`` (:meth:`Encoder.model_inputs`).
-    labels
-        Class index of each object, into ``class_names``.
-    class_names
-        The classes.
-    catalog
-        The objects' catalogue rows (physical parameters such as ``period_days``), index reset.
-    split
-        Training, validation and test rows.
-    period_range_days
-        The periods the representation can show, shortest and longest (a period head's bins
-        span them).
-    """
-
-    inputs: NDArray[Any]
-    labels: NDArray[np.int64]
-    class_names: tuple[str, ...]
-    catalog: pd.DataFrame
-    split: DataSplit
-    period_range_days: tuple[float, float]
-
-    @property
-    def period_days(self) -> NDArray[np.float64]:
-        """The catalogued period of each object (NaN where it has none)."""
-        if "period_days" not in self.catalog:
-            return np.full(len(self.catalog), np.nan)
-        return self.catalog["period_days"].to_numpy(dtype=np.float64)
 
 
 class Encoder(ABC):

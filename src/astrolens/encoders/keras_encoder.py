@@ -18,6 +18,7 @@ import tensorflow as tf
 from numpy.typing import ArrayLike, NDArray
 
 from astrolens.encoders.base import Encoder
+from astrolens.objectives import CLASS_OUTPUT, PERIOD_OUTPUT
 from astrolens.runfolder import MODEL_FILE
 
 if TYPE_CHECKING:
@@ -37,11 +38,6 @@ __all__ = [
 EMBEDDING_LAYER = "embedding"
 """Name of the layer whose output is the embedding."""
 
-CLASS_OUTPUT = "class_probabilities"
-"""Name of the class softmax (the model's only output, or its key among several)."""
-
-PERIOD_OUTPUT = "period_probabilities"
-"""Name of the optional softmax over period bins."""
 
 DEFAULT_BATCH_SIZE = 128
 """Images per call of the model."""

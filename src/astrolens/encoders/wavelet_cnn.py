@@ -41,7 +41,7 @@ from astrolens.encoders.keras_encoder import (
     PERIOD_OUTPUT,
     KerasEncoder,
 )
-from astrolens.objectives import class_weights, period_targets
+from astrolens.objectives import objective_class
 from astrolens.trainconfig import AugmentConfig
 
 if TYPE_CHECKING:
@@ -340,31 +340,16 @@ class WaveletCNN(KerasEncoder):
 def _fit(
     model: keras.Model, data: TrainingData, config: TrainConfig, progress: bool
 ) -> pd.DataFrame:
-    """Compile and fit with early stopping on the validation loss; the history as a table.
+    """Compile and fit for the run's objective (``TrainConfig.objective``), with early stopping on
+    the validation loss; the history as a table.
 
     With a period head, the history's class columns keep their single-output names
     (``accuracy``, ``val_accuracy``); ``loss`` is the weighted sum of both losses.
     """
-    inputs, labels, split = data.inputs, data.labels, data.split
-    weights = class_weights(labels[split.train], len(data.class_names))
-    class_weight = np.array([weights[label] for label in labels.tolist()], np.float32)
-    targets: NDArray[Any] | dict[str, NDArray[Any]] = labels
-    sample_weights: NDArray[np.float32] | dict[str, NDArray[np.float32]] = class_weight
-    loss: Any = "sparse_categorical_crossentropy"
-    loss_weights = None
-    metrics: Any = ["accuracy"]
-    if config.period_bins:
-        period_labels, known = period_targets(
-            data.period_days,
-            config.period_bins,
-            data.period_range_days,
-            config.period_sigma_bins,
-        )
-        targets = {CLASS_OUTPUT: labels, PERIOD_OUTPUT: period_labels}
-        sample_weights = {CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: known}
-        loss = {CLASS_OUTPUT: loss, PERIOD_OUTPUT: "categorical_crossentropy"}
-        loss_weights = {CLASS_OUTPUT: 1.0, PERIOD_OUTPUT: config.period_weight}
-        metrics = {CLASS_OUTPUT: ["accuracy"]}
+    inputs, split = data.inputs, data.split
+    fit = objective_class(config.objective)().fit_targets(data, config)
+    targets, sample_weights = fit.targets, fit.sample_weights
+    loss, loss_weights, metrics = fit.loss, fit.loss_weights, fit.metrics
     batches = _AugmentedBatches(
         inputs[split.train],
         _take(targets, split.train),
