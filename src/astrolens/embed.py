@@ -48,7 +48,7 @@ from astrolens.datasets import (
 )
 from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
 from astrolens.files import written_atomically
-from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
+from astrolens.fingerprint import catalog_fingerprint
 from astrolens.runfolder import run_folder, run_id
 from astrolens.runs import TrainedRun, resolve_run
 from astrolens.simulate import SurveyConfig, iter_catalog_chunks
@@ -379,6 +379,7 @@ def survey_embeddings(
     workers: int = 2,
     progress: bool = True,
     cache: str | os.PathLike[str] | None = None,
+    catalog: pd.DataFrame | None = None,
 ) -> Path:
     """The embeddings of every object of a simulated survey, computed once and cached.
 
@@ -403,6 +404,8 @@ def survey_embeddings(
         Root of the caches (default ``$ASTROLENS_CACHE``, see :func:`astrolens.files.cache_dir`):
         the embeddings go to its ``embeddings`` folder, the catalogue to ``catalogs``
         (:func:`survey_catalog`).
+    catalog
+        The survey's catalogue, when the caller has it already (:func:`survey_catalog`).
 
     Returns
     -------
@@ -421,25 +424,14 @@ def survey_embeddings(
     """
     config = survey_config(survey)
     folder = run_folder(run)
-    fingerprint = catalog_fingerprint(survey_catalog(config, cache=cache))
-    return _survey_embeddings(config, fingerprint, folder, run_id(folder), workers, progress, cache)
-
-
-def _survey_embeddings(
-    config: SurveyConfig,
-    fingerprint: CatalogFingerprint,
-    folder: Path,
-    identity: str,
-    workers: int,
-    progress: bool,
-    cache: str | os.PathLike[str] | None,
-) -> Path:
+    if catalog is None:
+        catalog = survey_catalog(config, cache=cache)
     key = stable_key(
         {
             "format": _EMBEDDINGS_FORMAT,
             "survey": config.to_dict(),
-            "catalog": fingerprint.key,
-            "run": identity,
+            "catalog": catalog_fingerprint(catalog).key,
+            "run": run_id(folder),
         }
     )
     name = f"{config.name}-{folder.resolve().name}-{key}.parquet"

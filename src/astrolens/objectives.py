@@ -7,6 +7,15 @@ the metrics (:class:`FitTargets`). Each is one class, registered with one line
 Keras encoder fits with whatever it returns. :class:`Supervised` is the survey's classes (weighted
 so that every class counts alike) and, when the network has a period head, soft labels over
 log-spaced period bins around the catalogued period. The helpers are plain NumPy.
+
+Examples
+--------
+>>> objective_names(), objective_class("supervised").name
+(('supervised',), 'supervised')
+>>> objective_class("contrastive")
+Traceback (most recent call last):
+...
+ValueError: no objective named 'contrastive'; known: supervised
 """
 
 from __future__ import annotations
@@ -194,29 +203,15 @@ class Supervised(Objective):
 _OBJECTIVES: Registry[Objective] = Registry("objective", Objective)
 
 
-def register_objective(name: str, target: str) -> None:
-    """Register the objective class ``target`` (``"package.module:Class"``) under ``name``."""
-    _OBJECTIVES.register(name, target)
+register_objective = _OBJECTIVES.register
+"""Register a class (``"package.module:Class"``) under a name: one line per plug-in."""
 
+objective_names = _OBJECTIVES.names
+"""The registered names, sorted."""
 
-def objective_names() -> tuple[str, ...]:
-    """The registered objectives, sorted."""
-    return _OBJECTIVES.names()
-
-
-def objective_class(name: str) -> type[Objective]:
-    """The objective class registered as ``name``.
-
-    Examples
-    --------
-    >>> objective_class("supervised").name
-    'supervised'
-    >>> objective_class("contrastive")
-    Traceback (most recent call last):
-    ...
-    ValueError: no objective named 'contrastive'; known: supervised
-    """
-    return _OBJECTIVES.load(name)
+objective_class = _OBJECTIVES.load
+"""The class registered under a name (its module imported on first use); a ValueError lists the
+known names for an unknown one."""
 
 
 register_objective("supervised", "astrolens.objectives:Supervised")

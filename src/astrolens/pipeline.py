@@ -181,7 +181,9 @@ def build_survey_index(
     )
     if is_current(out, wanted):
         return out
-    path = survey_embeddings(config, folder, workers=workers, progress=progress, cache=cache)
+    path = survey_embeddings(
+        config, folder, workers=workers, progress=progress, cache=cache, catalog=catalog
+    )
     embeddings = read_embeddings(path)
     source = replace(wanted, embeddings=str(path.resolve()))
     return write_index_folder(

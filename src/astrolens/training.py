@@ -38,7 +38,12 @@ from astrolens.evaluation import (
     retrieval_precision,
 )
 from astrolens.files import free_path, written_folder
-from astrolens.objectives import objective_class, period_bin_centres
+from astrolens.objectives import (
+    CLASS_OUTPUT,
+    PERIOD_OUTPUT,
+    objective_class,
+    period_bin_centres,
+)
 from astrolens.plots import save_figure
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runfolder import (
@@ -230,15 +235,19 @@ def held_out_probabilities(
     data: TrainingData,
     train_embeddings: NDArray[np.float32] | None = None,
     test_embeddings: NDArray[np.float32] | None = None,
+    heads: dict[str, NDArray[np.float32]] | None = None,
 ) -> tuple[NDArray[np.float64], str]:
     """Class probabilities of the test objects, and which classifier gave them.
 
     The encoder's own class head if it has one; otherwise a random forest
     (:data:`RANDOM_FOREST_TREES` trees, seeded by the run) trained on the training embeddings, as
-    :func:`train` scores such an encoder. Embeddings already computed can be passed in.
+    :func:`train` scores such an encoder. Embeddings and head outputs of the test objects
+    already computed can be passed in.
     """
     split = data.split
-    probabilities = encoder.class_probabilities(data.inputs[split.test])
+    if heads is None:
+        heads = encoder.heads(data.inputs[split.test])
+    probabilities = heads.get(CLASS_OUTPUT)
     if probabilities is not None:
         return probabilities.astype(np.float64), "the encoder's class head"
     if train_embeddings is None:
@@ -260,8 +269,9 @@ def _evaluate(encoder: Encoder, data: TrainingData, folder: Path) -> dict[str, A
     split, labels, class_names, config = data.split, data.labels, data.class_names, encoder.config
     test_embeddings = encoder.embed(data.inputs[split.test])
     train_embeddings = encoder.embed(data.inputs[split.train])
+    heads = encoder.heads(data.inputs[split.test])
     probabilities, classifier = held_out_probabilities(
-        encoder, data, train_embeddings, test_embeddings
+        encoder, data, train_embeddings, test_embeddings, heads
     )
     predicted = probabilities.argmax(axis=1)
     scores = classification_scores(labels[split.test], predicted, list(class_names))
@@ -292,9 +302,8 @@ def _evaluate(encoder: Encoder, data: TrainingData, folder: Path) -> dict[str, A
         folder / MAP_FIGURE,
     )
     metrics = {"test": scores, "retrieval": retrieval, "class_names": list(class_names)}
-    periods = encoder.period_probabilities(data.inputs[split.test])
-    if periods is not None:
-        metrics["period"] = _period_scores(periods, data)
+    if PERIOD_OUTPUT in heads:
+        metrics["period"] = _period_scores(heads[PERIOD_OUTPUT], data)
     return metrics
 
 

@@ -6,8 +6,12 @@ encoder does.
 
 Examples
 --------
->>> encoder_names()
-('features', 'wavelet_cnn')
+>>> encoder_names(), encoder_class("features").representation
+(('features', 'wavelet_cnn'), 'features')
+>>> encoder_class("nope")
+Traceback (most recent call last):
+...
+ValueError: no encoder named 'nope'; known: features, wavelet_cnn
 """
 
 from astrolens.encoders.base import (

@@ -17,7 +17,7 @@ The protocol (:class:`Encoder`):
   self-supervision, or none for a fixed transform), validated on the validation set;
 - :meth:`Encoder.embed`: inputs ``(N, ...)`` to embeddings ``(N, dim)`` float32, the same for one
   input whatever else is in the batch (within :data:`astrolens.embed.EMBEDDING_RTOL`);
-- :meth:`Encoder.class_probabilities`: the encoder's own class predictions, if it has a head;
+- :meth:`Encoder.heads`: the encoder's own class and period predictions, if it has heads;
 - :meth:`Encoder.save` and :meth:`Encoder.load`: the encoder's files in a run folder.
 """
 
@@ -89,13 +89,11 @@ class Encoder(ABC):
         """Trained numbers in the encoder (0 for a fixed transform)."""
         return 0
 
-    def class_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
-        """The encoder's own class probabilities ``(N, n_classes)``, or None without a head."""
-        return None
-
-    def period_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
-        """Probabilities over period bins ``(N, bins)`` of a period head, or None without one."""
-        return None
+    def heads(self, inputs: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
+        """The outputs of the encoder's own heads, by name, in one pass: class probabilities
+        ``(N, n_classes)`` as :data:`astrolens.objectives.CLASS_OUTPUT`, probabilities over period
+        bins as :data:`~astrolens.objectives.PERIOD_OUTPUT`; empty without heads."""
+        return {}
 
     @abstractmethod
     def save(self, folder: Path) -> None:
@@ -110,41 +108,12 @@ class Encoder(ABC):
 _ENCODERS: Registry[Encoder] = Registry("encoder", Encoder)
 
 
-def register_encoder(name: str, target: str) -> None:
-    """Register the encoder class ``target`` (``"package.module:Class"``) under ``name``.
+register_encoder = _ENCODERS.register
+"""Register a class (``"package.module:Class"``) under a name: one line per plug-in."""
 
-    Importing the module is left until the encoder is first used, so that naming encoders costs
-    nothing (no TensorFlow for a search by object id).
+encoder_names = _ENCODERS.names
+"""The registered names, sorted."""
 
-    Examples
-    --------
-    >>> register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
-    >>> "wavelet_cnn" in encoder_names()
-    True
-    """
-    _ENCODERS.register(name, target)
-
-
-def encoder_names() -> tuple[str, ...]:
-    """The registered encoders, sorted."""
-    return _ENCODERS.names()
-
-
-def encoder_class(name: str) -> type[Encoder]:
-    """The encoder class registered as ``name``.
-
-    Raises
-    ------
-    ValueError
-        If no encoder has that name (the message lists those that do).
-
-    Examples
-    --------
-    >>> encoder_class("features").representation
-    'features'
-    >>> encoder_class("nope")
-    Traceback (most recent call last):
-    ...
-    ValueError: no encoder named 'nope'; known: features, wavelet_cnn
-    """
-    return _ENCODERS.load(name)
+encoder_class = _ENCODERS.load
+"""The class registered under a name (its module imported on first use); a ValueError lists the
+known names for an unknown one."""

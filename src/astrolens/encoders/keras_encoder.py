@@ -172,17 +172,11 @@ class KerasEncoder(Encoder):
     def embed(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         return self.embedder(inputs)
 
-    def class_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
+    def heads(self, inputs: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
         outputs = _predict(self.model, inputs)
-        if isinstance(outputs, dict):
-            outputs = outputs.get(CLASS_OUTPUT)
-        return None if outputs is None else np.asarray(outputs, dtype=np.float32)
-
-    def period_probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32] | None:
-        outputs = _predict(self.model, inputs)
-        if isinstance(outputs, dict) and PERIOD_OUTPUT in outputs:
-            return np.asarray(outputs[PERIOD_OUTPUT], dtype=np.float32)
-        return None
+        if not isinstance(outputs, dict):  # one output: the class softmax
+            outputs = {CLASS_OUTPUT: outputs}
+        return {name: np.asarray(values, dtype=np.float32) for name, values in outputs.items()}
 
     def save(self, folder: Path) -> None:
         self.model.save(Path(folder) / MODEL_FILE)

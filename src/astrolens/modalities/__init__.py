@@ -5,8 +5,12 @@ Each modality is one module here and one line below (:func:`register_modality`);
 
 Examples
 --------
->>> modality_names()
-('lightcurve',)
+>>> modality_names(), modality_class("lightcurve").name
+(('lightcurve',), 'lightcurve')
+>>> modality_class("spectrum")
+Traceback (most recent call last):
+...
+ValueError: no modality named 'spectrum'; known: lightcurve
 """
 
 from astrolens.modalities.base import (

@@ -77,31 +77,12 @@ class Modality(ABC):
 _MODALITIES: Registry[Modality] = Registry("modality", Modality)
 
 
-def register_modality(name: str, target: str) -> None:
-    """Register the modality class ``target`` (``"package.module:Class"``) under ``name``."""
-    _MODALITIES.register(name, target)
+register_modality = _MODALITIES.register
+"""Register a class (``"package.module:Class"``) under a name: one line per plug-in."""
 
+modality_names = _MODALITIES.names
+"""The registered names, sorted."""
 
-def modality_names() -> tuple[str, ...]:
-    """The registered modalities, sorted."""
-    return _MODALITIES.names()
-
-
-def modality_class(name: str) -> type[Modality]:
-    """The modality class registered as ``name``.
-
-    Raises
-    ------
-    ValueError
-        If no modality has that name (the message lists those that do).
-
-    Examples
-    --------
-    >>> modality_class("lightcurve").name
-    'lightcurve'
-    >>> modality_class("spectrum")
-    Traceback (most recent call last):
-    ...
-    ValueError: no modality named 'spectrum'; known: lightcurve
-    """
-    return _MODALITIES.load(name)
+modality_class = _MODALITIES.load
+"""The class registered under a name (its module imported on first use); a ValueError lists the
+known names for an unknown one."""
