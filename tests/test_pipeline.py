@@ -18,9 +18,9 @@ from astrolens.fingerprint import catalog_fingerprint
 from astrolens.index import brute_force_search, load_index, load_manifest
 from astrolens.index import folder as folder_format
 from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source
-from astrolens.pipeline import build_embeddings_index, build_survey_index, open_search
+from astrolens.pipeline import build_embeddings_index, build_survey_index
 from astrolens.runfolder import run_folder, run_id
-from astrolens.search import SearchConfig
+from astrolens.search import SearchConfig, open_search
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.simulate import cache as catalog_cache
 from astrolens.simulate.cache import survey_catalog

@@ -7,9 +7,9 @@ import pytest
 
 from astrolens.catalog import Catalog
 from astrolens.index import build_index
-from astrolens.plots_search import plot_matches, plot_parameter_distributions, simulated_images
 from astrolens.preprocess import resample
 from astrolens.search import SimilaritySearch
+from astrolens.search.figures import plot_matches, plot_parameter_distributions, simulated_images
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.wavelets import power_image
 

@@ -27,7 +27,7 @@ VERBS = {
     "embed_lightcurve": "astrolens.embed",
     "embed_files": "astrolens.embed",
     "build_survey_index": "astrolens.pipeline",
-    "open_search": "astrolens.pipeline",
+    "open_search": "astrolens.search.service",
 }
 
 

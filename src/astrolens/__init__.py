@@ -23,13 +23,13 @@ and each verb costs only the imports of its own stage (``open_search`` loads no 
 ``build_survey_index(survey)``
     An index folder of a simulated survey (:func:`astrolens.pipeline.build_survey_index`).
 ``open_search(index_dir)``
-    The similarity search of an index folder (:func:`astrolens.pipeline.open_search`).
+    The similarity search of an index folder (:func:`astrolens.search.open_search`).
 
 Examples
 --------
 >>> import astrolens
 >>> astrolens.open_search.__module__, astrolens.load_run.__name__
-('astrolens.pipeline', 'load_run')
+('astrolens.search.service', 'load_run')
 >>> from astrolens.sources import example_files
 >>> astrolens.read(example_files("TESS")[0]).meta["mission"]
 'TESS'
@@ -72,7 +72,7 @@ _VERBS: dict[str, str] = {
     "embed_lightcurve": "astrolens.embed",
     "embed_files": "astrolens.embed",
     "build_survey_index": "astrolens.pipeline",
-    "open_search": "astrolens.pipeline",
+    "open_search": "astrolens.search.service",
 }
 """The top-level verbs and the module each comes from (imported on first use)."""
 

@@ -196,9 +196,8 @@ def _command_index_build(args: argparse.Namespace) -> None:
 
 def _command_search(args: argparse.Namespace) -> None:
     from astrolens.demo import table_text
-    from astrolens.pipeline import open_search
     from astrolens.plots import save_figure
-    from astrolens.search import Filters
+    from astrolens.search import Filters, open_search
 
     if (args.ra is None) != (args.dec is None):
         raise ValueError("--ra and --dec go together")

@@ -261,7 +261,8 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
     >>> result.result.matches[["rank", "object_id", "class"]]  # doctest: +SKIP
     """
     from astrolens.embed import survey_embeddings
-    from astrolens.pipeline import build_survey_index, open_search
+    from astrolens.pipeline import build_survey_index
+    from astrolens.search import open_search
 
     run = config.run or "runs/default"
     seconds: dict[str, float] = {}

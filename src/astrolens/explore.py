@@ -38,8 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.decomposition import PCA
 
 from astrolens.plots import COLORBAR_LABEL, plot_power_image
-from astrolens.plots_search import ImageSource, simulated_images
 from astrolens.search import Filters, SearchResult, SimilaritySearch
+from astrolens.search.figures import ImageSource, simulated_images
 
 __all__ = ["SimilarityExplorer"]
 

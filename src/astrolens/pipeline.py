@@ -1,9 +1,9 @@
-"""From a survey and a trained model to a searchable index folder, and back to a search.
+"""From a survey and a trained model to a searchable index folder.
 
 :func:`astrolens.embed.survey_embeddings` embeds every object of a simulated survey once (cached);
 :func:`build_survey_index` turns the embeddings into a self-contained index folder
 (:mod:`astrolens.index.folder`);
-:func:`open_search` reads the folder back as a :class:`~astrolens.search.SimilaritySearch`.
+:func:`astrolens.search.open_search` reads the folder back as a search.
 :func:`build_embeddings_index` does the same for embeddings of light-curve files
 (:func:`astrolens.embed.embed_files`) and a catalogue of those objects.
 
@@ -19,7 +19,8 @@ It is written under a hidden name beside its final place and renamed into place 
 **Which model run.** The manifest's ``run`` is the run's identity (``runfolder.run_id``): ``<run
 folder name>@<hash of config.json and the encoder's files>`` (``default@3f2a9c1b0d4e``). A run
 retrained in place (a new ``runs/default``) has a new identity, and the same run copied elsewhere
-keeps it. ``survey.json`` adds where the run folder was (``run_path``): :func:`open_search` refuses
+keeps it. ``survey.json`` adds where the run folder was (``run_path``):
+:func:`~astrolens.search.open_search` refuses
 the index (:class:`~astrolens.errors.IndexMismatch`) when the model found there now has another
 identity, or when the run it is asked to search with (``run=``) does, because embeddings of two
 models cannot be compared; ``astrolens.index.load_index(folder, expected_run=run_id(run))`` refuses
@@ -38,6 +39,7 @@ better match, or to the query, are left out.
 Examples
 --------
 >>> import tempfile
+>>> from astrolens.search import open_search
 >>> from astrolens.simulate import SurveyConfig
 >>> work = Path(tempfile.mkdtemp())
 >>> survey = SurveyConfig(name="mini", n_objects=24)
@@ -55,56 +57,39 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from numpy.typing import NDArray
 
-from astrolens.catalog import Catalog, UnknownObject
+from astrolens.catalog import UnknownObject
 from astrolens.datasets import survey_config
 from astrolens.embed import Embeddings, read_embeddings, survey_embeddings
 from astrolens.errors import IndexMismatch
 from astrolens.fingerprint import catalog_fingerprint
-from astrolens.index import VectorIndex, load_index
-from astrolens.index.base import (
-    readable_directory,
-)
 from astrolens.index.folder import (
-    CATALOG_FILE,
     DUPLICATE_POLICIES,
     IndexSource,
     check_replaceable,
     default_index_dir,
     is_current,
-    read_index_source,
-    verify_catalog,
     write_index_folder,
 )
-from astrolens.modalities import Item
-from astrolens.plots_search import plot_matches, simulated_images
-from astrolens.preprocess import UniformSeries
 from astrolens.runfolder import CONFIG_FILE, run_folder, run_id
-from astrolens.runs import TrainedRun, load_run
-from astrolens.search import SearchConfig, SearchResult, SimilaritySearch
 from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, read_catalog
 from astrolens.simulate.cache import survey_catalog
-from astrolens.wavelets import PowerImage
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = [
-    "IndexedSearch",
     "build_embeddings_index",
     "build_survey_index",
-    "open_search",
 ]
 
 
@@ -143,7 +128,7 @@ def build_survey_index(
     Returns
     -------
     pathlib.Path
-        The index folder, for :func:`open_search`.
+        The index folder, for :func:`astrolens.search.open_search`.
 
     Raises
     ------
@@ -158,6 +143,7 @@ def build_survey_index(
     >>> survey = SurveyConfig(name="mini", n_objects=12)
     >>> folder = build_survey_index(survey, out=work / "index", exclude=["KIC 900000001"],
     ...                             cache=work, workers=1, progress=False)
+    >>> from astrolens.index.folder import read_index_source
     >>> read_index_source(folder).n_indexed
     11
     """
@@ -239,6 +225,7 @@ def build_embeddings_index(
     >>> from astrolens.embed import embed_files
     >>> from astrolens.sources import example_files
     >>> work = Path(tempfile.mkdtemp())
+    >>> from astrolens.search import open_search
     >>> _ = embed_files(example_files(), work / "e.parquet", workers=1, progress=False)
     >>> catalog = pd.DataFrame({"object_id": ["KIC 10002792", "EPIC 211117077", "TIC 358108509"]})
     >>> folder = build_embeddings_index(work / "e.parquet", catalog, work / "index",
@@ -277,166 +264,6 @@ def build_embeddings_index(
     return write_index_folder(Path(out), object_ids, table.vectors, frame, source, progress)
 
 
-class IndexedSearch(SimilaritySearch):
-    """A :class:`~astrolens.search.SimilaritySearch` opened from an index folder.
-
-    It knows where its embeddings came from (:attr:`source`) and embeds new light curves with
-    the model of its run, loaded the first time one is searched for.
-
-    Parameters
-    ----------
-    folder
-        The index folder.
-    source
-        Its :class:`IndexSource`.
-    run_path
-        The run folder whose model embeds light curves.
-    index, catalog
-        As for :class:`~astrolens.search.SimilaritySearch`.
-    config
-        Search settings (default ``SearchConfig()``).
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        source: IndexSource,
-        run_path: Path,
-        index: VectorIndex,
-        catalog: Catalog,
-        config: SearchConfig | None = None,
-    ) -> None:
-        super().__init__(index, catalog, encoder=self, config=config or SearchConfig())
-        self.folder = folder
-        self.source = source
-        self.run_path = run_path
-
-    def __repr__(self) -> str:
-        return (
-            f"IndexedSearch({str(self.folder)!r}, survey={self.source.survey!r}, "
-            f"run={self.source.run!r}, {len(self.index)} objects)"
-        )
-
-    @functools.cached_property
-    def run(self) -> TrainedRun:
-        """The trained run of the index (loaded on first use).
-
-        Raises
-        ------
-        FileNotFoundError
-            If the run folder is not there any more.
-        IndexMismatch
-            If its model is no longer the one that made the index.
-        """
-        if not (self.run_path / CONFIG_FILE).is_file():
-            raise FileNotFoundError(
-                f"{self.run_path}: the model run of the index {self.folder} is not there; "
-                "searching by light curve needs it"
-            )
-        _check_run(self.folder, self.source, self.run_path)
-        return load_run(self.run_path)
-
-    def images(self, row: pd.Series) -> tuple[UniformSeries, PowerImage]:
-        """Light curve and power image of a catalogue row of a simulated survey.
-
-        Raises
-        ------
-        ValueError
-            If the index is not of a simulated survey (its light curves cannot be regenerated).
-        """
-        if self.source.survey_config is None:
-            raise ValueError(
-                f"{self.folder}: the light curves of {self.source.survey} cannot be regenerated "
-                "(not a simulated survey), so its matches cannot be drawn"
-            )
-        return simulated_images(row, self.run.preprocess, self.run.wavelet)
-
-    def load(self, source: Any, *, label: str | None = None) -> Item:
-        """Read a query once, as the index's run reads (its :class:`QueryEncoder` side)."""
-        return self.run.load(source, label=label)
-
-    def embed_item(self, item: Item) -> NDArray[np.float32]:
-        """The embedding of a loaded query by the index's run."""
-        return self.run.embed_item(item)
-
-    def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
-        """Light curve and power image of a loaded query, as the run's model sees them (reused
-        from the embedding when it computed them)."""
-        return self.run.picture(item)
-
-    def plot_matches(
-        self, result: SearchResult, *, lightcurve: str | os.PathLike[str] | None = None, n: int = 8
-    ) -> Figure:
-        """:func:`astrolens.plots_search.plot_matches` of a result of this search.
-
-        ``lightcurve`` is the file of a light-curve query, drawn as the query.
-        """
-        query = None if lightcurve is None else self.picture(self.load(lightcurve))
-        return plot_matches(result, self.images, n=n, query_images=query)
-
-
-def open_search(
-    index_dir: str | os.PathLike[str],
-    *,
-    config: SearchConfig | None = None,
-    run: str | os.PathLike[str] | None = None,
-    verify: bool = True,
-) -> IndexedSearch:
-    """The search over an index folder of :func:`build_survey_index` or
-    :func:`build_embeddings_index`: index, catalogue, and (lazily) the run's model.
-
-    Parameters
-    ----------
-    index_dir
-        The index folder.
-    config
-        Search settings (default ``SearchConfig()``).
-    run
-        The run to embed light curves with (default: the run folder the index records); it must
-        be the run that made the index.
-    verify
-        Check the checksums of the folder's files.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no index folder there.
-    CorruptIndex
-        If a file is missing, unreadable or modified.
-    IndexMismatch
-        If ``run``, or the model now in the recorded run folder, is not the run that made the
-        index (the message says how to rebuild it).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from astrolens.simulate import SurveyConfig
-    >>> work = Path(tempfile.mkdtemp())
-    >>> folder = build_survey_index(SurveyConfig(name="mini", n_objects=12), out=work / "index",
-    ...                             cache=work, workers=1, progress=False)
-    >>> search = open_search(folder)
-    >>> search.source.n_indexed == len(search.index) == 12
-    True
-    """
-    index_dir = Path(index_dir)
-    try:
-        folder = readable_directory(index_dir)
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"{index_dir}: no index folder there; build one with `astrolens index build`"
-        ) from None
-    source = read_index_source(folder)
-    run_path = Path(source.run_path) if run is None else Path(run)
-    if run is not None or (run_path / CONFIG_FILE).is_file():
-        _check_run(index_dir, source, run_path)
-    index = load_index(folder, expected_run=source.run, verify=verify)
-    catalog_path = folder / CATALOG_FILE
-    if verify:
-        verify_catalog(catalog_path, source)
-    catalog = Catalog(pd.read_parquet(catalog_path), name=f"{source.survey} catalogue")
-    return IndexedSearch(index_dir, source, run_path, index, catalog, config)
-
-
 # -- internals ----------------------------------------------------------------------------------
 
 
@@ -450,17 +277,6 @@ def _checked_exclusions(exclude: Iterable[str], catalog: pd.DataFrame) -> tuple[
             f"({unknown.sum()} unknown id(s))"
         )
     return excluded
-
-
-def _check_run(index_dir: Path, source: IndexSource, run_path: Path) -> None:
-    """Refuse to search the index with a run whose model is not the one that made it."""
-    identity = run_id(run_path)
-    if identity != source.run:
-        raise IndexMismatch(
-            f"{index_dir} holds embeddings of model run {source.run}, but {run_path} is "
-            f"{identity} (retrained?); embeddings of two models cannot be compared: rebuild it "
-            f"with `astrolens index build --run {run_path} --out {index_dir}`"
-        )
 
 
 def _embeddings_run(

@@ -39,9 +39,9 @@ from astrolens.datasets import recorded_catalog_difference
 from astrolens.embed import read_embeddings, survey_embeddings
 from astrolens.errors import CacheError
 from astrolens.fingerprint import catalog_fingerprint
-from astrolens.pipeline import build_survey_index, open_search
+from astrolens.pipeline import build_survey_index
 from astrolens.runfolder import CONFIG_FILE, DATA_FILE, run_folder
-from astrolens.search import SimilaritySearch, parameter_distributions
+from astrolens.search import SimilaritySearch, open_search, parameter_distributions
 from astrolens.simulate import SurveyConfig
 from astrolens.simulate.cache import survey_catalog
 from astrolens.splits import DataSplit, stratified_split

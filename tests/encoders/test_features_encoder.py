@@ -10,10 +10,11 @@ from astrolens.encoders import encoder_class, encoder_names
 from astrolens.encoders.features import CLIP, FEATURES_FILE, FeaturesEncoder
 from astrolens.errors import CacheError
 from astrolens.features import FEATURE_NAMES
-from astrolens.pipeline import build_survey_index, open_search
+from astrolens.pipeline import build_survey_index
 from astrolens.review import held_out_predictions
 from astrolens.runfolder import CONFIG_FILE, MODEL_CODE_FILE, MODEL_FILE, RESULT_FILES, run_id
 from astrolens.runs import load_run
+from astrolens.search import open_search
 from astrolens.sources import example_files
 from astrolens.training import TrainConfig, train
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from astrolens.pipeline import build_survey_index, open_search
-from astrolens.search import SimilaritySearch
+from astrolens.pipeline import build_survey_index
+from astrolens.search import SimilaritySearch, open_search
 
 MAX_UPLOAD_BYTES = 1_000_000
 """The test server's upload limit: a Kepler quarter (0.5 MB) passes, a TESS sector (2 MB) not."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astrolens.pipeline import build_survey_index, open_search
+from astrolens.pipeline import build_survey_index
+from astrolens.search import open_search
 from astrolens.sources import example_files
 from astrolens.training import TrainConfig, train
 

@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 
 import astrolens.modalities.lightcurve as lightcurve_modality
-from astrolens.pipeline import open_search
-from astrolens.search import Filters
+from astrolens.search import Filters, open_search
 from astrolens.sources import example_files
 from astrolens.web.api import _search_file
 from astrolens.web.app import create_app
-from astrolens.web.thumbnails import ThumbnailCache
 from astrolens.web.uploads import ReceivedFile
 
 KEPLER = example_files("Kepler")[0]
@@ -43,7 +41,7 @@ def counted(monkeypatch):
 
 def test_an_upload_with_its_picture_is_read_and_transformed_once(index_folder, counted, tmp_path):
     search = open_search(index_folder)
-    state = create_app(search, thumbnail_cache=ThumbnailCache(directory=tmp_path / "thumbs"))
+    state = create_app(search, thumbnail_dir=tmp_path / "thumbs")
     state = state.state.astrolens
     path = shutil.copy(KEPLER, tmp_path / "upload.fits")
     upload = ReceivedFile(path, "my star.fits", path.stat().st_size)

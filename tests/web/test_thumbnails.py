@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from astrolens.plots_search import simulated_images
 from astrolens.preprocess import resample
+from astrolens.search.figures import simulated_images
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.wavelets import power_image
 from astrolens.web.thumbnails import ThumbnailCache, render_thumbnail

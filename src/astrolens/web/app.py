@@ -1,7 +1,7 @@
 """The web app: the search page and the HTTP API in one FastAPI application.
 
-:func:`create_app` wraps a :class:`~astrolens.search.SimilaritySearch`; :func:`serve` opens an
-index folder (:func:`astrolens.pipeline.open_search`) and serves it with uvicorn, on 127.0.0.1
+:func:`create_app` wraps a :class:`~astrolens.search.Search`; :func:`serve` opens an
+index folder (:func:`astrolens.search.open_search`) and serves it with uvicorn, on 127.0.0.1
 unless told otherwise. The page (``/``) and its script and style (``/static/``) are files of the
 package: nothing is loaded from elsewhere. The OpenAPI schema is at ``/openapi.json``, its
 documentation at ``/docs``.
@@ -17,6 +17,7 @@ Examples
 >>> from astrolens.index import build_index
 >>> table = pd.DataFrame({"object_id": ["a", "b", "c"], "ra": [0.0, 1, 2], "dec": [0.0, 0, 0]})
 >>> index = build_index(np.eye(3, dtype=np.float32), table["object_id"], run="t", progress=False)
+>>> from astrolens.search import SimilaritySearch
 >>> app = create_app(SimilaritySearch(index, Catalog(table)))
 >>> [path for path in app.openapi()["paths"] if path.startswith("/api/search/")][:3]
 ['/api/search/object', '/api/search/coordinates', '/api/search/examples']
@@ -44,9 +45,7 @@ from astrolens.errors import (
     InvalidLightCurve,
     UnknownObject,
 )
-from astrolens.pipeline import open_search
-from astrolens.plots_search import simulated_images
-from astrolens.search import SimilaritySearch
+from astrolens.search import Search, open_search
 from astrolens.web.api import router
 from astrolens.web.state import WebConfig, WebState
 from astrolens.web.thumbnails import ThumbnailCache
@@ -66,33 +65,32 @@ STATIC_DIR = Path(str(files("astrolens.web") / "static"))
 
 
 def create_app(
-    search: SimilaritySearch,
+    search: Search,
     *,
     config: WebConfig | None = None,
-    thumbnail_cache: ThumbnailCache | None = None,
+    thumbnail_dir: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """The web app over ``search``: the page at ``/`` and the API under ``/api``.
 
     Parameters
     ----------
     search
-        What to search. An :class:`astrolens.pipeline.IndexedSearch` (from
-        :func:`~astrolens.pipeline.open_search`) draws light curves with its model run's
-        preprocessing; another search with the default configurations, regenerating catalogue
-        objects as simulated ones.
+        What to search: any :class:`~astrolens.search.Search`, e.g. the search over an index
+        folder (:func:`~astrolens.search.open_search`), which embeds uploads and draws light
+        curves with its model run, or a :class:`~astrolens.search.SimilaritySearch`. Its
+        ``images`` draw the thumbnails; uploads need its ``encoder``.
     config
         Limits and settings (default ``WebConfig()``).
-    thumbnail_cache
-        Where thumbnails are kept (default: ``cache_dir("thumbnails")``).
+    thumbnail_dir
+        Where thumbnails (drawn by ``search.images``) are kept (default:
+        ``cache_dir("thumbnails")``).
 
     Returns
     -------
     fastapi.FastAPI
         The application, for uvicorn or any ASGI server.
     """
-    images = getattr(search, "images", simulated_images)  # an index folder's run draws its own
-    if thumbnail_cache is None:
-        thumbnail_cache = ThumbnailCache(images, namespace=search.index.run)
+    thumbnail_cache = ThumbnailCache(search.images, thumbnail_dir, namespace=search.index.run)
     app = FastAPI(
         title="astrolens",
         summary="What else looks like this? Similarity search over light curves.",
@@ -133,7 +131,7 @@ def serve(
     Raises
     ------
     FileNotFoundError, CorruptIndex, IndexMismatch
-        As :func:`astrolens.pipeline.open_search` raises them for the folder.
+        As :func:`astrolens.search.open_search` raises them for the folder.
     """
     run_app(create_app(open_search(index_dir), config=config), host, port, log_level=log_level)
 

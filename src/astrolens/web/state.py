@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from astrolens.config import JsonConfig
-from astrolens.search import SimilaritySearch
+from astrolens.search import Search
 from astrolens.web.thumbnails import ThumbnailCache
 
 __all__ = ["WebConfig", "WebState"]
@@ -62,7 +62,7 @@ class WebState:
         Thumbnails of catalogue objects.
     """
 
-    search: SimilaritySearch
+    search: Search
     config: WebConfig
     thumbnails: ThumbnailCache
 

@@ -31,8 +31,8 @@ from matplotlib.figure import Figure
 
 from astrolens.files import cache_dir, written_atomically
 from astrolens.plots import plot_power_image, plot_series
-from astrolens.plots_search import ImageSource, simulated_images
 from astrolens.preprocess import UniformSeries
+from astrolens.search.figures import ImageSource, simulated_images
 from astrolens.wavelets import PowerImage
 
 __all__ = [

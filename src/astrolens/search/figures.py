@@ -18,7 +18,6 @@ import pandas as pd
 from astrolens.catalog import column_label
 from astrolens.plots import COLORBAR_LABEL, plot_power_image, plot_series
 from astrolens.preprocess import PreprocessConfig, UniformSeries
-from astrolens.search import SearchResult
 from astrolens.simulate import source_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, WaveletConfig, power_image
@@ -26,6 +25,8 @@ from astrolens.wavelets import PowerImage, WaveletConfig, power_image
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from astrolens.search.core import SearchResult
 
 __all__ = [
     "ImageSource",

@@ -46,7 +46,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -65,9 +65,11 @@ from astrolens.config import JsonConfig
 from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
+from astrolens.search.figures import ImageSource, plot_matches, simulated_images
 
 if TYPE_CHECKING:
     from astropy.table import Table
+    from matplotlib.figure import Figure
 
     from astrolens.modalities import Item
 
@@ -76,6 +78,7 @@ __all__ = [
     "Filters",
     "Query",
     "QueryEncoder",
+    "Search",
     "SearchConfig",
     "SearchResult",
     "SimilaritySearch",
@@ -97,6 +100,74 @@ class QueryEncoder(Protocol):
 
     def picture(self, item: Item) -> Any:
         """What to draw of a loaded input."""
+        ...
+
+
+@runtime_checkable
+class Search(Protocol):
+    """What a front end (the web app, the command line, a notebook) searches: the queries of
+    :class:`SimilaritySearch` over an index, its catalogue, what embeds new queries and what
+    draws catalogued objects.
+
+    :class:`SimilaritySearch` and the index-folder service
+    (:class:`astrolens.search.service.IndexedSearch`) are searches; so is anything with these
+    members, e.g. a search whose index lives on a server.
+    """
+
+    index: VectorIndex
+    """The embeddings searched (``run``, ``dimension``, ``factory`` and ``len`` describe it)."""
+    catalog: Catalog
+    """The survey catalogue of the indexed objects."""
+    config: SearchConfig
+    """The search settings."""
+    encoder: QueryEncoder | None
+    """Reads and embeds queries that are not in the catalogue (None: search by id only)."""
+    images: ImageSource
+    """Light curve and power image of a catalogue row, for figures and thumbnails."""
+
+    def by_object(
+        self, object_id: str, k: int = 10, *, filters: Filters | None = None
+    ) -> SearchResult:
+        """The neighbours of a catalogued object."""
+        ...
+
+    def by_coordinates(
+        self,
+        coordinates: Any,
+        k: int = 10,
+        *,
+        radius_arcsec: float | None = None,
+        filters: Filters | None = None,
+    ) -> SearchResult:
+        """The neighbours of the catalogued object at a sky position."""
+        ...
+
+    def by_lightcurve(
+        self,
+        lightcurve: Any,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        label: str | None = None,
+    ) -> SearchResult:
+        """The objects most similar to a query that is not catalogued (read by ``encoder``)."""
+        ...
+
+    def by_examples(
+        self,
+        examples: Sequence[str | ArrayLike],
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        combine: str = "centroid",
+    ) -> SearchResult:
+        """One query from several examples of a kind of object."""
+        ...
+
+    def random(
+        self, k: int = 10, *, seed: int | None = None, filters: Filters | None = None
+    ) -> SearchResult:
+        """The neighbours of an object drawn at random."""
         ...
 
 
@@ -374,6 +445,10 @@ class SimilaritySearch:
         index's model run does (:class:`QueryEncoder`); needed by :meth:`by_lightcurve` only.
     config
         See :class:`SearchConfig`.
+    images
+        Light curve and power image of a catalogue row, for :meth:`plot_matches` and the web
+        app's thumbnails (default: regenerate the row as an object of a simulated survey,
+        :func:`astrolens.search.figures.simulated_images`).
 
     Raises
     ------
@@ -400,6 +475,7 @@ class SimilaritySearch:
         catalog: Catalog,
         encoder: QueryEncoder | None = None,
         config: SearchConfig = SearchConfig(),
+        images: ImageSource | None = None,
     ) -> None:
         rows = catalog.locate(index.ids)
         if (rows < 0).any():
@@ -412,6 +488,7 @@ class SimilaritySearch:
         self.catalog = catalog
         self.encoder = encoder
         self.config = config
+        self.images: ImageSource = simulated_images if images is None else images
         self._rows = rows
         self._rows_in_order = len(rows) == len(catalog) and bool(
             np.all(rows == np.arange(len(rows)))
@@ -596,6 +673,27 @@ class SimilaritySearch:
         position = int(np.random.default_rng(seed).integers(len(self.index)))
         query = self._object_query(str(self.index.ids[position]), "random")
         return self._run(query, k, filters)
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def plot_matches(self, result: SearchResult, *, lightcurve: Any = None, n: int = 8) -> Figure:
+        """:func:`astrolens.search.figures.plot_matches` of a result of this search, the matches
+        drawn by :attr:`images`.
+
+        ``lightcurve`` is the query of a search by light curve (a file, arrays, a loaded
+        input), drawn as the search's ``encoder`` sees it.
+
+        Raises
+        ------
+        ValueError
+            If ``lightcurve`` is given and the search has no ``encoder``.
+        """
+        query = None
+        if lightcurve is not None:
+            if self.encoder is None:
+                raise ValueError("drawing a light-curve query needs the search's encoder")
+            query = self.encoder.picture(self.encoder.load(lightcurve))
+        return plot_matches(result, self.images, n=n, query_images=query)
 
     # -- anomalies ----------------------------------------------------------------------------
 
