@@ -156,6 +156,41 @@ def test_mask_combines_class_mission_and_ranges(catalog, table):
     assert catalog.mask().all()
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    classes=st.none() | st.lists(st.sampled_from(["RRab", "EA", "ROT", "NOPE"]), min_size=1),
+    mission=st.sampled_from([None, "Kepler", "TESS"]),
+    period=st.none() | st.tuples(st.none() | st.floats(0.1, 5.0), st.none() | st.floats(1, 90)),
+    mag=st.none() | st.tuples(st.floats(8.0, 14.0), st.floats(10.0, 17.0)),
+    rows=st.lists(st.integers(0, 319), max_size=30),
+)
+def test_a_selection_counts_and_tests_rows_as_the_mask_has_them(
+    catalog, classes, mission, period, mag, rows
+):
+    ranges = {}
+    if period is not None:
+        ranges["period_days"] = period
+    if mag is not None:
+        ranges["mag"] = mag
+    selection = catalog.selection(classes=classes, missions=mission, ranges=ranges)
+    mask = catalog.mask(classes=classes, missions=mission, ranges=ranges)
+    assert selection.count() == int(mask.sum()) <= selection.upper_bound
+    assert selection.rows().tolist() == np.flatnonzero(mask).tolist()
+    assert selection.passes(np.asarray(rows, dtype=np.int64)).tolist() == mask[rows].tolist()
+    assert selection.mask().tolist() == mask.tolist()
+    if len(ranges) + (classes is not None) + (mission is not None) == 1:
+        assert selection.estimate == selection.upper_bound == selection.count()
+
+
+def test_a_selection_mask_is_read_only_and_the_public_mask_a_copy(catalog):
+    selection = catalog.selection(classes="RRab")
+    with pytest.raises(ValueError, match="read-only"):
+        selection.mask()[0] = True
+    mask = catalog.mask(classes="RRab")
+    mask[:] = True
+    assert catalog.mask(classes="RRab").sum() < len(catalog)
+
+
 def test_mask_refuses_unknown_or_text_columns(catalog):
     with pytest.raises(ValueError, match="no column 'colour'"):
         catalog.mask(ranges={"colour": (0, 1)})

@@ -122,6 +122,23 @@ def test_results_carry_every_catalogue_column(search, survey, tmp_path):
     np.testing.assert_allclose(again["distance"], result.matches["distance"], rtol=1e-12)
 
 
+def test_a_result_reads_its_rows_without_building_the_table(search, survey):
+    table, _ = survey
+    result = search.by_object(table["object_id"][3], k=6)
+    assert "matches" not in vars(result)  # not built yet
+    assert result.object_ids == table["object_id"].iloc[result.rows].tolist()
+    assert result.columns == ["rank", "distance", *table.columns]
+    assert result.column("rank").tolist() == list(range(1, 7))
+    np.testing.assert_array_equal(result.column("mag"), table["mag"].to_numpy()[result.rows])
+    records = result.records()
+    assert "matches" not in vars(result)
+    frame = result.matches.to_numpy(dtype=object).tolist()
+    assert len(records) == len(frame) == 6
+    for ours, theirs in zip(records, frame, strict=True):
+        assert [value for value in ours if value == value] == [v for v in theirs if v == v]
+        assert [value != value for value in ours] == [v != v for v in theirs]  # NaN where NaN
+
+
 @pytest.mark.parametrize("form", ["degrees", "hmsdms", "colons"])
 def test_by_coordinates_searches_around_the_object_there(search, survey, form):
     table, _ = survey
@@ -257,7 +274,7 @@ def test_rrf_scores_and_distances(search, survey):
     period_range=st.none() | st.tuples(st.floats(0.1, 2.0), st.floats(2.0, 50.0)),
     k=st.integers(1, 30),
     query=st.integers(0, 599),
-    exact_subset_max=st.sampled_from([0, 100_000]),
+    exact_subset_max=st.sampled_from([0, 40, 100_000]),
 )
 def test_filters_give_exactly_k_exact_matches(
     index, survey, classes, mission, mag_window, period_range, k, query, exact_subset_max
@@ -300,6 +317,32 @@ def test_an_approximate_index_still_gives_k_matches_under_a_strict_filter(survey
     assert (
         len(search.by_object(table["object_id"][query], k=50, filters=Filters(classes=RARE))) == 12
     )  # fewer pass than asked for: all of them
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(classes=RARE),  # selective, class: filtered inside the index
+        Filters(missions="Kepler"),  # half pass: checked on the neighbours
+        Filters(ranges={"period_days": (0.1, 1.0)}),  # a range: checked, then in the index
+        Filters(classes=["EA", RARE], ranges={"mag": (None, 13.0)}),
+    ],
+    ids=["rare class", "mission", "period range", "class and magnitude"],
+)
+def test_every_filter_path_of_an_ivf_index_keeps_only_what_passes(survey, filters):
+    table, vectors = survey
+    ivf = build_index(
+        vectors, table["object_id"], run="test", factory="IVF8,Flat", nprobe=1, progress=False
+    )
+    catalog = Catalog(table)
+    search = SimilaritySearch(ivf, catalog, config=SearchConfig(exact_subset_max=0))
+    passing = filters.mask(catalog)
+    for query in (0, 100, 250, 599):  # of every class, near to the filter or far from it
+        result = search.by_object(table["object_id"][query], k=10, filters=filters)
+        expected = min(10, int(passing.sum()) - int(passing[query]))
+        assert len(result) == expected
+        assert passing[result.rows].all() and query not in result.rows
+        assert (np.diff(result.matches["distance"]) >= 0).all()
 
 
 def test_filter_errors(search, survey):

@@ -38,6 +38,7 @@ __all__ = [
     "NON_PHYSICAL_COLUMNS",
     "Catalog",
     "InvalidCoordinates",
+    "Selection",
     "SkyMatch",
     "UnknownObject",
     "angular_chord",
@@ -215,8 +216,13 @@ class Catalog:
         if "object_id" not in table.columns:
             raise ValueError(f"{name} has no 'object_id' column; columns: {list(table.columns)}")
         self.name = name
-        self._table = table.reset_index(drop=True)
-        self._factorized: dict[str, tuple[NDArray[np.int64], pd.Index]] = {}
+        self._table = table.copy()  # consolidated: rows are taken from a few blocks, fast
+        self._table.index = pd.RangeIndex(len(table))
+        self._factorized: dict[str, tuple[NDArray[np.int64], pd.Index, NDArray[np.int64]]] = {}
+        self._sorted: dict[str, tuple[NDArray[Any], NDArray[np.int64], NDArray[Any]]] = {}
+        self._category_masks: dict[
+            tuple[str, frozenset[Any]], tuple[NDArray[np.bool_], NDArray[np.int64]]
+        ] = {}
         self._ids = pd.Index(self._table["object_id"].astype(str))
         if self._ids.has_duplicates:
             repeated = self._ids[self._ids.duplicated()].unique()[:5].tolist()
@@ -260,7 +266,13 @@ class Catalog:
         UnknownObject
             If the object is not in the catalogue.
         """
-        return self._table.iloc[int(self.row_numbers([object_id])[0])]
+        return self._table.iloc[self.row_number(object_id)]
+
+    def take(self, row_numbers: ArrayLike) -> pd.DataFrame:
+        """The rows at ``row_numbers``, in that order (index reset): fast for a few rows."""
+        rows = self._table.take(np.asarray(row_numbers, dtype=np.int64))
+        rows.index = pd.RangeIndex(len(rows))
+        return rows
 
     def rows(self, object_ids: Iterable[str]) -> pd.DataFrame:
         """The rows of several objects, in the order given (index reset).
@@ -278,6 +290,20 @@ class Catalog:
             list(object_ids) if not isinstance(object_ids, np.ndarray) else object_ids
         )
         return self._ids.get_indexer(keys.astype(str)).astype(np.int64)
+
+    def row_number(self, object_id: str) -> int:
+        """The row number of one object (a hash lookup).
+
+        Raises
+        ------
+        UnknownObject
+            If the object is not in the catalogue.
+        """
+        try:
+            row = self._ids.get_loc(str(object_id))
+        except KeyError:
+            raise UnknownObject(f"{object_id}: not in the {self.name} (1 unknown id(s))") from None
+        return int(row)
 
     def row_numbers(self, object_ids: Iterable[Any]) -> NDArray[np.int64]:
         """Row numbers of ``object_ids``.
@@ -407,32 +433,99 @@ class Catalog:
         >>> catalog.mask(classes="EA", ranges={"period_days": (0.5, None)}).tolist()
         [True, False, False]
         """
-        keep = np.ones(len(self), dtype=bool)
+        return self.selection(classes=classes, missions=missions, ranges=ranges).mask().copy()
+
+    def selection(
+        self,
+        *,
+        classes: str | Sequence[str] | None = None,
+        missions: str | Sequence[str] | None = None,
+        ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    ) -> Selection:
+        """The rows that pass column filters, as :meth:`mask` has them, evaluated lazily: a
+        :class:`Selection` counts them and tests given rows without a pass over the catalogue.
+
+        Raises
+        ------
+        ValueError
+            For a column the catalogue lacks or a range on a non-numeric column.
+        """
+        categorical = []
         for column, wanted in (("class", classes), ("mission", missions)):
             if wanted is not None:
-                keep &= self._isin(column, [wanted] if isinstance(wanted, str) else list(wanted))
+                values = [wanted] if isinstance(wanted, str) else list(wanted)
+                categorical.append(self._category_test(column, values))
+        numeric = []
         for column, (low, high) in (ranges or {}).items():
-            values = self._column(column)
-            if not pd.api.types.is_numeric_dtype(values):
-                raise ValueError(f"range filter on {column!r}, which is not numeric")
-            numbers = values.to_numpy(dtype=np.float64)
-            with np.errstate(invalid="ignore"):
-                if low is not None:
-                    keep &= numbers >= low
-                if high is not None:
-                    keep &= numbers <= high
-            keep &= np.isfinite(numbers)
-        return keep
+            numeric.append(self._range_test(column, low, high))
+        return Selection(self, [*categorical, *numeric])
 
-    def _isin(self, column: str, values: list[Any]) -> NDArray[np.bool_]:
-        """Rows whose ``column`` is one of ``values`` (through cached category codes: fast)."""
+    def _codes(self, column: str) -> tuple[NDArray[np.int64], pd.Index, NDArray[np.int64]]:
+        """Category codes of ``column`` (-1: missing), its categories, and rows per category."""
         if column not in self._factorized:
-            self._factorized[column] = pd.factorize(self._column(column))
-        codes, categories = self._factorized[column]
+            codes, categories = pd.factorize(self._column(column))
+            counts = np.bincount(codes[codes >= 0], minlength=len(categories))
+            self._factorized[column] = (codes, categories, counts)
+        return self._factorized[column]
+
+    def _category_test(self, column: str, values: list[Any]) -> _Condition:
+        """Rows whose ``column`` is one of ``values``, through cached category codes."""
+        codes, categories, counts = self._codes(column)
         wanted = categories.get_indexer(values)
         lookup = np.zeros(len(categories) + 1, dtype=bool)  # the last entry: code -1 (missing)
         lookup[wanted[wanted >= 0]] = True
-        return lookup[codes]
+        count = int(counts[lookup[:-1]].sum())
+        key = (column, frozenset(np.flatnonzero(lookup).tolist()))
+
+        def kept() -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+            if key not in self._category_masks:
+                while len(self._category_masks) >= _CACHED_MASKS:
+                    self._category_masks.pop(next(iter(self._category_masks)))
+                mask = lookup[codes]
+                rows = np.flatnonzero(mask)
+                mask.flags.writeable = rows.flags.writeable = False
+                self._category_masks[key] = (mask, rows)
+            return self._category_masks[key]
+
+        return _Condition(
+            count,
+            lambda rows: lookup[codes[rows]],
+            lambda: kept()[0],
+            lambda: kept()[1],
+            categorical=True,
+        )
+
+    def _range_test(self, column: str, low: float | None, high: float | None) -> _Condition:
+        """Rows with ``low <= column <= high`` (NaN never passes), found in the sorted column."""
+        numbers, order, ordered = self._sorted_column(column)
+        first = 0 if low is None else int(np.searchsorted(ordered, low, side="left"))
+        last = len(ordered) if high is None else int(np.searchsorted(ordered, high, side="right"))
+        low_value = -np.inf if low is None else low
+        high_value = np.inf if high is None else high
+
+        def test(rows: NDArray[np.int64] | slice) -> NDArray[np.bool_]:
+            picked = numbers[rows]
+            with np.errstate(invalid="ignore"):
+                return (picked >= low_value) & (picked <= high_value) & np.isfinite(picked)
+
+        def rows() -> NDArray[np.int64]:
+            return np.sort(order[first:last]) if last > first else np.empty(0, np.int64)
+
+        return _Condition(max(0, last - first), test, lambda: test(slice(None)), rows)
+
+    def _sorted_column(
+        self, column: str
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+        """A numeric column, the rows of its finite values in increasing order, those values."""
+        if column not in self._sorted:
+            values = self._column(column)
+            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+                raise ValueError(f"range filter on {column!r}, which is not numeric")
+            numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            finite = np.flatnonzero(np.isfinite(numbers))
+            order = finite[np.argsort(numbers[finite], kind="stable")]
+            self._sorted[column] = (numbers, order, numbers[order])
+        return self._sorted[column]
 
     def _column(self, name: str) -> pd.Series:
         if name not in self._table.columns:
@@ -440,6 +533,100 @@ class Catalog:
                 f"the {self.name} has no column {name!r}; columns: {list(self._table.columns)}"
             )
         return self._table[name]
+
+
+_CACHED_MASKS = 16
+"""Class/mission filters whose rows a catalogue keeps (a byte per row, 8 per passing row)."""
+
+
+class _Condition(NamedTuple):
+    count: int
+    test: Any  # rows -> NDArray[np.bool_]
+    mask: Any  # () -> NDArray[np.bool_], read-only
+    rows: Any  # () -> NDArray[np.int64], the rows that pass, increasing
+    categorical: bool = False  # a class/mission condition, whose mask is kept once computed
+
+
+class Selection:
+    """Catalogue rows that pass every one of some column conditions (:meth:`Catalog.selection`).
+
+    It is built without a pass over the catalogue: the rows passing each condition are counted
+    from cached category counts and sorted columns, and :meth:`passes` tests only the rows asked
+    about, so a search can check its candidates instead of the whole survey.
+
+    Examples
+    --------
+    >>> catalog = Catalog(pd.DataFrame({"object_id": list("abcd"), "class": list("EEWE"),
+    ...                                 "period_days": [1.0, 5.0, 2.0, np.nan]}))
+    >>> selection = catalog.selection(classes="E", ranges={"period_days": (0.5, 2.0)})
+    >>> selection.upper_bound, selection.count(), selection.passes(np.array([0, 1, 2])).tolist()
+    (2, 1, [True, False, False])
+    """
+
+    def __init__(self, catalog: Catalog, conditions: Sequence[_Condition]) -> None:
+        self._n = len(catalog)
+        self._conditions = tuple(conditions)
+        self._mask: NDArray[np.bool_] | None = None
+        self._rows: NDArray[np.int64] | None = None
+
+    @property
+    def upper_bound(self) -> int:
+        """At least as many rows as pass (exact for a single condition)."""
+        return min((condition.count for condition in self._conditions), default=self._n)
+
+    @property
+    def estimate(self) -> float:
+        """Rows expected to pass if the conditions were independent (exact for one)."""
+        if len(self._conditions) == 1:
+            return float(self._conditions[0].count)
+        fraction = np.prod([condition.count / max(self._n, 1) for condition in self._conditions])
+        return float(self._n * fraction)
+
+    @property
+    def categorical(self) -> bool:
+        """Whether every condition is on class or mission (their masks are kept: cheap)."""
+        return all(condition.categorical for condition in self._conditions)
+
+    def count(self) -> int:
+        """The rows that pass (exact; for several conditions, :meth:`rows` are found)."""
+        if len(self._conditions) <= 1:
+            return self.upper_bound
+        return len(self.rows())
+
+    def rows(self) -> NDArray[np.int64]:
+        """The row numbers that pass, increasing: the rows of the most selective condition,
+        tested against the others (work in proportion to its count, not to the catalogue)."""
+        if self._rows is None:
+            if not self._conditions:
+                self._rows = np.arange(self._n)
+            else:
+                first = min(self._conditions, key=lambda condition: condition.count)
+                rows = first.rows()
+                for condition in self._conditions:
+                    if condition is not first:
+                        rows = rows[condition.test(rows)]
+                self._rows = rows
+        return self._rows
+
+    def mask(self) -> NDArray[np.bool_]:
+        """Which rows pass, for every row (read-only)."""
+        if self._mask is None:
+            if len(self._conditions) == 1:
+                self._mask = self._conditions[0].mask()
+            else:
+                keep = np.ones(self._n, dtype=bool)
+                for condition in self._conditions:
+                    keep &= condition.mask()
+                self._mask = keep
+            self._mask.flags.writeable = False
+        return self._mask
+
+    def passes(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of the rows ``rows`` pass."""
+        keep = np.ones(len(rows), dtype=bool)
+        for condition in self._conditions:
+            keep &= condition.test(rows)
+        return keep
 
 
 def _string_units(text: str) -> Any:

@@ -90,6 +90,32 @@ def test_too_few_candidates_fall_back_to_exact_search(exact_neighbours):
     np.testing.assert_allclose(distances, expected_distances, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("factory", ["Flat", "IVF16,Flat", "IVF16,PQ2", "HNSW8"])
+def test_a_search_among_allowed_positions_returns_only_them(factory, exact_neighbours):
+    rng = np.random.default_rng(4)
+    vectors = np.concatenate([rng.normal(0, 1, (600, 4)), rng.normal(40, 1, (600, 4))])
+    vectors = vectors.astype(np.float32)
+    options = {"nprobe": 1} if factory.startswith("IVF") else {}
+    index = build_index(
+        vectors, np.arange(1200), run="t", factory=factory, progress=False, **options
+    )
+    allowed = np.zeros(1200, dtype=bool)
+    allowed[rng.choice(600, 25, replace=False) + 600] = True  # only in the far cluster
+    queries = vectors[:4]  # near cluster: the lists probed first hold nothing allowed
+    _, positions = index.search_positions(queries, 10, allowed=allowed)
+    assert positions.shape == (4, 10) and allowed[positions].all()
+    subset = np.flatnonzero(allowed)
+    _, expected = exact_neighbours(vectors[subset], queries, 10)
+    if factory == "Flat":
+        assert (positions == subset[expected]).all()
+    found = [len(set(a) & set(subset[b])) / 10 for a, b in zip(positions, expected, strict=True)]
+    assert np.mean(found) >= 0.8
+    _, all_of_them = index.search_positions(queries[:1], 50, allowed=allowed)
+    assert sorted(all_of_them[0]) == subset.tolist()  # fewer allowed than asked: all of them
+    with pytest.raises(ValueError, match="one boolean per vector"):
+        index.search_positions(queries, 3, allowed=allowed[:10])
+
+
 def test_k_larger_than_the_index_returns_everything():
     vectors = np.eye(5, dtype=np.float32)
     distances, ids = build_index(vectors, _ids(5), run="t", progress=False).search(vectors[0], 9)

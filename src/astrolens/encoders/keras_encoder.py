@@ -92,9 +92,12 @@ def _predict(model: keras.Model, inputs: ArrayLike, batch_size: int = 512) -> ob
 class Embedder:
     """Embeddings of model inputs, independent of batching (to ``EMBEDDING_RTOL``).
 
-    The model always runs on batches of exactly ``batch_size`` inputs (the last one padded with
-    zeros), in inference mode, so the numerical kernels see the same shapes whatever the number of
-    inputs (see :mod:`astrolens.embed` for what that promises on which CPU).
+    Several inputs run on batches of exactly ``batch_size`` (the last one padded with zeros), in
+    inference mode, so the numerical kernels see the same shapes whatever the number of inputs:
+    an input embeds to the same bits at the same position of a batch. A single input (a query)
+    runs alone, unpadded, in a graph of its own: ``batch_size`` times less work, the same
+    embedding within the tolerance (see :mod:`astrolens.embed` for what that promises on which
+    CPU).
 
     Parameters
     ----------
@@ -122,10 +125,12 @@ class Embedder:
         self.batch_size = batch_size
         self.input_shape = tuple(self.encoder.input_shape[1:])
         self.dim = int(self.encoder.output_shape[-1])
-        signature = tf.TensorSpec((batch_size, *self.input_shape), tf.float32)
-        self._embed_batch = tf.function(
-            lambda x: self.encoder(x, training=False), input_signature=[signature]
-        )
+        self._embed_batch = self._graph(batch_size)
+        self._embed_one = self._graph(1)
+
+    def _graph(self, size: int) -> tf.types.experimental.PolymorphicFunction:
+        signature = tf.TensorSpec((size, *self.input_shape), tf.float32)
+        return tf.function(lambda x: self.encoder(x, training=False), input_signature=[signature])
 
     def __call__(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         """Embeddings ``(N, dim)`` of inputs ``(N, *input_shape)``."""
@@ -134,6 +139,8 @@ class Embedder:
             raise ValueError(
                 f"inputs of shape {inputs.shape[1:]}; the model takes {self.input_shape}"
             )
+        if len(inputs) == 1:
+            return self._embed_one(inputs).numpy()
         out = np.empty((len(inputs), self.dim), dtype=np.float32)
         batch = np.zeros((self.batch_size, *self.input_shape), dtype=np.float32)
         for start in range(0, len(inputs), self.batch_size):

@@ -201,6 +201,18 @@ class VectorIndex(ABC):
         Both ``(n_queries, n_candidates)``; position -1 where the backend found too few.
         """
 
+    def _allowed_candidates(
+        self, queries: NDArray[np.float32], n_candidates: int, allowed: NDArray[np.bool_]
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """As :meth:`_candidates`, among the positions where ``allowed`` is True only.
+
+        By default an exact search over those vectors; a backend that can filter while it
+        searches does better.
+        """
+        subset = np.flatnonzero(allowed)
+        distances, rows = brute_force_search(self._vectors[subset], queries, n_candidates)
+        return distances**2, subset[rows]
+
     @abstractmethod
     def _write_backend(self, directory: Path) -> list[str]:
         """Write the backend's own files into ``directory``; return their names."""
@@ -362,34 +374,57 @@ class VectorIndex(ABC):
         return distances, self._ids[positions]
 
     def search_positions(
-        self, queries: ArrayLike, k: int
+        self, queries: ArrayLike, k: int, *, allowed: ArrayLike | None = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """As :meth:`search`, with positions in :attr:`ids` and :attr:`vectors` instead of ids.
 
-        Every query gets exactly ``min(k, len(self))`` neighbours: a query for which the
-        backend found too few (e.g. too small ``nprobe``) is answered by exact search.
+        ``allowed`` (a boolean per position) restricts the neighbours to those positions: the
+        backend filters while it searches (FAISS: an ID selector, visiting more lists until
+        every query has its neighbours), so a selective filter costs no more than a search.
+
+        Every query gets exactly ``min(k, len(self))`` neighbours (``min(k, allowed.sum())``):
+        a query for which the backend found too few (e.g. too small ``nprobe``) is answered by
+        exact search.
         """
         queries = _as_vectors(queries, self.dimension, "queries", allow_single=True)
         if len(self) == 0:
             raise ValueError("the index is empty: add vectors before searching")
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        k = min(int(k), len(self))
-        n_candidates = min(len(self), k * self.refine_factor)
+        available = len(self)
+        if allowed is not None:
+            allowed = np.asarray(allowed, dtype=bool)
+            if allowed.shape != (len(self),):
+                raise ValueError(
+                    f"allowed must be one boolean per vector ({len(self)}), got {allowed.shape}"
+                )
+            available = int(np.count_nonzero(allowed))
+        k = min(int(k), available)
+        if k == 0:
+            return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
+        n_candidates = min(available, k * self.refine_factor)
         block = max(1, _GATHER_ROWS // n_candidates)
         distances = np.empty((len(queries), k), dtype=np.float32)
         positions = np.empty((len(queries), k), dtype=np.int64)
         for start in range(0, len(queries), block):
             rows = slice(start, start + block)
-            squared, candidates = self._candidates(queries[rows], n_candidates)
+            if allowed is None:
+                squared, candidates = self._candidates(queries[rows], n_candidates)
+            else:
+                squared, candidates = self._allowed_candidates(
+                    queries[rows], n_candidates, allowed
+                )
             if self.refine_factor > 1:
                 squared, candidates = self._rerank(queries[rows], candidates, k)
             distances[rows] = np.sqrt(np.maximum(squared, 0.0))
             positions[rows] = candidates
         incomplete = np.flatnonzero((positions < 0).any(axis=1))
         if incomplete.size:
-            exact = brute_force_search(self._vectors, queries[incomplete], k)
-            distances[incomplete], positions[incomplete] = exact
+            subset = None if allowed is None else np.flatnonzero(allowed)
+            vectors = self._vectors if subset is None else self._vectors[subset]
+            found, rows_found = brute_force_search(vectors, queries[incomplete], k)
+            distances[incomplete] = found
+            positions[incomplete] = rows_found if subset is None else subset[rows_found]
         return distances, positions
 
     def save(self, directory: str | os.PathLike[str]) -> Path:

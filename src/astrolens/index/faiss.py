@@ -260,6 +260,33 @@ class FaissIndex(VectorIndex):
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         return self._index.search(queries, n_candidates)
 
+    def _allowed_candidates(
+        self, queries: NDArray[np.float32], n_candidates: int, allowed: NDArray[np.bool_]
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """Candidates among ``allowed`` through a FAISS ID selector (a bitmap of positions).
+
+        An IVF index visits ``nprobe`` lists, then four times as many for the queries that found
+        too few allowed vectors there, up to every list.
+        """
+        index = faiss.downcast_index(self._index)
+        bitmap = np.packbits(allowed, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+        if isinstance(index, faiss.IndexIVF):
+            nprobe = index.nprobe
+            while True:
+                parameters = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+                squared, positions = index.search(queries, n_candidates, params=parameters)
+                if nprobe >= index.nlist or not (positions < 0).any():
+                    return squared, positions
+                nprobe = min(index.nlist, nprobe * 4)
+        if isinstance(index, faiss.IndexHNSW):
+            parameters = faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+        elif isinstance(index, faiss.IndexFlat):
+            parameters = faiss.SearchParameters(sel=selector)
+        else:
+            return super()._allowed_candidates(queries, n_candidates, allowed)
+        return index.search(queries, n_candidates, params=parameters)
+
     def _write_backend(self, directory: Path) -> list[str]:
         faiss.write_index(self._index, str(directory / INDEX_FILE))
         return [INDEX_FILE]

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -56,6 +57,7 @@ from tqdm.auto import tqdm
 from astrolens.catalog import (
     NON_PHYSICAL_COLUMNS,
     Catalog,
+    Selection,
     UnknownObject,
     angular_chord,
     column_unit,
@@ -174,6 +176,32 @@ class Search(Protocol):
 _Ranking = tuple[NDArray[np.int64], dict[str, NDArray[Any]]]
 """Index positions, best first, and score columns (``distance``, ``rrf_score``) in that order."""
 
+
+_SELECTIVE = 0.25
+"""A filter passing less than this fraction of the catalogue is applied inside the index."""
+
+
+@dataclass(frozen=True)
+class _Ranker:
+    """How one query is ranked: ``rank(fetch)`` gives the ``fetch`` best positions (of ``total``
+    that can be ranked); ``passes`` tells which of them pass the filter; ``fallback`` is the
+    ranking to switch to when too few pass."""
+
+    rank: Callable[[int], _Ranking]
+    total: int
+    overfetch: float
+    check: Callable[[NDArray[np.int64]], NDArray[np.bool_]] | None = None
+    fallback: Callable[[], _Ranker] | None = None
+
+    def expected(self, wanted: int) -> float:
+        """Neighbours to ask for first, to have ``wanted`` left after the filter."""
+        return wanted * self.overfetch
+
+    def passes(self, positions: NDArray[np.int64]) -> NDArray[np.bool_]:
+        if self.check is None:
+            return np.ones(len(positions), dtype=bool)
+        return self.check(positions)
+
 COMBINE_METHODS = ("centroid", "rrf")
 """How :meth:`SimilaritySearch.by_examples` combines several examples."""
 
@@ -241,7 +269,17 @@ class Filters:
             If ``mag_window`` is set and the query's magnitude is unknown, or a column is
             missing or not numeric.
         """
-        keep = catalog.mask(classes=self.classes, missions=self.missions, ranges=self.ranges)
+        return self.selection(catalog, query_mag).mask().copy()
+
+    def selection(self, catalog: Catalog, query_mag: float | None = None) -> Selection:
+        """The catalogue rows that pass, evaluated lazily (:meth:`Catalog.selection`).
+
+        Raises
+        ------
+        ValueError
+            As :meth:`mask`.
+        """
+        ranges = dict(self.ranges)
         if self.mag_window is not None:
             if query_mag is None:
                 raise ValueError(
@@ -249,8 +287,14 @@ class Filters:
                     "pass mag= or filter on a magnitude range instead"
                 )
             window = (query_mag - self.mag_window, query_mag + self.mag_window)
-            keep &= catalog.mask(ranges={"mag": window})
-        return keep
+            if "mag" in ranges:
+                low, high = ranges["mag"]
+                window = (
+                    window[0] if low is None else max(low, window[0]),
+                    window[1] if high is None else min(high, window[1]),
+                )
+            ranges["mag"] = window
+        return catalog.selection(classes=self.classes, missions=self.missions, ranges=ranges)
 
 
 @dataclass(frozen=True)
@@ -320,20 +364,82 @@ class Query:
     combine: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
 class SearchResult:
     """The matches of a query: ``matches`` has rank, distance and every catalogue column.
 
     ``distance`` is the Euclidean distance in embedding space from the query (for ``"rrf"``: from
     the nearest example); :meth:`SimilaritySearch.least_similar` gives ``anomaly_score`` instead.
+
+    Parameters
+    ----------
+    query
+        What was asked.
+    k
+        Matches asked for.
+    catalog
+        The catalogue the matches are rows of.
+    rows
+        Their row numbers in ``catalog``, best first.
+    scores
+        Columns the search adds in front of the catalogue's (``distance``, ...), one value per
+        match; ``rank`` comes first.
+
+    ``matches`` is built from the catalogue the first time it is read (a DataFrame of every
+    catalogue column costs more than the search); :attr:`object_ids`, :meth:`column` and
+    :meth:`records` read the rows without it.
     """
 
-    matches: pd.DataFrame
-    query: Query
-    k: int
+    def __init__(
+        self,
+        query: Query,
+        k: int,
+        catalog: Catalog,
+        rows: NDArray[np.int64],
+        scores: Mapping[str, NDArray[Any]],
+    ) -> None:
+        self.query = query
+        self.k = k
+        self.catalog = catalog
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.scores = {"rank": np.arange(1, len(self.rows) + 1)} | {
+            name: np.asarray(values, dtype=np.float64) for name, values in scores.items()
+        }
 
     def __len__(self) -> int:
-        return len(self.matches)
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"SearchResult({self.query.label!r}, {len(self)} matches)"
+
+    @functools.cached_property
+    def matches(self) -> pd.DataFrame:
+        """Rank, the scores and every catalogue column of the matches, best first."""
+        table = self.catalog.take(self.rows)
+        for offset, (name, values) in enumerate(self.scores.items()):
+            table.insert(offset, name, values)
+        return table
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns of :attr:`matches`."""
+        return [*self.scores, *(str(name) for name in self.catalog.table.columns)]
+
+    @property
+    def object_ids(self) -> list[str]:
+        """The ids of the matches, best first."""
+        return self.catalog.object_ids[self.rows].tolist()
+
+    def column(self, name: str) -> NDArray[Any]:
+        """One column of :attr:`matches` as an array (without building the table)."""
+        if name in self.scores:
+            return self.scores[name]
+        return self.catalog.table[name].to_numpy()[self.rows]
+
+    def records(self) -> list[list[Any]]:
+        """The matches as rows of Python values, in the order of :attr:`columns` (fast)."""
+        catalog_rows = self.catalog.take(self.rows).to_numpy(dtype=object).tolist()
+        scores = zip(*(values.tolist() for values in self.scores.values()), strict=True)
+        return [[*score, *row] for score, row in zip(scores, catalog_rows, strict=True)]
 
     def _repr_html_(self) -> str:
         return f"<p>{self.query.label}: {len(self)} matches</p>" + self.matches._repr_html_()
@@ -496,6 +602,7 @@ class SimilaritySearch:
         self._position_of_row = np.full(len(catalog), -1, dtype=np.int64)
         self._position_of_row[rows] = np.arange(len(rows))
         self._survey_scores: dict[int, NDArray[np.float32]] = {}
+        self._has_sky = {"ra", "dec"} <= set(catalog.table.columns)
 
     def __repr__(self) -> str:
         return f"SimilaritySearch({self.index!r}, {self.catalog!r})"
@@ -754,13 +861,14 @@ class SimilaritySearch:
             label=f"least similar objects (distance to neighbour {k})",
             vectors=np.empty((0, self.index.dimension), dtype=np.float32),
         )
-        matches = self._matches(positions, {"anomaly_score": scores[positions]})
-        return SearchResult(matches, query, n)
+        return SearchResult(
+            query, n, self.catalog, self._rows[positions], {"anomaly_score": scores[positions]}
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
     def _object_query(self, object_id: str, kind: str) -> Query:
-        row_number = int(self.catalog.row_numbers([object_id])[0])
+        row_number = self.catalog.row_number(object_id)
         position = int(self._position_of_row[row_number])
         if position < 0:
             raise UnknownObject(
@@ -801,52 +909,92 @@ class SimilaritySearch:
         """Which index positions pass ``filters`` (None: all)."""
         if filters is None or filters.is_empty:
             return None
-        mask = filters.mask(self.catalog, query_mag)
-        return mask if self._rows_in_order else mask[self._rows]
+        return self._positions_mask(filters.selection(self.catalog, query_mag).mask())
+
+    def _positions_mask(self, rows_mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """A mask over catalogue rows as a mask over index positions."""
+        return rows_mask if self._rows_in_order else rows_mask[self._rows]
 
     def _run(self, query: Query, k: int, filters: Filters | None) -> SearchResult:
         """Rank, drop what fails the filter, the query itself and sky duplicates, keep ``k``.
 
-        Asks for more neighbours (x4 at a time) until ``k`` survive or nothing is left.
+        Without a filter, the index is asked for ``k`` neighbours and a few more. With one, the
+        catalogue is not scanned: a filter that leaves at most
+        :attr:`SearchConfig.exact_subset_max` objects is searched exactly over them; a selective
+        class or mission filter (its rows kept by the catalogue) is handed to the index, which
+        filters while it searches; any other filter is checked on the index's neighbours, and
+        handed to the index when too few pass. Asks for more neighbours (x4 at a time) until
+        ``k`` survive or nothing is left.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        n = len(self.index)
         excluded = np.asarray(query.positions, dtype=np.int64)
-        allowed = self._allowed(filters, query.mag)
-        exhaustive = allowed is not None and allowed.sum() <= self.config.exact_subset_max
-        if allowed is None:
-            allowed = np.ones(n, dtype=bool)
-        allowed[excluded] = False
-        n_allowed = int(allowed.sum())
-        if exhaustive:
-            rank, total = self._subset_ranking(query, np.flatnonzero(allowed)), n_allowed
-            fetch = k * self.config.overfetch
+        selection = None
+        if filters is not None and not filters.is_empty:
+            selection = filters.selection(self.catalog, query.mag)
+        if selection is None:
+            ranking = self._index_ranking(query)
+        elif self._exhaustive(selection):
+            positions = self._position_of_row[selection.rows()]
+            ranking = self._subset_ranking(query, positions[positions >= 0])
+        elif selection.categorical and selection.estimate < _SELECTIVE * len(self.catalog):
+            ranking = self._index_ranking(query, self._positions_mask(selection.mask()))
         else:
-            rank, total = self._index_ranking(query), n
-            fetch = (k + excluded.size) * n / max(n_allowed, 1) * self.config.overfetch
-        fetch = min(total, math.ceil(fetch))
+            ranking = self._checked_ranking(query, selection)
+        fetch = min(ranking.total, math.ceil(ranking.expected(k + excluded.size)))
         while True:
-            positions, scores = rank(fetch)
-            passing = allowed[positions]
-            positions = positions[passing]
-            scores = {name: values[passing] for name, values in scores.items()}
+            positions, scores = ranking.rank(fetch)
+            keep = ranking.passes(positions)
+            if excluded.size:
+                keep &= ~np.isin(positions, excluded)
+            positions = positions[keep]
+            scores = {name: values[keep] for name, values in scores.items()}
             chosen = self._without_sky_duplicates(query, positions, k)
-            if chosen.size == k or fetch == total:
+            if chosen.size == k or fetch >= ranking.total:
                 break
-            fetch = min(total, fetch * 4)
+            if ranking.fallback is not None:  # too few neighbours passed: filter in the index
+                ranking = ranking.fallback()
+                fetch = min(ranking.total, math.ceil((k + excluded.size) * self.config.overfetch))
+            else:
+                fetch = min(ranking.total, fetch * 4)
         columns = {name: values[chosen] for name, values in scores.items()}
-        return SearchResult(self._matches(positions[chosen], columns), query, k)
+        return SearchResult(query, k, self.catalog, self._rows[positions[chosen]], columns)
 
-    def _index_ranking(self, query: Query) -> Callable[[int], _Ranking]:
-        """Ranking through the index: ``fetch`` -> positions best first, score columns."""
+    def _exhaustive(self, selection: Selection) -> bool:
+        """Whether the objects passing are few enough to search them all exactly."""
+        limit = self.config.exact_subset_max
+        if selection.upper_bound <= limit:
+            return True
+        return selection.estimate <= 4 * limit and selection.count() <= limit
+
+    def _index_ranking(self, query: Query, allowed: NDArray[np.bool_] | None = None) -> _Ranker:
+        """Ranking through the index, among the ``allowed`` positions if given."""
+        total = len(self.index) if allowed is None else int(np.count_nonzero(allowed))
 
         def rank(fetch: int) -> _Ranking:
-            return self._combined(query, *self.index.search_positions(query.vectors, fetch))
+            if fetch == 0:
+                return np.empty(0, dtype=np.int64), {"distance": np.empty(0, dtype=np.float32)}
+            found = self.index.search_positions(query.vectors, fetch, allowed=allowed)
+            return self._combined(query, *found)
 
-        return rank
+        return _Ranker(rank, total, self.config.overfetch)
 
-    def _subset_ranking(self, query: Query, subset: NDArray[np.int64]) -> Callable[[int], _Ranking]:
+    def _checked_ranking(self, query: Query, selection: Selection) -> _Ranker:
+        """Ranking through the index, keeping the neighbours that pass ``selection``; the index
+        filters itself (:meth:`_index_ranking`) when too few of them do."""
+        n = len(self.index)
+        unfiltered = self._index_ranking(query)
+
+        def passes(positions: NDArray[np.int64]) -> NDArray[np.bool_]:
+            return selection.passes(positions if self._rows_in_order else self._rows[positions])
+
+        def fallback() -> _Ranker:
+            return self._index_ranking(query, self._positions_mask(selection.mask()))
+
+        overfetch = self.config.overfetch * n / max(selection.estimate, 1.0)
+        return _Ranker(unfiltered.rank, n, overfetch, passes, fallback)
+
+    def _subset_ranking(self, query: Query, subset: NDArray[np.int64]) -> _Ranker:
         """Exact ranking over the index positions ``subset`` (vectors gathered once)."""
         vectors = self.index.get_vectors(subset)
         norms = np.einsum("ij,ij->i", vectors, vectors)
@@ -857,7 +1005,7 @@ class SimilaritySearch:
             distances, rows = brute_force_search(vectors, query.vectors, fetch, squared_norms=norms)
             return self._combined(query, distances, subset[rows])
 
-        return rank
+        return _Ranker(rank, len(subset), self.config.overfetch)
 
     def _combined(
         self, query: Query, distances: NDArray[np.float32], positions: NDArray[np.int64]
@@ -872,34 +1020,37 @@ class SimilaritySearch:
     ) -> NDArray[np.int64]:
         """Indices into ``positions`` of the first ``k`` that are not sky duplicates."""
         radius = self.config.duplicate_radius_arcsec
-        if radius is None or not {"ra", "dec"} <= set(self.catalog.table.columns):
+        if radius is None or not self._has_sky:
             return np.arange(min(k, positions.size))
-        sky = self.catalog.sky_vectors(self._rows[positions])
-        taken = np.full((len(query.sky) + k, 3), np.nan)
-        if query.sky:
-            taken[: len(query.sky)] = unit_vectors(*np.transpose(query.sky))
-        n_taken = len(query.sky)
         limit = float(angular_chord(radius)) ** 2
-        chosen = []
-        for i, vector in enumerate(sky):
-            near = np.sum((taken[:n_taken] - vector) ** 2, axis=1) <= limit
-            if near.any():
+        chosen: list[int] = []
+        start = 0
+        while len(chosen) < k and start < positions.size:  # in blocks: usually one
+            block = np.arange(start, min(positions.size, start + 2 * k))
+            start = block[-1] + 1
+            sky = self.catalog.sky_vectors(self._rows[positions[block]])
+            taken = [unit_vectors(*np.transpose(query.sky))] if query.sky else []
+            if chosen:
+                taken.append(self.catalog.sky_vectors(self._rows[positions[chosen]]))
+            points = np.concatenate([*taken, sky]) if taken else sky
+            with np.errstate(invalid="ignore"):
+                near = ((sky[:, None, :] - points[None, :, :]) ** 2).sum(axis=2) <= limit
+            n_taken = len(points) - len(sky)
+            near_taken = near[:, :n_taken].any(axis=1)
+            near_block = np.tril(near[:, n_taken:], k=-1)  # near an earlier candidate
+            if not near_block.any():
+                kept = block[~near_taken]
+                chosen.extend(kept[: k - len(chosen)].tolist())
                 continue
-            chosen.append(i)
-            taken[n_taken] = vector
-            n_taken += 1
-            if len(chosen) == k:
-                break
+            kept_here: list[int] = []
+            for i in range(len(block)):
+                if near_taken[i] or near_block[i, kept_here].any():
+                    continue
+                kept_here.append(i)
+                chosen.append(int(block[i]))
+                if len(chosen) == k:
+                    break
         return np.asarray(chosen, dtype=np.int64)
-
-    def _matches(
-        self, positions: NDArray[np.int64], columns: Mapping[str, NDArray[Any]]
-    ) -> pd.DataFrame:
-        table = self.catalog.table.iloc[self._rows[positions]].reset_index(drop=True)
-        table.insert(0, "rank", np.arange(1, len(table) + 1))
-        for offset, (name, values) in enumerate(columns.items(), start=1):
-            table.insert(offset, name, np.asarray(values, dtype=np.float64))
-        return table
 
     def _scores_of_survey(self, k: int, batch_size: int, progress: bool) -> NDArray[np.float32]:
         if k not in self._survey_scores:
