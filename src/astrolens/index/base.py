@@ -411,9 +411,7 @@ class VectorIndex(ABC):
             if allowed is None:
                 squared, candidates = self._candidates(queries[rows], n_candidates)
             else:
-                squared, candidates = self._allowed_candidates(
-                    queries[rows], n_candidates, allowed
-                )
+                squared, candidates = self._allowed_candidates(queries[rows], n_candidates, allowed)
             if self.refine_factor > 1:
                 squared, candidates = self._rerank(queries[rows], candidates, k)
             distances[rows] = np.sqrt(np.maximum(squared, 0.0))

@@ -202,6 +202,7 @@ class _Ranker:
             return np.ones(len(positions), dtype=bool)
         return self.check(positions)
 
+
 COMBINE_METHODS = ("centroid", "rrf")
 """How :meth:`SimilaritySearch.by_examples` combines several examples."""
 
