@@ -240,7 +240,7 @@ def _command_serve(args: argparse.Namespace) -> None:
     if args.max_upload_mb <= 0:
         raise ValueError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
     config = WebConfig(max_upload_bytes=int(args.max_upload_mb * 2**20))
-    serve(args.index, args.host, args.port, config=config)
+    serve(args.index, args.host, args.port, config=config, workers=args.workers)
 
 
 def _parse_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
@@ -522,6 +522,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--max-upload-mb", type=float, default=16.0, help="largest light-curve upload, MiB"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes sharing the loaded index (default: one per core, at most 4)",
     )
     return parser
 

@@ -78,7 +78,7 @@ def serve_index():
 
 
 @contextlib.contextmanager
-def running_server(index_folder: Path, work: Path) -> Iterator[Server]:
+def running_server(index_folder: Path, work: Path, workers: int = 1) -> Iterator[Server]:
     """Serve ``index_folder`` in its own process (files under ``work``) until the block ends."""
     port = free_port()
     temporary, cache = work / "tmp", work / "cache"
@@ -86,7 +86,7 @@ def running_server(index_folder: Path, work: Path) -> Iterator[Server]:
     log = work / "server.log"
     code = (
         "import sys; from astrolens.web import WebConfig, serve; "
-        "serve(sys.argv[1], port=int(sys.argv[2]), "
+        "serve(sys.argv[1], port=int(sys.argv[2]), workers=int(sys.argv[4]), "
         "config=WebConfig(max_upload_bytes=int(sys.argv[3])), log_level='warning')"
     )
     environment = {
@@ -97,7 +97,15 @@ def running_server(index_folder: Path, work: Path) -> Iterator[Server]:
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-c", code, str(index_folder), str(port), str(MAX_UPLOAD_BYTES)],
+            [
+                sys.executable,
+                "-c",
+                code,
+                str(index_folder),
+                str(port),
+                str(MAX_UPLOAD_BYTES),
+                str(workers),
+            ],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,

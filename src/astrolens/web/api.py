@@ -13,6 +13,7 @@ threads, so they do not hold other requests up.
 from __future__ import annotations
 
 import base64
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,13 +23,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 import astrolens
 from astrolens.errors import AstrolensError, InvalidLightCurve
 from astrolens.search import Filters, SearchResult
 from astrolens.web.results import (
+    FastJSONResponse,
     csv_filename,
     row_payload,
     search_payload,
@@ -186,7 +188,7 @@ def answer(
         histogram_bins=state.config.histogram_bins,
         query_thumbnail=query_thumbnail,
     )
-    return JSONResponse(payload)
+    return FastJSONResponse(payload)
 
 
 @router.get("/health", summary="The index served: model run, size")
@@ -196,6 +198,7 @@ async def health(state: State) -> dict[str, Any]:
     return {
         "status": "ok",
         "astrolens_version": astrolens.__version__,
+        "process": os.getpid(),
         "run": index.run,
         "count": len(index),
         "dimension": index.dimension,
@@ -249,7 +252,7 @@ def thumbnail(
 @router.get(
     "/search/object",
     summary="Objects similar to a catalogued object",
-    response_class=JSONResponse,
+    response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
 )
 async def search_object(
@@ -265,7 +268,7 @@ async def search_object(
 @router.get(
     "/search/coordinates",
     summary="Objects similar to the catalogued object at a sky position",
-    response_class=JSONResponse,
+    response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
 )
 async def search_coordinates(
@@ -305,7 +308,7 @@ async def search_coordinates(
 @router.get(
     "/search/examples",
     summary="Objects similar to several catalogued objects at once",
-    response_class=JSONResponse,
+    response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
 )
 async def search_examples(
@@ -335,7 +338,7 @@ async def search_examples(
 @router.get(
     "/search/random",
     summary="Objects similar to a random object",
-    response_class=JSONResponse,
+    response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, 422: _ERRORS[422]},
 )
 async def search_random(
@@ -356,7 +359,7 @@ async def search_random(
 @router.post(
     "/search/upload",
     summary="Objects similar to an uploaded light curve (FITS or CSV)",
-    response_class=JSONResponse,
+    response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, **_UPLOAD_ERRORS},
     openapi_extra=_UPLOAD_BODY,
 )

@@ -25,8 +25,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
+import sys
+import time
+import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -47,10 +52,19 @@ from astrolens.errors import (
 )
 from astrolens.search import Search, open_search
 from astrolens.web.api import router
+from astrolens.web.results import FastJSONResponse
 from astrolens.web.state import WebConfig, WebState
 from astrolens.web.thumbnails import ThumbnailCache
 
-__all__ = ["ERROR_STATUS", "STATIC_DIR", "create_app", "run_app", "serve"]
+__all__ = [
+    "ERROR_STATUS",
+    "MAX_DEFAULT_WORKERS",
+    "STATIC_DIR",
+    "create_app",
+    "default_workers",
+    "run_app",
+    "serve",
+]
 
 ERROR_STATUS: tuple[tuple[type[AstrolensError], int], ...] = (
     (UnknownObject, 404),
@@ -59,6 +73,9 @@ ERROR_STATUS: tuple[tuple[type[AstrolensError], int], ...] = (
     (ArchiveUnavailable, 503),
 )
 """HTTP status of each astrolens exception (the first that matches); others are 500."""
+
+_FAST_SERVER = {"http": "httptools", "loop": "uvloop" if sys.platform != "win32" else "asyncio"}
+"""uvicorn's C HTTP parser and libuv event loop: about half the server's time per request."""
 
 STATIC_DIR = Path(str(files("astrolens.web") / "static"))
 """The page, its script and its style sheet."""
@@ -92,6 +109,7 @@ def create_app(
     """
     thumbnail_cache = ThumbnailCache(search.images, thumbnail_dir, namespace=search.index.run)
     app = FastAPI(
+        default_response_class=FastJSONResponse,
         title="astrolens",
         summary="What else looks like this? Similarity search over light curves.",
         version=astrolens.__version__,
@@ -113,6 +131,7 @@ def serve(
     *,
     config: WebConfig | None = None,
     log_level: str = "info",
+    workers: int | None = None,
 ) -> None:
     """Serve the index folder ``index_dir`` (page and API) until interrupted.
 
@@ -127,29 +146,120 @@ def serve(
         Limits and settings of the app (default ``WebConfig()``).
     log_level
         uvicorn's log level (``"warning"`` for quiet).
+    workers
+        Server processes (default :func:`default_workers`); see :func:`run_app`.
 
     Raises
     ------
     FileNotFoundError, CorruptIndex, IndexMismatch
         As :func:`astrolens.search.open_search` raises them for the folder.
     """
-    run_app(create_app(open_search(index_dir), config=config), host, port, log_level=log_level)
+    app = create_app(open_search(index_dir), config=config)
+    run_app(app, host, port, log_level=log_level, workers=workers)
+
+
+def default_workers() -> int:
+    """Server processes by default: one per CPU core, at most :data:`MAX_DEFAULT_WORKERS`
+    (one process answers on one core; searches hold the core for about a millisecond each)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_DEFAULT_WORKERS, cores or 1))
+
+
+MAX_DEFAULT_WORKERS = 4
+"""More processes than this only when asked (each embeds uploads with its own model copy)."""
 
 
 def run_app(
-    app: FastAPI, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info"
+    app: FastAPI,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    log_level: str = "info",
+    workers: int | None = None,
 ) -> None:
     """Serve ``app`` with uvicorn until interrupted.
 
     Everything loaded so far (the index, a catalogue of millions of rows) is moved out of the
     garbage collector's reach first (:func:`gc.freeze`): otherwise each full collection walks
     millions of objects that never become garbage, and queries wait tens of milliseconds.
+
+    With ``workers`` > 1 (default :func:`default_workers`; POSIX only), the socket is opened
+    here and that many processes are forked to answer on it: they share the loaded index and
+    catalogue page by page (copy-on-write; frozen objects are not written by the collector), and
+    the kernel hands each connection to one of them. Each loads the model for uploads on its
+    first upload. Interrupting this process (SIGINT, SIGTERM) stops them all.
     """
     import uvicorn
 
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > 1 and not hasattr(os, "fork"):
+        workers = 1  # no fork on this platform: one process
+    if workers > 1 and "tensorflow" in sys.modules:
+        warnings.warn(
+            "TensorFlow is loaded already, and its threads do not survive a fork: serving with "
+            "one process (open the search without embedding anything first, as serve() does, "
+            "to have several)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        workers = 1
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **_FAST_SERVER)
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    listener = config.bind_socket()
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve on the shared socket until told to stop
+            status = 0
+            try:
+                uvicorn.Server(config).run(sockets=[listener])
+            except BaseException:
+                status = 1
+            os._exit(status)
+        children.append(pid)
+    listener.close()
+    _supervise(children)
+
+
+def _supervise(children: list[int], grace_seconds: float = 20.0) -> None:
+    """Wait for the worker processes; pass SIGINT/SIGTERM on to them; stop all if one ends.
+
+    A worker still running ``grace_seconds`` after it was told to stop is killed.
+    """
+    remaining = set(children)
+    stopping_since: list[float] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        if not stopping_since:
+            stopping_since.append(time.monotonic())
+        for pid in remaining:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while remaining:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                if stopping_since and time.monotonic() - stopping_since[0] > grace_seconds:
+                    for late in remaining:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(late, signal.SIGKILL)
+                time.sleep(0.05)
+                continue
+            remaining.discard(pid)
+            stop(signal.SIGTERM, None)  # one ended (stopped or crashed): stop the others too
+    except ChildProcessError:
+        pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 async def _page() -> FileResponse:
