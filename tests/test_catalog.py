@@ -158,7 +158,7 @@ def test_mask_combines_class_mission_and_ranges(catalog, table):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    classes=st.none() | st.lists(st.sampled_from(["RRab", "EA", "ROT", "NOPE"]), min_size=1),
+    classes=st.none() | st.lists(st.sampled_from(["RRab", "EA", "ROT", "MIRA"]), min_size=1),
     mission=st.sampled_from([None, "Kepler", "TESS"]),
     period=st.none() | st.tuples(st.none() | st.floats(0.1, 5.0), st.none() | st.floats(1, 90)),
     mag=st.none() | st.tuples(st.floats(8.0, 14.0), st.floats(10.0, 17.0)),
@@ -189,6 +189,26 @@ def test_a_selection_mask_is_read_only_and_the_public_mask_a_copy(catalog):
     mask = catalog.mask(classes="RRab")
     mask[:] = True
     assert catalog.mask(classes="RRab").sum() < len(catalog)
+
+
+def test_a_class_or_mission_no_object_has_is_refused_naming_the_values(catalog):
+    with pytest.raises(ValueError, match=r"class 'NOPE': no object .* class values: .*RRab"):
+        catalog.mask(classes=["RRab", "NOPE"])
+    with pytest.raises(ValueError, match=r"mission 'XX'.*Kepler"):
+        catalog.selection(missions="XX")
+
+
+def test_an_id_is_matched_exactly_nul_characters_included(catalog, table):
+    object_id = table["object_id"][3]
+    assert catalog.locate([object_id, object_id + "\x00", object_id + " "]).tolist() == [3, -1, -1]
+    with pytest.raises(UnknownObject):
+        catalog.row(object_id + "\x00")
+
+
+@pytest.mark.parametrize("position", [(-360.0, 10.0), (400.0, 0.0), (10.0, 91.0), "-10 20"])
+def test_coordinates_outside_the_sky_are_refused_not_wrapped(position):
+    with pytest.raises(InvalidCoordinates, match="outside the sky"):
+        parse_coordinates(position)
 
 
 def test_mask_refuses_unknown_or_text_columns(catalog):

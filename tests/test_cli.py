@@ -217,6 +217,16 @@ def test_random_query_is_reproducible_with_a_seed(tiny_index, tmp_path):
         (["--ra", "10.0"], ["--ra and --dec"]),
         (["--ra", "10.0", "--dec", "95"], ["95"]),
         (["--file", "missing.fits"], ["missing.fits"]),
+        (["--random", "--range", "period_days:5:1"], ["min 5 is larger than max 1"]),
+        (["--random", "--class", "NOPE"], ["'NOPE'", "RRab"]),
+        (["--random", "--mission", "XX"], ["'XX'", "Kepler"]),
+        (["--random", "--range", "period_days:1000:2000"], ["no object", "passes the filters"]),
+        (["--random", "-k", "1000000000"], ["between 1 and 100"]),
+        (["--ra", "-360", "--dec", "10"], ["outside the sky"]),
+        (["--ra", "400", "--dec", "10"], ["outside the sky"]),
+        (["--id", "TIC 9000000000\x00"], ["not in the"]),
+        (["--random", "--csv", "."], ["is a folder"]),
+        (["--random", "--csv", "no/such/folder/m.csv"], ["does not exist"]),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tiny_index, args, words, capsys):
@@ -225,6 +235,24 @@ def test_bad_input_exits_2_with_one_line(tiny_index, args, words, capsys):
     assert len(err.splitlines()) == 1 and err.startswith("astrolens search: error:")
     for word in words:
         assert word in err
+
+
+def test_a_folder_as_csv_is_refused_before_anything_is_written(tiny_index, tmp_path, capsys):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert search(tiny_index, "--random", "--csv", str(folder)) == EXIT_BAD_INPUT
+    assert list(tmp_path.iterdir()) == [folder] and not any(folder.iterdir())
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_index_build_into_a_file_exits_2_in_one_line(tmp_path, capsys):
+    target = tmp_path / "README.md"
+    target.write_text("keep me")
+    args = ["-q", "index", "build", "--survey", "tiny", "--out", str(target)]
+    assert main(args) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is a file" in err
+    assert target.read_text() == "keep me"
 
 
 def test_missing_index_exits_2_saying_how_to_build_one(tmp_path, capsys):

@@ -351,6 +351,14 @@ def test_filter_errors(search, survey):
         search.by_object(table["object_id"][0], filters=Filters(ranges={"colour": (0, 1)}))
     with pytest.raises(ValueError, match="mag_window must be non-negative"):
         Filters(mag_window=-1)
+    with pytest.raises(ValueError, match="min 5 is larger than max 1"):
+        Filters(ranges={"period_days": (5, 1)})
+    with pytest.raises(ValueError, match="NaN is not a bound"):
+        Filters(ranges={"period_days": (float("nan"), 1)})
+    with pytest.raises(ValueError, match="expected"):
+        Filters(ranges={"period_days": ("short", None)})
+    with pytest.raises(ValueError, match="class 'NOPE'"):
+        search.by_object(table["object_id"][0], filters=Filters(classes="NOPE"))
 
 
 # -- sky duplicates ----------------------------------------------------------------------------

@@ -121,12 +121,21 @@ def parse_coordinates(coordinates: Any) -> SkyCoord:
         return coordinates.icrs
     try:
         if isinstance(coordinates, str):
+            degrees = _two_numbers(coordinates)
+            if degrees is not None:
+                return parse_coordinates(degrees)
             position = SkyCoord(coordinates, unit=_string_units(coordinates), frame="icrs")
         else:
             ra, dec = coordinates
             if isinstance(ra, str) or isinstance(dec, str):
                 return parse_coordinates(f"{ra} {dec}")
-            position = SkyCoord(float(ra) * u.deg, float(dec) * u.deg, frame="icrs")
+            ra, dec = float(ra), float(dec)
+            if not (0.0 <= ra <= 360.0 and -90.0 <= dec <= 90.0):
+                raise InvalidCoordinates(
+                    f"sky coordinates {coordinates!r} are outside the sky: right ascension "
+                    "must be within 0-360 deg and declination within -90-+90 deg"
+                )
+            position = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs")
     except (ValueError, TypeError, u.UnitsError) as error:
         raise InvalidCoordinates(
             f"cannot read sky coordinates {coordinates!r}: {error}; write them as "
@@ -286,10 +295,11 @@ class Catalog:
 
     def locate(self, object_ids: Iterable[Any]) -> NDArray[np.int64]:
         """Row numbers of ``object_ids``, -1 for those not in the catalogue."""
-        keys = np.asarray(
-            list(object_ids) if not isinstance(object_ids, np.ndarray) else object_ids
-        )
-        return self._ids.get_indexer(keys.astype(str)).astype(np.int64)
+        if isinstance(object_ids, np.ndarray) and object_ids.dtype.kind == "U":
+            keys = pd.Index(object_ids, dtype=object)
+        else:  # Python strings as they are (a NumPy string array would drop trailing NULs)
+            keys = pd.Index([str(object_id) for object_id in object_ids], dtype=object)
+        return self._ids.get_indexer(keys).astype(np.int64)
 
     def row_number(self, object_id: str) -> int:
         """The row number of one object (a hash lookup).
@@ -472,6 +482,14 @@ class Catalog:
         """Rows whose ``column`` is one of ``values``, through cached category codes."""
         codes, categories, counts = self._codes(column)
         wanted = categories.get_indexer(values)
+        if (wanted < 0).any():
+            unknown = [str(value) for value, code in zip(values, wanted, strict=True) if code < 0]
+            known = sorted(str(value) for value in categories)
+            listed = ", ".join(known[:30]) + (", ..." if len(known) > 30 else "")
+            raise ValueError(
+                f"{column} {', '.join(map(repr, unknown))}: no object of the {self.name} has it; "
+                f"{column} values: {listed}"
+            )
         lookup = np.zeros(len(categories) + 1, dtype=bool)  # the last entry: code -1 (missing)
         lookup[wanted[wanted >= 0]] = True
         count = int(counts[lookup[:-1]].sum())
@@ -627,6 +645,16 @@ class Selection:
         for condition in self._conditions:
             keep &= condition.test(rows)
         return keep
+
+
+def _two_numbers(text: str) -> tuple[float, float] | None:
+    """``"290.667 44.5"`` -> ``(290.667, 44.5)``; None for any other text."""
+    tokens = text.replace(",", " ").split()
+    try:
+        numbers = [float(token) for token in tokens]
+    except ValueError:
+        return None
+    return (numbers[0], numbers[1]) if len(numbers) == 2 else None
 
 
 def _string_units(text: str) -> Any:

@@ -163,6 +163,9 @@ def _command_index_build(args: argparse.Namespace) -> None:
     from astrolens.index.folder import read_index_source
     from astrolens.pipeline import build_embeddings_index, build_survey_index
 
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise NotADirectoryError(f"--out {args.out}: is a file; an index is a folder")
+
     if args.embeddings is not None:
         if args.catalog is None or args.out is None:
             raise ValueError("--embeddings needs --catalog (its objects) and --out (the folder)")
@@ -197,12 +200,15 @@ def _command_index_build(args: argparse.Namespace) -> None:
 def _command_search(args: argparse.Namespace) -> None:
     from astrolens.demo import table_text
     from astrolens.plots import save_figure
-    from astrolens.search import Filters, open_search
+    from astrolens.search import MAX_K, Filters, check_writable_file, open_search
 
     if (args.ra is None) != (args.dec is None):
         raise ValueError("--ra and --dec go together")
-    if args.k < 1:
-        raise ValueError(f"-k must be at least 1, got {args.k}")
+    if not 1 <= args.k <= MAX_K:
+        raise ValueError(f"-k must be between 1 and {MAX_K}, got {args.k}")
+    for output in (args.csv, args.figure):
+        if output is not None:
+            check_writable_file(output)
     filters = Filters(
         classes=args.classes,
         missions=args.missions,
@@ -225,6 +231,9 @@ def _command_search(args: argparse.Namespace) -> None:
         result = search.random(args.k, seed=args.seed, filters=filters)
     separation = result.query.separation_arcsec
     at = "" if separation is None else f" ({separation:.2f} arcsec from the position)"
+    if len(result) == 0:
+        survey = search.source.survey
+        raise ValueError(f"{result.query.label}: no object of {survey} passes the filters")
     print(f"{result.query.label}{at}: the {len(result)} most similar of {search.source.survey}")
     print(table_text(result))
     if args.csv is not None:
@@ -538,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.run(args)
-    except (AstrolensError, FileNotFoundError, FileExistsError, ValueError) as error:
+    except (AstrolensError, OSError, ValueError) as error:  # bad input: one line, no traceback
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"astrolens {args.command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -23,6 +23,7 @@ Examples
 
 from astrolens.search.core import (
     COMBINE_METHODS,
+    MAX_K,
     Filters,
     Query,
     QueryEncoder,
@@ -30,12 +31,14 @@ from astrolens.search.core import (
     SearchConfig,
     SearchResult,
     SimilaritySearch,
+    check_writable_file,
     parameter_distributions,
 )
 from astrolens.search.service import IndexedSearch, open_search
 
 __all__ = [
     "COMBINE_METHODS",
+    "MAX_K",
     "Filters",
     "IndexedSearch",
     "Query",
@@ -44,6 +47,7 @@ __all__ = [
     "SearchConfig",
     "SearchResult",
     "SimilaritySearch",
+    "check_writable_file",
     "open_search",
     "parameter_distributions",
 ]

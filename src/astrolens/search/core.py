@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMBINE_METHODS",
+    "MAX_K",
     "Filters",
     "Query",
     "QueryEncoder",
@@ -84,6 +85,7 @@ __all__ = [
     "SearchConfig",
     "SearchResult",
     "SimilaritySearch",
+    "check_writable_file",
     "parameter_distributions",
 ]
 
@@ -173,6 +175,26 @@ class Search(Protocol):
         ...
 
 
+MAX_K = 100
+"""Most matches one query of a front end may ask for (the web API's limit, the command line's)."""
+
+
+def check_writable_file(path: Path) -> None:
+    """Refuse, before any work, a file path that is a folder or lies in no folder.
+
+    Examples
+    --------
+    >>> check_writable_file(Path("."))
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: .: is a folder; give a file name (such as matches.csv)
+    """
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder; give a file name (such as matches.csv)")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
+
+
 _Ranking = tuple[NDArray[np.int64], dict[str, NDArray[Any]]]
 """Index positions, best first, and score columns (``distance``, ``rrf_score``) in that order."""
 
@@ -250,6 +272,20 @@ class Filters:
     def __post_init__(self) -> None:
         if self.mag_window is not None and not self.mag_window >= 0:
             raise ValueError(f"mag_window must be non-negative, got {self.mag_window}")
+        for column, bounds in self.ranges.items():
+            try:
+                low, high = (None if end is None else float(end) for end in bounds)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"range on {column!r}: expected (min, max) numbers or None, got {bounds!r}"
+                ) from None
+            if (low is not None and np.isnan(low)) or (high is not None and np.isnan(high)):
+                raise ValueError(f"range on {column!r}: NaN is not a bound, got {bounds!r}")
+            if low is not None and high is not None and low > high:
+                raise ValueError(
+                    f"range on {column!r}: min {low:g} is larger than max {high:g}; "
+                    "nothing could pass"
+                )
 
     @property
     def is_empty(self) -> bool:
@@ -462,8 +498,15 @@ class SearchResult:
         return table
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the matches as CSV (atomically); returns the path."""
+        """Write the matches as CSV (atomically); returns the path.
+
+        Raises
+        ------
+        IsADirectoryError, FileNotFoundError
+            If ``path`` is a folder, or its folder does not exist (nothing is written).
+        """
         path = Path(path)
+        check_writable_file(path)
         with written_atomically(path) as temporary:
             self.matches.to_csv(temporary, index=False)
         return path
