@@ -1,5 +1,7 @@
 """The wavelet CNN: shapes, the embedding layer, time-shift insensitivity, safe save/load."""
 
+import tempfile
+
 import keras
 import numpy as np
 import pytest
@@ -79,6 +81,15 @@ def test_save_load_round_trip_with_safe_mode(model, tmp_path):
         loaded(x, training=False).numpy(),
         model(x, training=False).numpy(),
     )
+
+
+def test_embedding_writes_no_file_to_the_temporary_folder(model, tmp_path, monkeypatch):
+    # AutoGraph would leave a __autograph_generated_file*.py there in each killed process.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    embedder = Embedder(model, batch_size=4)
+    x = np.random.default_rng(3).random((5, 64, 64, 2), dtype=np.float32)
+    assert embedder(x).shape == (5, 16) and embedder(x[:1]).shape == (1, 16)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_model_inputs_stack_power_and_mask():

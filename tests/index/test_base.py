@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import os
+import time
 
 import numpy as np
 import pytest
@@ -10,8 +12,16 @@ from hypothesis import strategies as st
 
 import astrolens
 from astrolens.errors import IndexMismatch
-from astrolens.files import file_sha256, replace_directory
-from astrolens.index import CorruptIndex, IndexManifest, base, brute_force_search, load_manifest
+from astrolens.files import UNKNOWN_OWNER_MAX_AGE_SECONDS, file_sha256
+from astrolens.index import (
+    CorruptIndex,
+    IndexManifest,
+    base,
+    brute_force_search,
+    build_index,
+    load_index,
+    load_manifest,
+)
 from astrolens.index.base import readable_directory
 
 
@@ -106,17 +116,22 @@ def test_load_manifest_names_a_missing_or_broken_manifest(tmp_path):
 
 
 def test_a_folder_moved_aside_by_an_interrupted_swap_is_still_read(tmp_path):
-    # A writer that died between its two renames leaves only .<name>.previous.
+    # A writer of an older version that died between its two renames left .<name>.previous.
     _write_manifest(tmp_path / ".index.previous", run="old")
     assert readable_directory(tmp_path / "index") == tmp_path / ".index.previous"
     assert load_manifest(tmp_path / "index").run == "old"
 
 
-def test_replacing_a_folder_recovers_and_cleans_up(tmp_path):
-    _write_manifest(tmp_path / ".index.previous", run="old")
-    _write_manifest(tmp_path / "staging", run="new")
-    replace_directory(tmp_path / "staging", tmp_path / "index")
-    assert load_manifest(tmp_path / "index").run == "new"
+def test_a_save_after_a_swap_killed_long_ago_leaves_only_the_new_index(tmp_path):
+    vectors = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    build_index(vectors, np.arange(40), run="old", progress=False).save(tmp_path / "index")
+    # An older version killed between its two renames left only .<name>.previous, a day ago.
+    (tmp_path / "index").rename(tmp_path / ".index.previous")
+    for path in [tmp_path / ".index.previous", *(tmp_path / ".index.previous").iterdir()]:
+        os.utime(path, (0, time.time() - UNKNOWN_OWNER_MAX_AGE_SECONDS - 60))
+    assert load_index(tmp_path / "index").run == "old"
+    build_index(vectors, np.arange(40), run="new", progress=False).save(tmp_path / "index")
+    assert load_index(tmp_path / "index").run == "new"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["index"]
 
 

@@ -129,8 +129,16 @@ class Embedder:
         self._embed_one = self._graph(1)
 
     def _graph(self, size: int) -> tf.types.experimental.PolymorphicFunction:
+        """The model on batches of ``size``, traced once into a TensorFlow graph.
+
+        Without AutoGraph: the call has no Python control flow to convert, and AutoGraph would
+        write its conversion to a ``__autograph_generated_file*.py`` in the system's temporary
+        folder, which a killed process (or a worker leaving by ``os._exit``) never removes.
+        """
         signature = tf.TensorSpec((size, *self.input_shape), tf.float32)
-        return tf.function(lambda x: self.encoder(x, training=False), input_signature=[signature])
+        return tf.function(
+            lambda x: self.encoder(x, training=False), input_signature=[signature], autograph=False
+        )
 
     def __call__(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         """Embeddings ``(N, dim)`` of inputs ``(N, *input_shape)``."""

@@ -15,8 +15,9 @@ vectors); a backend (:class:`~astrolens.index.faiss.FaissIndex`) only finds cand
 the benchmarks.
 
 Saving is atomic: the folder is written beside the target under a hidden name, then renamed over
-it, so a reader always finds either the previous index or the new one, whole. A writer killed
-mid-save leaves a hidden ``.<name>.saving-*`` folder behind, which can be deleted.
+it, so a reader always finds either the previous index or the new one, whole. What a writer killed
+mid-save leaves behind (a hidden ``.<name>.writing-<pid>-*`` folder) is removed by the next save
+beside it (:func:`astrolens.files.remove_leftovers`).
 
 Examples
 --------
@@ -44,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 import astrolens
 from astrolens.config import JsonConfig
 from astrolens.errors import CorruptIndex, IndexMismatch
-from astrolens.files import file_sha256, previous_path, written_folder
+from astrolens.files import file_sha256, previous_folders, written_folder
 
 __all__ = [
     "MANIFEST_NAME",
@@ -435,26 +436,43 @@ class VectorIndex(ABC):
         """
         directory = Path(directory)
         with written_folder(directory) as write:
-            staging = write.staging
-            _write_vectors(self._vectors, staging / VECTORS_NAME)
-            np.save(staging / IDS_NAME, self._ids, allow_pickle=False)
-            names = [VECTORS_NAME, IDS_NAME, *self._write_backend(staging)]
-            manifest = IndexManifest(
-                backend=self.backend,
-                run=self.run,
-                dimension=self.dimension,
-                count=len(self),
-                factory=self.factory,
-                nprobe=self.nprobe,
-                refine_factor=self.refine_factor,
-                files={name: file_sha256(staging / name) for name in names},
-                ids_dtype=self._ids.dtype.str,
-                created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                backend_version=self._backend_version(),
-            )
-            text = json.dumps(manifest.to_dict(), indent=2) + "\n"
-            (staging / MANIFEST_NAME).write_text(text)
+            self.write_files(write.staging)
         return directory
+
+    def write_files(self, folder: Path) -> None:
+        """Write the files of the index into ``folder``, a folder being written whole (the
+        ``staging`` folder of :func:`astrolens.files.written_folder`), as :meth:`save` does.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from astrolens.files import written_folder
+        >>> from astrolens.index import build_index, load_index
+        >>> vectors = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+        >>> index = build_index(vectors, np.arange(50), run="demo", progress=False)
+        >>> with written_folder(Path(tempfile.mkdtemp()) / "index") as write:
+        ...     index.write_files(write.staging)
+        >>> len(load_index(write.target))
+        50
+        """
+        _write_vectors(self._vectors, folder / VECTORS_NAME)
+        np.save(folder / IDS_NAME, self._ids, allow_pickle=False)
+        names = [VECTORS_NAME, IDS_NAME, *self._write_backend(folder)]
+        manifest = IndexManifest(
+            backend=self.backend,
+            run=self.run,
+            dimension=self.dimension,
+            count=len(self),
+            factory=self.factory,
+            nprobe=self.nprobe,
+            refine_factor=self.refine_factor,
+            files={name: file_sha256(folder / name) for name in names},
+            ids_dtype=self._ids.dtype.str,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            backend_version=self._backend_version(),
+        )
+        text = json.dumps(manifest.to_dict(), indent=2) + "\n"
+        (folder / MANIFEST_NAME).write_text(text)
 
     @classmethod
     def load(
@@ -649,8 +667,9 @@ def verify_files(directory: Path, manifest: IndexManifest) -> None:
 def readable_directory(directory: str | os.PathLike[str]) -> Path:
     """The index folder to read at ``directory``.
 
-    Normally ``directory`` itself. If a save was interrupted between moving the previous folder
-    aside and renaming the new one into place, the previous one (``.<name>.previous``) is read.
+    Normally ``directory`` itself. While a save is between moving the previous folder aside and
+    renaming the new one into place, or if it was killed there, the previous one
+    (``.<name>.previous-*``, see :func:`astrolens.files.previous_folders`) is read.
 
     Raises
     ------
@@ -660,9 +679,9 @@ def readable_directory(directory: str | os.PathLike[str]) -> Path:
     directory = Path(directory)
     if directory.is_dir():
         return directory
-    previous = previous_path(directory)
-    if previous.is_dir():
-        return previous
+    previous = previous_folders(directory)
+    if previous:
+        return previous[0]
     raise FileNotFoundError(f"{directory}: no index folder there")
 
 

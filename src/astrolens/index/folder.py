@@ -7,8 +7,9 @@ An index folder (default ``indexes/<survey>-<run name>/``) holds::
     survey.json                                          IndexSource: survey, catalogue, model run
 
 It is written whole or not at all (:func:`astrolens.files.written_folder`), so a reader finds the
-previous folder or the new one. :mod:`astrolens.pipeline` builds such folders from a survey or from
-embeddings of files and opens them as a search.
+previous folder or the new one, and what a killed build left beside it is removed by the next.
+:mod:`astrolens.pipeline` builds such folders from a survey or from embeddings of files and opens
+them as a search.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def write_index_folder(
     )
     with written_folder(out) as write:
         staging = write.staging
-        index.save(staging)
+        index.write_files(staging)
         catalog.to_parquet(staging / CATALOG_FILE, index=False)
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         source = replace(
