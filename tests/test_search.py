@@ -182,6 +182,31 @@ def test_by_lightcurve_embeds_it_and_leaves_its_object_out(search, survey, tmp_p
         assert result.query.mag == pytest.approx(row["mag"], abs=1e-3)  # FITS: 3 decimals
 
 
+def test_a_light_curve_query_says_how_it_compares_with_the_survey(index, survey, tmp_path):
+    table, vectors = survey
+    rows = {object_id: number for number, object_id in enumerate(table["object_id"])}
+    shift = {"near": 0.05, "far": 60.0}
+
+    def search_with(kind):
+        def embed(item):
+            return vectors[rows[item.meta["object_id"]]] + shift[kind]
+
+        encoder = StoredEmbeddings(embed)
+        return SimilaritySearch(index, Catalog(table), encoder=encoder, config=NO_DEDUP)
+
+    path = write_fits(table.iloc[7], tmp_path)
+    near = search_with("near").by_lightcurve(path, k=5).domain
+    assert near.in_domain and near.warning is None and 0 <= near.percentile < 0.99
+    far_search = search_with("far")
+    far = far_search.by_lightcurve(path, k=5).domain
+    assert not far.in_domain and far.percentile == 1.0 and far.distance > 10 * far.survey_median
+    assert "farther than those of 99% of the survey's own objects" in far.warning
+    reference = far_search.novelty
+    assert far_search.novelty is reference and reference.sampled == len(table)
+    assert reference.k == far.k == 10 and (np.diff(reference.distances) >= 0).all()
+    assert far_search.by_object(table["object_id"][7], k=5).domain is None  # catalogued: known
+
+
 def test_by_lightcurve_needs_a_working_encoder(index, survey):
     table, _ = survey
     light_curve = lightcurve(table.iloc[0])

@@ -235,6 +235,8 @@ def _command_search(args: argparse.Namespace) -> None:
         survey = search.source.survey
         raise ValueError(f"{result.query.label}: no object of {survey} passes the filters")
     print(f"{result.query.label}{at}: the {len(result)} most similar of {search.source.survey}")
+    if result.domain is not None and result.domain.warning is not None:
+        print(f"warning: {result.query.label} is {result.domain.warning}", file=sys.stderr)
     print(table_text(result))
     if args.csv is not None:
         print(f"table: {result.to_csv(args.csv)}")

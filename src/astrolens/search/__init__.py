@@ -5,6 +5,8 @@
   :class:`Search` protocol that front ends (web app, command line) depend on;
 - :mod:`astrolens.search.service`: :func:`open_search`, the search service over an index folder
   (:class:`IndexedSearch`: index, catalogue and, loaded when first needed, its model run);
+- :mod:`astrolens.search.domain`: whether a query is like anything the survey holds
+  (:class:`DomainCheck`, on every search by light curve);
 - :mod:`astrolens.search.figures`: the query beside its matches, and the distributions of the
   matches' physical parameters.
 
@@ -34,11 +36,13 @@ from astrolens.search.core import (
     check_writable_file,
     parameter_distributions,
 )
+from astrolens.search.domain import DomainCheck
 from astrolens.search.service import IndexedSearch, open_search
 
 __all__ = [
     "COMBINE_METHODS",
     "MAX_K",
+    "DomainCheck",
     "Filters",
     "IndexedSearch",
     "Query",

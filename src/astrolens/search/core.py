@@ -67,6 +67,7 @@ from astrolens.config import JsonConfig
 from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
+from astrolens.search.domain import DomainCheck, NoveltyReference, novelty_reference
 from astrolens.search.figures import ImageSource, plot_matches, simulated_images
 
 if TYPE_CHECKING:
@@ -351,6 +352,10 @@ class SearchConfig(JsonConfig):
         First request to the index: this many times the neighbours expected to pass the filter.
     rrf_constant
         The constant ``c`` of reciprocal-rank fusion, ``sum 1 / (c + rank)`` (Cormack et al. 2009).
+    novelty_k, novelty_sample, novelty_percentile
+        The domain check of a query that is not catalogued (:mod:`astrolens.search.domain`): its
+        distance to its ``novelty_k``-th neighbour against that of ``novelty_sample`` survey
+        objects; beyond the ``novelty_percentile`` of theirs it is out of domain.
     """
 
     duplicate_radius_arcsec: float | None = 2.0
@@ -358,6 +363,9 @@ class SearchConfig(JsonConfig):
     exact_subset_max: int = 20_000
     overfetch: float = 2.0
     rrf_constant: float = 60.0
+    novelty_k: int = 10
+    novelty_sample: int = 2000
+    novelty_percentile: float = 0.99
 
 
 @dataclass(frozen=True, eq=False)
@@ -420,6 +428,10 @@ class SearchResult:
     scores
         Columns the search adds in front of the catalogue's (``distance``, ...), one value per
         match; ``rank`` comes first.
+    domain
+        For a query that is not catalogued: how it compares with the survey
+        (:class:`~astrolens.search.domain.DomainCheck`); its ``warning`` says when the matches
+        should not be believed.
 
     ``matches`` is built from the catalogue the first time it is read (a DataFrame of every
     catalogue column costs more than the search); :attr:`object_ids`, :meth:`column` and
@@ -433,9 +445,11 @@ class SearchResult:
         catalog: Catalog,
         rows: NDArray[np.int64],
         scores: Mapping[str, NDArray[Any]],
+        domain: DomainCheck | None = None,
     ) -> None:
         self.query = query
         self.k = k
+        self.domain = domain
         self.catalog = catalog
         self.rows = np.asarray(rows, dtype=np.int64)
         self.scores = {"rank": np.arange(1, len(self.rows) + 1)} | {
@@ -731,6 +745,7 @@ class SimilaritySearch:
             )
         item = self.encoder.load(lightcurve, label=label)
         vector = self._as_vector(self.encoder.embed_item(item), "the embedding of the light curve")
+        domain = self.domain_check(vector)
         meta = item.meta
         object_id = meta.get("object_id")
         row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
@@ -745,7 +760,7 @@ class SimilaritySearch:
             sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
             positions=(position,) if position >= 0 else (),
         )
-        return self._run(query, k, filters)
+        return self._run(query, k, filters, domain)
 
     def by_vector(
         self,
@@ -824,6 +839,25 @@ class SimilaritySearch:
         position = int(np.random.default_rng(seed).integers(len(self.index)))
         query = self._object_query(str(self.index.ids[position]), "random")
         return self._run(query, k, filters)
+
+    # -- domain -------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def novelty(self) -> NoveltyReference:
+        """The survey's own distances to their ``novelty_k``-th neighbour (computed once, from a
+        seeded sample of :attr:`SearchConfig.novelty_sample` objects)."""
+        config = self.config
+        return novelty_reference(
+            self.index, config.novelty_k, config.novelty_sample, limit=config.novelty_percentile
+        )
+
+    def domain_check(self, vector: ArrayLike) -> DomainCheck | None:
+        """How an embedding compares with the survey's (None for a survey too small to say)."""
+        if len(self.index) <= self.config.novelty_k:
+            return None
+        query = self._as_vector(vector, "vector")[None]
+        distances, _ = self.index.search_positions(query, self.config.novelty_k)
+        return self.novelty.check(float(distances[0, -1]))
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -959,7 +993,9 @@ class SimilaritySearch:
         """A mask over catalogue rows as a mask over index positions."""
         return rows_mask if self._rows_in_order else rows_mask[self._rows]
 
-    def _run(self, query: Query, k: int, filters: Filters | None) -> SearchResult:
+    def _run(
+        self, query: Query, k: int, filters: Filters | None, domain: DomainCheck | None = None
+    ) -> SearchResult:
         """Rank, drop what fails the filter, the query itself and sky duplicates, keep ``k``.
 
         Without a filter, the index is asked for ``k`` neighbours and a few more. With one, the
@@ -1002,7 +1038,8 @@ class SimilaritySearch:
             else:
                 fetch = min(ranking.total, fetch * 4)
         columns = {name: values[chosen] for name, values in scores.items()}
-        return SearchResult(query, k, self.catalog, self._rows[positions[chosen]], columns)
+        rows = self._rows[positions[chosen]]
+        return SearchResult(query, k, self.catalog, rows, columns, domain)
 
     def _exhaustive(self, selection: Selection) -> bool:
         """Whether the objects passing are few enough to search them all exactly."""
