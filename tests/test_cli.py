@@ -266,3 +266,23 @@ def test_serve_refuses_a_missing_index_in_one_line(tmp_path, capsys):
     assert error.count("\n") == 0 and "nowhere" in error and "index build" in error
     assert main(["serve", "--index", str(tmp_path), "--max-upload-mb", "0"]) == EXIT_BAD_INPUT
     assert "--max-upload-mb" in capsys.readouterr().err
+
+
+def test_serve_passes_hosts_origins_timeout_and_workers_on(tmp_path, monkeypatch):
+    import astrolens.web
+
+    seen = {}
+    monkeypatch.setattr(astrolens.web, "serve", lambda *args, **kwargs: seen.update(kwargs))
+    args = ["serve", "--index", str(tmp_path), "--workers", "3", "--upload-timeout", "5"]
+    args += ["--allow-host", "lens.example.org", "--allow-origin", "https://portal.example.org"]
+    assert main(args) == 0
+    config = seen["config"]
+    assert seen["workers"] == 3 and config.upload_timeout_seconds == 5.0
+    assert "lens.example.org" in config.allowed_hosts and "localhost" in config.allowed_hosts
+    assert config.allowed_origins == ("https://portal.example.org",)
+
+
+def test_serve_refuses_a_host_with_a_port_in_one_line(tmp_path, capsys):
+    assert main(["serve", "--index", str(tmp_path), "--allow-host", "a.org:80"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "a.org:80" in err

@@ -250,7 +250,12 @@ def _command_serve(args: argparse.Namespace) -> None:
 
     if args.max_upload_mb <= 0:
         raise ValueError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
-    config = WebConfig(max_upload_bytes=int(args.max_upload_mb * 2**20))
+    config = WebConfig(
+        max_upload_bytes=int(args.max_upload_mb * 2**20),
+        upload_timeout_seconds=args.upload_timeout,
+        allowed_hosts=(*WebConfig().allowed_hosts, *args.allow_hosts),
+        allowed_origins=tuple(args.allow_origins),
+    )
     serve(args.index, args.host, args.port, config=config, workers=args.workers)
 
 
@@ -521,7 +526,8 @@ def _parser() -> argparse.ArgumentParser:
         _command_serve,
         "Serve the web page and REST API of an index (OpenAPI schema at /docs).",
         "astrolens serve --index indexes/demo-default\n"
-        "astrolens serve --index indexes/demo-default --host 0.0.0.0 --port 8080",
+        "astrolens serve --index indexes/demo-default --host 0.0.0.0 --port 8080 "
+        "--allow-host lens.example.org --allow-origin https://portal.example.org",
     )
     serve.add_argument(
         "--index",
@@ -533,6 +539,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--max-upload-mb", type=float, default=16.0, help="largest light-curve upload, MiB"
+    )
+    serve.add_argument(
+        "--upload-timeout",
+        type=float,
+        default=30.0,
+        help="seconds an upload may take to arrive (default 30)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name requests may address besides this machine's ('*': any; repeatable)",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web page allowed to call the API, e.g. https://portal.example.org ('*': any; "
+        "repeatable)",
     )
     serve.add_argument(
         "--workers",

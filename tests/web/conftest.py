@@ -7,6 +7,7 @@ folder (to check that uploads leave nothing behind) and its own cache folder (th
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -73,21 +74,29 @@ def server(index_folder, tmp_path_factory) -> Server:
 
 @pytest.fixture(scope="session")
 def serve_index():
-    """``serve_index(index_folder, work)``: a context manager running a server of that index."""
+    """``serve_index(index_folder, work, workers=1, host=..., **settings)``: a context manager
+    running a server of that index (``settings``: fields of its ``WebConfig``)."""
     return running_server
 
 
 @contextlib.contextmanager
-def running_server(index_folder: Path, work: Path, workers: int = 1) -> Iterator[Server]:
-    """Serve ``index_folder`` in its own process (files under ``work``) until the block ends."""
+def running_server(
+    index_folder: Path, work: Path, workers: int = 1, *, host: str = "127.0.0.1", **settings
+) -> Iterator[Server]:
+    """Serve ``index_folder`` in its own process (files under ``work``) until the block ends.
+
+    It listens on ``host`` and is reached at 127.0.0.1; ``settings`` are fields of its
+    ``WebConfig`` (``max_upload_bytes`` is :data:`MAX_UPLOAD_BYTES` unless given).
+    """
     port = free_port()
     temporary, cache = work / "tmp", work / "cache"
     temporary.mkdir()
     log = work / "server.log"
+    settings = {"max_upload_bytes": MAX_UPLOAD_BYTES, **settings}
     code = (
-        "import sys; from astrolens.web import WebConfig, serve; "
-        "serve(sys.argv[1], port=int(sys.argv[2]), workers=int(sys.argv[4]), "
-        "config=WebConfig(max_upload_bytes=int(sys.argv[3])), log_level='warning')"
+        "import json, sys; from astrolens.web import WebConfig, serve; "
+        "serve(sys.argv[1], host=sys.argv[2], port=int(sys.argv[3]), workers=int(sys.argv[4]), "
+        "config=WebConfig.from_dict(json.loads(sys.argv[5])), log_level='warning')"
     )
     environment = {
         **os.environ,
@@ -102,15 +111,23 @@ def running_server(index_folder: Path, work: Path, workers: int = 1) -> Iterator
                 "-c",
                 code,
                 str(index_folder),
+                host,
                 str(port),
-                str(MAX_UPLOAD_BYTES),
                 str(workers),
+                json.dumps(settings),
             ],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    running = Server(f"http://127.0.0.1:{port}", MAX_UPLOAD_BYTES, temporary, cache, log, process)
+    running = Server(
+        f"http://127.0.0.1:{port}",
+        settings["max_upload_bytes"],
+        temporary,
+        cache,
+        log,
+        process,
+    )
     try:
         _wait_until_healthy(running)
         yield running

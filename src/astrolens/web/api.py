@@ -54,7 +54,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed or truncated multipart body"},
-    413: {"description": "File larger than the server's limit"},
+    408: {"description": "Body not received within the server's upload time limit"},
+    413: {"description": "File or body larger than the server's limit"},
     415: {"description": "Body is not multipart/form-data"},
     422: {"description": "Unreadable light curve, no file, or invalid parameters"},
 }
@@ -378,7 +379,12 @@ async def search_upload(
     The file is written to a temporary folder only, and deleted when the answer is ready.
     """
     with tempfile.TemporaryDirectory(prefix="astrolens-upload-") as folder:
-        upload = await receive_upload(request, Path(folder), state.config.max_upload_bytes)
+        upload = await receive_upload(
+            request,
+            Path(folder),
+            state.config.max_upload_bytes,
+            state.config.upload_timeout_seconds,
+        )
         result, picture = await run_in_threadpool(
             _search_file, state, upload, k, filters, thumbnail and shown.output == "json"
         )

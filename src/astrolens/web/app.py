@@ -6,6 +6,11 @@ unless told otherwise. The page (``/``) and its script and style (``/static/``) 
 package: nothing is loaded from elsewhere. The OpenAPI schema is at ``/openapi.json``, its
 documentation at ``/docs``.
 
+There is no authentication. Requests from web pages other than the server's own and requests
+for host names it does not know are refused (:mod:`astrolens.web.guard`; 403 and 400), so that
+the pages a user visits cannot use a server on their machine; :class:`~astrolens.web.WebConfig`
+says which hosts and origins are allowed.
+
 Errors: astrolens's exceptions become answers with the message as ``detail`` -- an unknown object
 404, unreadable coordinates or light curve 422, anything else the server's fault (500); invalid
 parameters 422 with the parameter named.
@@ -26,7 +31,9 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
+import ipaddress
 import os
 import signal
 import sys
@@ -52,6 +59,7 @@ from astrolens.errors import (
 )
 from astrolens.search import Search, open_search
 from astrolens.web.api import router
+from astrolens.web.guard import ANY, RequestGuard
 from astrolens.web.results import FastJSONResponse
 from astrolens.web.state import WebConfig, WebState
 from astrolens.web.thumbnails import ThumbnailCache
@@ -97,7 +105,7 @@ def create_app(
         curves with its model run, or a :class:`~astrolens.search.SimilaritySearch`. Its
         ``images`` draw the thumbnails; uploads need its ``encoder``.
     config
-        Limits and settings (default ``WebConfig()``).
+        Limits and settings (default ``WebConfig()``), the hosts and origins allowed among them.
     thumbnail_dir
         Where thumbnails (drawn by ``search.images``) are kept (default:
         ``cache_dir("thumbnails")``).
@@ -114,8 +122,14 @@ def create_app(
         summary="What else looks like this? Similarity search over light curves.",
         version=astrolens.__version__,
     )
-    state = WebState(search, config or WebConfig(), thumbnail_cache)
-    app.state.astrolens = state
+    config = config or WebConfig()
+    app.state.astrolens = WebState(search, config, thumbnail_cache)
+    if ANY not in config.allowed_hosts or ANY not in config.allowed_origins:
+        app.add_middleware(
+            RequestGuard,
+            allowed_hosts=config.allowed_hosts,
+            allowed_origins=config.allowed_origins,
+        )
     app.add_exception_handler(AstrolensError, _astrolens_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(router)
@@ -141,9 +155,12 @@ def serve(
         An index folder of :func:`astrolens.pipeline.build_survey_index` or
         :func:`~astrolens.pipeline.build_embeddings_index`.
     host, port
-        Where to listen (by default on this machine only).
+        Where to listen (by default on this machine only). ``host`` is added to the config's
+        ``allowed_hosts`` (unless it is a wildcard address such as ``0.0.0.0``). Any address
+        but this machine's own (loopback) gets a warning: there is no authentication.
     config
-        Limits and settings of the app (default ``WebConfig()``).
+        Limits and settings of the app (default ``WebConfig()``), the host names and web
+        pages (origins) allowed to use it among them.
     log_level
         uvicorn's log level (``"warning"`` for quiet).
     workers
@@ -154,8 +171,39 @@ def serve(
     FileNotFoundError, CorruptIndex, IndexMismatch
         As :func:`astrolens.search.open_search` raises them for the folder.
     """
+    config = _with_host(config or WebConfig(), host)
+    if not _is_loopback(host):
+        warnings.warn(_exposed(host, config), UserWarning, stacklevel=2)
     app = create_app(open_search(index_dir), config=config)
     run_app(app, host, port, log_level=log_level, workers=workers)
+
+
+def _with_host(config: WebConfig, host: str) -> WebConfig:
+    """``config`` with ``host`` (a name or address to listen on) among its allowed hosts."""
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_unspecified:  # 0.0.0.0, ::: every address
+            return config
+    return dataclasses.replace(config, allowed_hosts=(*config.allowed_hosts, host))
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        return False
+
+
+def _exposed(host: str, config: WebConfig) -> str:
+    """The warning for a server that other machines can reach."""
+    hosts = ", ".join(config.allowed_hosts)
+    origins = ", ".join(config.allowed_origins) or "none"
+    return (
+        f"serving on {host}: anyone who can reach it can search and upload, there is no "
+        "authentication. Requests must address one of the hosts "
+        f"{hosts}, or the server's IP address (WebConfig.allowed_hosts), and web pages other "
+        f"than the server's own may use it only if allowed (WebConfig.allowed_origins: "
+        f"{origins}); '*' allows any"
+    )
 
 
 def default_workers() -> int:

@@ -2,26 +2,32 @@
 
 :func:`receive_upload` reads a ``multipart/form-data`` request body as it arrives and writes the
 part named ``file`` into a folder the caller owns (a :class:`tempfile.TemporaryDirectory`, deleted
-after the search). The size limit is enforced twice: a ``Content-Length`` above it is refused
-before anything is read, and the bytes of the file are counted while they stream in (a chunked
-request has no length to check). Errors are HTTP errors with a message saying what was wrong:
-413 for too large, 415 for a body that is not multipart, 400 for a malformed or truncated one,
-422 for a body without a file.
+after the search). The size limit is enforced on the file and on the whole body, every part and
+part header counted: a ``Content-Length`` above it is refused before anything is read, and the
+bytes are counted while they stream in (a chunked request has no length to check). The body must
+arrive within a time limit. Errors are HTTP errors with a message saying what was wrong: 413 for
+too large, 408 for too slow, 415 for a body that is not multipart, 400 for a malformed or
+truncated one, 422 for a body without a file. A client that goes away mid-upload gets
+:data:`CLIENT_CLOSED_REQUEST` (which nobody receives: it only ends the request, quietly).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import anyio
 from fastapi import HTTPException, Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 __all__ = [
+    "CLIENT_CLOSED_REQUEST",
     "FILE_FIELD",
     "MULTIPART_OVERHEAD_BYTES",
     "ReceivedFile",
@@ -33,7 +39,15 @@ FILE_FIELD = "file"
 """Name of the multipart field that holds the light-curve file."""
 
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
-"""Allowance for boundaries and part headers when a request's ``Content-Length`` is checked."""
+"""How much larger than the file the whole body may be: boundaries, part headers, other fields."""
+
+CLIENT_CLOSED_REQUEST = 499
+"""Status of an upload the client abandoned (nginx's code; the answer goes nowhere)."""
+
+_CLOSE = {"Connection": "close"}
+"""Header of answers sent before the body was read: the rest of it is not waited for."""
+
+_log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 _MAX_NAME = 120
@@ -77,7 +91,9 @@ def safe_filename(name: str | None) -> str:
     return cleaned or "upload"
 
 
-async def receive_upload(request: Request, directory: Path, max_bytes: int) -> ReceivedFile:
+async def receive_upload(
+    request: Request, directory: Path, max_bytes: int, timeout_seconds: float
+) -> ReceivedFile:
     """Stream the ``file`` part of a multipart request into ``directory``.
 
     Parameters
@@ -88,13 +104,17 @@ async def receive_upload(request: Request, directory: Path, max_bytes: int) -> R
         An existing folder owned by the caller (a temporary one); the file is written there
         under its :func:`safe_filename`.
     max_bytes
-        Largest file accepted.
+        Largest file accepted; the whole body may be :data:`MULTIPART_OVERHEAD_BYTES` larger.
+    timeout_seconds
+        Longest time the body may take to arrive.
 
     Raises
     ------
     fastapi.HTTPException
-        413 if the request or the file is larger than allowed, 415 if the body is not
-        ``multipart/form-data``, 400 if it is malformed or ends early, 422 if it has no file.
+        413 if the request or the file is larger than allowed, 408 if the body took longer
+        than ``timeout_seconds``, 415 if the body is not ``multipart/form-data``, 400 if it is
+        malformed or ends early, 422 if it has no file, :data:`CLIENT_CLOSED_REQUEST` if the
+        client disconnected before the end. Whatever was written is left in ``directory``.
     """
     media_type, options = parse_options_header(request.headers.get("content-type"))
     boundary = options.get(b"boundary")
@@ -104,17 +124,34 @@ async def receive_upload(request: Request, directory: Path, max_bytes: int) -> R
             "send the light curve as multipart/form-data with a part named "
             f"'{FILE_FIELD}' (a FITS or CSV file), not {media_type.decode('latin-1') or 'no body'}",
         )
+    max_body = max_bytes + MULTIPART_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + MULTIPART_OVERHEAD_BYTES:
+    if declared.isdigit() and int(declared) > max_body:
         raise _too_large(max_bytes, f"the request declares {int(declared):,} bytes")
     receiver = _FileReceiver(directory, max_bytes)
+    received = 0
     try:
         parser = MultipartParser(boundary, receiver.callbacks())
-        async for chunk in request.stream():
-            parser.write(chunk)
+        with anyio.fail_after(timeout_seconds):
+            async for chunk in request.stream():
+                parser.write(chunk)  # a file over the limit is refused here, by name
+                received += len(chunk)
+                if received > max_body:
+                    raise _too_large(max_bytes, f"the request body is over {max_body:,} bytes")
         parser.finalize()
     except FormParserError as error:
         raise HTTPException(400, f"malformed multipart body: {error}") from None
+    except TimeoutError:
+        raise HTTPException(
+            408,
+            f"upload too slow: the body did not arrive within {timeout_seconds:g} s "
+            f"({received:,} bytes received)",
+            headers=_CLOSE,
+        ) from None
+    except ClientDisconnect:
+        client = request.client
+        _log.info("%s left during an upload, after %d bytes", client and client.host, received)
+        raise HTTPException(CLIENT_CLOSED_REQUEST, "the client closed the connection") from None
     finally:
         receiver.close()
     return receiver.result()
@@ -122,7 +159,9 @@ async def receive_upload(request: Request, directory: Path, max_bytes: int) -> R
 
 def _too_large(max_bytes: int, what: str) -> HTTPException:
     return HTTPException(
-        413, f"upload too large: {what}; the limit is {max_bytes:,} bytes per light-curve file"
+        413,
+        f"upload too large: {what}; the limit is {max_bytes:,} bytes per light-curve file",
+        headers=_CLOSE,
     )
 
 
