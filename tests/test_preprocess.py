@@ -375,3 +375,60 @@ def test_prepare_lightcurve_puts_every_mission_on_the_kepler_grid(
     binned = sums[filled] / counts[filled]
     assert series.valid[filled].all()
     assert np.corrcoef(binned, series.flux[filled])[0, 1] > 0.95
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+
+def _kepler_quarter() -> tuple[np.ndarray, np.ndarray]:
+    time = 169.77 + np.arange(4000) * KEPLER_LONG_CADENCE_DAYS
+    return time, 1000.0 * (1 + sine(time, 3.0))
+
+
+@pytest.mark.parametrize("stray_time", [1e5, 1e6, -1e5])
+def test_a_stray_time_that_stretches_the_grid_beyond_the_limit_is_refused(
+    stray_time: float,
+) -> None:
+    time, flux = _kepler_quarter()
+    time[1000] = stray_time
+    with pytest.raises(InvalidLightCurve, match=r"cells of the 29\.42-min grid from time") as error:
+        prepare(time, flux, source="kplr.csv")
+    assert "more than the limit MAX_GRID_CELLS = 1,000,000" in error.value.reason
+    assert error.value.source == "kplr.csv"
+
+
+@pytest.mark.parametrize("stray_time", [1e300, -1e300, 1e9])
+def test_a_time_too_far_from_zero_is_refused(stray_time: float) -> None:
+    time, flux = _kepler_quarter()
+    time[-1] = stray_time
+    with pytest.raises(InvalidLightCurve, match=r"MAX_ABS_TIME_DAYS = 100,000,000 .*not in days"):
+        prepare(time, flux)
+
+
+def test_resample_refuses_times_that_are_not_finite() -> None:
+    with pytest.raises(InvalidLightCurve, match=r"^X: largest \|time\| in days: nan"):
+        resample([1.0, np.nan], [0.0, 0.0], meta={"object_id": "X"})
+
+
+def test_a_thirty_year_survey_fits_the_default_grid_and_a_longer_one_a_coarser_grid() -> None:
+    rng = np.random.default_rng(3)
+    time = np.sort(rng.uniform(2_450_000.0, 2_450_000.0 + 30 * 365.25, 3000))  # 30 years of JD
+    flux = 1000.0 * (1 + sine(time, 37.0))
+    assert prepare(time, flux).time_days.size == pytest.approx(536_000, rel=1e-3)
+
+    ninety_years = 2_450_000.0 + (time - time[0]) * 3
+    with pytest.raises(InvalidLightCurve, match="MAX_GRID_CELLS"):
+        prepare(ninety_years, flux)
+    coarse = PreprocessConfig(grid_cadence_days=0.1)
+    assert prepare(ninety_years, flux, config=coarse).time_days.size == pytest.approx(328_700, 1e-3)
+
+
+def test_unknown_uncertainties_mask_no_cadence() -> None:
+    time, flux = _kepler_quarter()
+    without = prepare(time, flux)
+    unknown = prepare(time, flux, flux_err=np.full(time.size, np.nan))
+    np.testing.assert_array_equal(unknown.flux, without.flux)
+    np.testing.assert_array_equal(unknown.valid, without.valid)
+    some_unknown = np.ones(time.size)
+    some_unknown[1000:1100] = np.nan  # two days of cadences that cannot be used, as before
+    assert prepare(time, flux, flux_err=some_unknown).valid.sum() == without.valid.sum() - 100

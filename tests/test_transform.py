@@ -78,3 +78,18 @@ def test_cached_images_use_the_quality_bitmask_the_model_reads_with(tmp_path, mo
     modality = LightCurveModality(preprocess=keep_all)
     expected = modality.power_image(modality.load(path))
     np.testing.assert_array_equal(result.images[0].image, expected.image)
+
+
+def test_a_table_without_an_uncertainty_column_is_transformed(tmp_path):
+    arrays = read_arrays(example_files("K2")[0])
+    pairs = zip(arrays.time.tolist(), arrays.flux.tolist(), strict=True)
+    rows = "".join(f"{time!r},{flux!r}\n" for time, flux in pairs)
+    without = tmp_path / "no_errors.csv"
+    without.write_text("time,flux\n" + rows)
+    blank = tmp_path / "blank_errors.csv"
+    blank.write_text("time,flux,flux_err\n" + rows.replace("\n", ",\n"))
+
+    result = transform_files([without, blank], tmp_path / "cache", progress=False)
+    expected = power_image(prepare(arrays.time, arrays.flux))
+    for image in result.images:
+        np.testing.assert_array_equal(image.image, expected.image)

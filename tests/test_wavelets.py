@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import pywt
+import scipy.fft
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from astrolens import wavelets
 from astrolens.errors import CacheError, InvalidLightCurve
 from astrolens.preprocess import (
     KEPLER_LONG_CADENCE_DAYS,
@@ -21,11 +23,11 @@ from astrolens.preprocess import (
     prepare,
     prepare_lightcurve,
 )
+from astrolens.sources import limits
 from astrolens.wavelets import (
     PowerImage,
     WaveletCache,
     WaveletConfig,
-    _filter_bank,
     _valid_samples,
     fourier_factor,
     harmonic_coherence,
@@ -323,14 +325,86 @@ def test_morlet_power_rejects_non_finite_flux() -> None:
         morlet_power(np.array([0.0, np.nan, 0.0]), DT, [1.0])
 
 
-def test_filter_bank_is_computed_once_per_length_cadence_and_periods() -> None:
+def test_filter_bank_is_computed_once_per_length_cadence_and_periods(monkeypatch) -> None:
     flux = realistic_flux(1000)
     periods = [0.5, 1.0, 2.0]
-    morlet_power(flux, DT, periods)
-    hits = _filter_bank.cache_info().hits
-    morlet_power(flux * 2, DT, periods)
-    assert _filter_bank.cache_info().hits == hits + 1
-    assert not _filter_bank(1536, DT, (1.0,), 6.0).flags.writeable
+    made = []
+    make = wavelets._filter_bank
+    monkeypatch.setattr(wavelets, "_filter_bank", lambda *key: made.append(key) or make(*key))
+    morlet_power(flux, DT, [*periods, 4.0])
+    morlet_power(flux * 2, DT, [*periods, 4.0])
+    assert made == [(1500, DT, (0.5, 1.0, 2.0, 4.0), 6.0)]
+    bank, reach = wavelets._FILTER_BANKS.get(made[0])
+    assert not bank.flags.writeable and not reach.flags.writeable
+
+
+def _whole_filter_bank(
+    n_fft: int, cadence_days: float, periods_days: tuple[float, ...], omega0: float
+) -> np.ndarray:
+    """The filter bank by its formula evaluated at every frequency, as it once was computed."""
+    angular_frequency = 2 * np.pi * scipy.fft.rfftfreq(n_fft, d=cadence_days)
+    scales = np.asarray(periods_days) / fourier_factor(omega0)
+    bank = np.sqrt(2.0) * np.exp(-0.5 * (np.outer(scales, angular_frequency) - omega0) ** 2)
+    bank[:, 0] = 0.0
+    bank[bank < 1e-12] = 0.0
+    return bank.astype(np.float32)
+
+
+@PROPERTY
+@given(
+    n_fft=st.integers(1, 50_000),
+    cadence=st.sampled_from([DT, TWO_MINUTES, 0.5, 3.0]),
+    periods=st.lists(st.floats(1e-3, 1e3), min_size=1, max_size=8),
+    omega0=st.floats(1.0, 20.0),
+)
+def test_the_band_limited_filter_bank_equals_the_whole_formula(
+    n_fft: int, cadence: float, periods: list[float], omega0: float
+) -> None:
+    key = (n_fft, cadence, tuple(periods), omega0)
+    np.testing.assert_array_equal(wavelets._filter_bank(*key), _whole_filter_bank(*key))
+
+
+def test_filter_banks_kept_stay_within_their_bound(monkeypatch) -> None:
+    """30 light curves of 5 to 400 days, each with a filter bank of its own: those kept between
+    transforms never take more than the bound, and one larger than it is made each time."""
+    monkeypatch.setattr(wavelets, "FILTER_CACHE_BYTES", 2**21)
+    monkeypatch.setattr(wavelets, "_FILTER_BANKS", wavelets._FilterBanks())
+    held = []
+    for n_samples in np.geomspace(250, 20_000, 30).astype(int):
+        power_image(uniform(realistic_flux(n_samples)))
+        held.append(wavelets._FILTER_BANKS.nbytes)
+    assert max(held) <= wavelets.FILTER_CACHE_BYTES < sum(held)
+
+    made = []
+    make = wavelets._filter_bank
+    monkeypatch.setattr(wavelets, "_filter_bank", lambda *key: made.append(key[0]) or make(*key))
+    for n_samples in (20_000, 20_000, 250, 250):  # a bank larger than the bound, a small one
+        power_image(uniform(realistic_flux(n_samples)))
+    assert len(made) == 3 and made[0] == made[1] != made[2]
+
+
+def test_a_bank_larger_than_the_entry_bound_is_made_for_its_transform_only(monkeypatch) -> None:
+    monkeypatch.setattr(wavelets, "FILTER_CACHE_ENTRY_BYTES", 2**20)
+    monkeypatch.setattr(wavelets, "_FILTER_BANKS", wavelets._FilterBanks())
+    power_image(uniform(realistic_flux(20_000)))  # its bank: over 1 MiB
+    assert wavelets._FILTER_BANKS.nbytes == 0
+    power_image(uniform(realistic_flux(1_000)))
+    assert 0 < wavelets._FILTER_BANKS.nbytes <= 2**20
+
+
+def test_a_series_beyond_the_grid_limit_is_refused_before_its_transform(monkeypatch) -> None:
+    monkeypatch.setattr(limits, "MAX_GRID_CELLS", 1000)
+    monkeypatch.setattr(wavelets, "_transform_rows", None)  # would fail with a TypeError
+    with pytest.raises(InvalidLightCurve, match=r"^KIC 9: samples of the series: 1,001, more than"):
+        power_image(uniform(realistic_flux(1001), object_id="KIC 9"))
+
+
+@pytest.mark.parametrize("spike", [1e8, -1e30, np.inf])
+def test_a_relative_flux_beyond_single_precision_sums_is_refused(spike: float) -> None:
+    flux = realistic_flux(2000)
+    flux[700:702] = spike
+    with pytest.raises(InvalidLightCurve, match=r"MAX_RELATIVE_FLUX = 10,000,000 .*corrupt"):
+        power_image(uniform(flux))
 
 
 @PROPERTY

@@ -58,6 +58,7 @@ __all__ = [
     "recorded_catalog_difference",
     "represent_files",
     "represent_rows",
+    "return_freed_memory",
     "survey_config",
     "survey_data",
 ]
@@ -322,6 +323,27 @@ def keep_freed_memory() -> bool:
         mallopt(option, _KEEP_FREED_BYTES) == 1
         for option in (_MALLOPT_MMAP_THRESHOLD, _MALLOPT_TRIM_THRESHOLD)
     )
+
+
+def return_freed_memory() -> bool:
+    """Give the memory this process has freed back to the system now (glibc's ``malloc_trim``).
+
+    A server answers an upload with arrays of up to hundreds of MiB that are freed afterwards;
+    glibc keeps freed heap for reuse, so without this the process would stay at the size of the
+    largest upload it has seen. Returns False where the C library is not glibc.
+
+    Examples
+    --------
+    >>> import sys
+    >>> return_freed_memory() == sys.platform.startswith("linux")
+    True
+    """
+    try:
+        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim(0)
+    return True
 
 
 @functools.cache

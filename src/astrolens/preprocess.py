@@ -26,6 +26,7 @@ from scipy.ndimage import median_filter
 
 from astrolens.config import JsonConfig
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 from astrolens.sources.quality import QualityBitmask, check_bitmask, quality_mask, resolve_bitmask
 
 __all__ = [
@@ -156,7 +157,12 @@ class UniformSeries:
     @property
     def source(self) -> str:
         """Where the light curve came from, for messages: meta ``"source"``, else the object id."""
-        return str(self.meta.get("source") or self.object_id or "light curve")
+        return _source(self.meta)
+
+
+def _source(meta: Mapping[str, Any]) -> str:
+    """What a light curve is called in messages: meta ``"source"``, else ``"object_id"``."""
+    return str(meta.get("source") or meta.get("object_id") or "light curve")
 
 
 def mask_bad(
@@ -302,7 +308,16 @@ def resample(
     max_interp_gap_days
         Longest stretch between two data points that is interpolated.
     meta
-        Copied into the result.
+        Copied into the result; its ``"source"`` (else ``"object_id"``) is named in errors.
+
+    Raises
+    ------
+    InvalidLightCurve
+        If a time is beyond :data:`~astrolens.sources.limits.MAX_ABS_TIME_DAYS` (or not finite),
+        or the grid would have more cells than :data:`~astrolens.sources.limits.MAX_GRID_CELLS`;
+        checked before the grid is made.
+    ValueError
+        If ``time`` and ``flux`` are empty or differ in shape.
 
     Examples
     --------
@@ -315,6 +330,7 @@ def resample(
     flux = np.asarray(flux, dtype=float)
     if time.size == 0 or time.shape != flux.shape:
         raise ValueError(f"need equal, non-empty time and flux, got {time.shape} and {flux.shape}")
+    _check_grid(time, cadence_days, _source(meta or {}))
     cell = np.floor(time / cadence_days).astype(np.int64)
     first_cell = cell.min()
     cell -= first_cell
@@ -330,6 +346,23 @@ def resample(
     valid = filled | (bracket <= max_interp_gap_days)
     grid_flux = np.where(valid, np.interp(grid, mean_time, mean_flux), 0.0)
     return UniformSeries(grid, grid_flux, valid, float(cadence_days), dict(meta or {}))
+
+
+def _check_grid(time: NDArray[np.float64], cadence_days: float, source: str) -> None:
+    """Refuse times that would make the grid of :func:`resample` too long, or its cells inexact."""
+    advice = "a time value is corrupt, or the times are not in days"
+    limits.check(
+        source, "MAX_ABS_TIME_DAYS", float(np.abs(time).max()), "largest |time| in days", advice
+    )
+    first, last = float(time.min()), float(time.max())
+    cells = np.floor(last / cadence_days) - np.floor(first / cadence_days) + 1
+    limits.check(
+        source,
+        "MAX_GRID_CELLS",
+        float(cells),
+        f"cells of the {cadence_days * 24 * 60:.4g}-min grid from time {first:.6g} to {last:.6g} d",
+        f"{advice}; a longer light curve needs a coarser grid (grid_cadence_days)",
+    )
 
 
 def detrend(series: UniformSeries, window_days: float) -> UniformSeries:
@@ -378,7 +411,8 @@ def prepare(
     Parameters
     ----------
     time, flux, flux_err, quality
-        One value per cadence; ``flux_err`` and ``quality`` are optional.
+        One value per cadence; ``flux_err`` and ``quality`` are optional. A ``flux_err`` of only
+        NaN means unknown uncertainties (a table without that column) and masks no cadence.
     config
         Preprocessing settings.
     source
@@ -389,8 +423,8 @@ def prepare(
     Raises
     ------
     InvalidLightCurve
-        Empty input, arrays of different lengths, all-NaN flux, no cadence left after masking, or a
-        non-positive median flux.
+        Empty input, arrays of different lengths, all-NaN flux, no cadence left after masking, a
+        non-positive median flux, or times beyond the limits of :func:`resample`.
 
     Examples
     --------
@@ -405,6 +439,8 @@ def prepare(
     time, flux, flux_err, quality = _sorted_unique(time, flux, flux_err, quality, source=source)
     if not np.isfinite(flux).any():
         raise InvalidLightCurve(source, "all flux values are NaN")
+    if flux_err is not None and not np.isfinite(flux_err.astype(float)).any():
+        flux_err = None
     meta = {"source": source, **(meta or {})}
     bitmask = config.quality_bitmask
     good = ~mask_bad(time, flux, flux_err, quality, bitmask, mission=meta.get("mission"))
@@ -474,12 +510,11 @@ def prepare_lightcurve(
         for key, value in (("object_id", object_id), ("source", source), ("mission", mission))
         if value
     }
-    flux_err = _filled(lc.flux_err)
     quality = _filled(lc["quality"], fill=0) if "quality" in lc.colnames else None
     return prepare(
         _time_in_days(lc.time),
         _filled(lc.flux),
-        flux_err if np.isfinite(flux_err).any() else None,
+        _filled(lc.flux_err),
         None if quality is None else quality.astype(np.int64),
         config=config,
         source=str(source),

@@ -2,8 +2,8 @@
 
 The continuous wavelet transform (Torrence & Compo 1998) of a uniformly sampled light curve is
 computed with one forward FFT of the zero-padded series, a precomputed bank of Morlet filters
-(cached per series length, cadence, periods and ``omega0``) and one batched inverse FFT, all in
-single precision.
+(cached per series length, cadence, periods and ``omega0``, up to :data:`FILTER_CACHE_BYTES`) and
+one batched inverse FFT, all in single precision.
 
 Normalisation
 -------------
@@ -57,9 +57,10 @@ import json
 import math
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,11 @@ from astrolens.config import JsonConfig, stable_key
 from astrolens.errors import CacheError, InvalidLightCurve
 from astrolens.files import written_atomically
 from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare
+from astrolens.sources import limits
 
 __all__ = [
+    "FILTER_CACHE_BYTES",
+    "FILTER_CACHE_ENTRY_BYTES",
     "PowerImage",
     "WaveletCache",
     "WaveletConfig",
@@ -295,7 +299,7 @@ def morlet_transform(
         )
     periods = tuple(float(period) for period in np.atleast_1d(periods_days))
     n_fft = _fft_length(flux.size)
-    bank = _filter_bank(n_fft, float(cadence_days), periods, float(omega0))
+    bank, _ = _FILTER_BANKS.get((n_fft, float(cadence_days), periods, float(omega0)))
     return _coefficients(flux, bank, n_fft)
 
 
@@ -342,23 +346,111 @@ _NEGLIGIBLE_GAIN = 1e-12
 numbers they would slow the FFTs down many times over."""
 
 
-@lru_cache(maxsize=16)
+FILTER_CACHE_BYTES = 32 * 2**20
+"""Most bytes of Morlet filter banks kept from one transform to the next (32 MiB).
+
+A bank is made per FFT length, cadence, periods and ``omega0``: 0.9 MB for a Kepler quarter on
+the default grid, 0.2 MB for a TESS sector. The least recently used banks are dropped first;
+whatever light curves come, the banks kept take no more than this."""
+
+FILTER_CACHE_ENTRY_BYTES = 8 * 2**20
+"""Largest filter bank kept (8 MiB: a series of up to about 40,000 samples, 2.2 years at the
+default grid, nine Kepler quarters). A longer series is rare, and its bank is made for its
+transform and freed with it, so that a server given light curves of ever new lengths keeps
+no more than a few of the common ones."""
+
+_BankKey = tuple[int, float, tuple[float, ...], float]
+"""``(n_fft, cadence_days, periods_days, omega0)``: what a filter bank is made for."""
+
+_Filters = tuple[NDArray[np.float32], NDArray[np.int64]]
+"""A filter bank and its reach."""
+
+
+class _FilterBanks:
+    """Filter banks and their reach by :data:`_BankKey`, at most :data:`FILTER_CACHE_BYTES`
+    of them, least recently used dropped first; safe to share between threads.
+
+    Attributes
+    ----------
+    nbytes
+        Bytes held.
+
+    Examples
+    --------
+    >>> banks = _FilterBanks()
+    >>> bank, reach = banks.get((1024, 0.02, (1.0, 2.0), 6.0))
+    >>> bank.shape, bank.flags.writeable, banks.nbytes == bank.nbytes + reach.nbytes
+    ((2, 513), False, True)
+    """
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[_BankKey, _Filters] = OrderedDict()
+        self._lock = threading.Lock()
+        self.nbytes = 0
+
+    def get(self, key: _BankKey) -> _Filters:
+        """The filter bank (:func:`_filter_bank`) and reach (:func:`_filter_reach`) for ``key``."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry
+        bank = _filter_bank(*key)
+        entry = (bank, _filter_reach(bank))
+        self._keep(key, entry)
+        return entry
+
+    def _keep(self, key: _BankKey, entry: _Filters) -> None:
+        size = sum(array.nbytes for array in entry)
+        with self._lock:
+            if size > min(FILTER_CACHE_ENTRY_BYTES, FILTER_CACHE_BYTES) or key in self._entries:
+                return
+            while self._entries and self.nbytes + size > FILTER_CACHE_BYTES:
+                _, dropped = self._entries.popitem(last=False)
+                self.nbytes -= sum(array.nbytes for array in dropped)
+            self._entries[key] = entry
+            self.nbytes += size
+
+
 def _filter_bank(
     n_fft: int, cadence_days: float, periods_days: tuple[float, ...], omega0: float
 ) -> NDArray[np.float32]:
     """Rectified Morlet filters on the non-negative FFT frequencies, one row per period (read-only).
 
     The Morlet wavelet is analytic: its filter is zero at negative frequencies (and at zero
-    frequency), so only ``n_fft // 2 + 1`` columns are stored.
+    frequency), so only ``n_fft // 2 + 1`` columns are stored. The gain of a row,
+    ``sqrt(2) * exp(-(scale * angular_frequency - omega0)**2 / 2)``, is computed only in the band
+    of frequencies where it can reach :data:`_NEGLIGIBLE_GAIN` (with a margin of a factor e), one
+    row at a time: the values are those of the whole formula, at a fraction of its time and
+    memory for a long series.
     """
     angular_frequency = 2 * np.pi * scipy.fft.rfftfreq(n_fft, d=cadence_days)
     scales = np.asarray(periods_days) / fourier_factor(omega0)
-    bank = np.sqrt(2.0) * np.exp(-0.5 * (np.outer(scales, angular_frequency) - omega0) ** 2)
+    half_width = math.sqrt(-2 * (math.log(_NEGLIGIBLE_GAIN / math.sqrt(2)) - 1))
+    starts = np.searchsorted(angular_frequency, (omega0 - half_width) / scales, side="left")
+    stops = np.searchsorted(angular_frequency, (omega0 + half_width) / scales, side="right")
+    bank = np.zeros((scales.size, angular_frequency.size), dtype=np.float32)
+    for row, (scale, start, stop) in enumerate(zip(scales, starts, stops, strict=True)):
+        band = angular_frequency[start:stop]
+        gain = np.sqrt(2.0) * np.exp(-0.5 * (scale * band - omega0) ** 2)
+        gain[gain < _NEGLIGIBLE_GAIN] = 0.0
+        bank[row, start:stop] = gain
     bank[:, 0] = 0.0
-    bank[bank < _NEGLIGIBLE_GAIN] = 0.0
-    bank = bank.astype(np.float32)
     bank.flags.writeable = False
     return bank
+
+
+def _filter_reach(bank: NDArray[np.float32]) -> NDArray[np.int64]:
+    """One past the last non-zero frequency of each filter of a bank (read-only)."""
+    nonzero = bank != 0
+    last = nonzero.shape[1] - np.argmax(nonzero[:, ::-1], axis=1)
+    reach = np.where(nonzero.any(axis=1), last, 0)
+    reach.flags.writeable = False
+    return reach
+
+
+_FILTER_BANKS = _FilterBanks()
+"""The filter banks of this process."""
 
 
 def _coefficients(
@@ -443,7 +535,9 @@ def power_image(series: UniformSeries, config: WaveletConfig = WaveletConfig()) 
     InvalidLightCurve
         If the series has fewer valid samples than ``config.n_time_bins``, or no pixel of the image
         is outside the cone of influence (the light curve, or every stretch of it between long gaps,
-        is too short for the shortest period).
+        is too short for the shortest period); if it has more samples than
+        :data:`~astrolens.sources.limits.MAX_GRID_CELLS` or a relative flux beyond
+        :data:`~astrolens.sources.limits.MAX_RELATIVE_FLUX` (checked before the transform).
 
     Examples
     --------
@@ -458,6 +552,7 @@ def power_image(series: UniformSeries, config: WaveletConfig = WaveletConfig()) 
     1.99
     """
     cadence = series.cadence_days
+    limits.check(series.source, "MAX_GRID_CELLS", series.flux.size, "samples of the series")
     n_valid = int(np.count_nonzero(series.valid))
     if n_valid < config.n_time_bins:
         raise InvalidLightCurve(
@@ -466,6 +561,13 @@ def power_image(series: UniformSeries, config: WaveletConfig = WaveletConfig()) 
             f"cadence, baseline {series.baseline_days:.2f} d); the wavelet transform needs at "
             f"least {config.n_time_bins} ({config.n_time_bins * cadence:.2f} d)",
         )
+    limits.check(
+        series.source,
+        "MAX_RELATIVE_FLUX",
+        float(np.abs(series.flux).max()),
+        "largest |relative flux| (flux / median - 1) on the grid",
+        "a flux value is corrupt",
+    )
     periods = config.periods_days
     reach = config.coi_factor * periods / fourier_factor(config.omega0)
     valid_samples = _valid_samples(series.valid, reach, periods, config.gap_tolerance, cadence)
@@ -628,8 +730,7 @@ def _transform_rows(
     )
     steps = 2 ** np.floor(np.log2(np.maximum(limit, 1.0))).astype(np.int64)
     n_fft = _fft_length(flux.size, int(steps.max()))
-    key = (n_fft, cadence, tuple(periods_days.tolist()), omega0)
-    bank, reach = _filter_bank(*key), _filter_reach(*key)
+    bank, reach = _FILTER_BANKS.get((n_fft, cadence, tuple(periods_days.tolist()), omega0))
     while np.any(steps * reach > n_fft):
         steps = np.where(steps * reach > n_fft, steps // 2, steps)
     spectrum = scipy.fft.rfft(flux, n=n_fft, workers=1)
@@ -651,16 +752,6 @@ def _transform_rows(
         valid.append(group_valid)
         valid_powers.append(power * group_valid)
     return _DecimatedRows(steps, group_rows, groups, powers, valid, valid_powers)
-
-
-@lru_cache(maxsize=16)
-def _filter_reach(
-    n_fft: int, cadence_days: float, periods_days: tuple[float, ...], omega0: float
-) -> NDArray[np.int64]:
-    """One past the last non-zero frequency of each filter of :func:`_filter_bank`."""
-    nonzero = _filter_bank(n_fft, cadence_days, periods_days, omega0) != 0
-    last = nonzero.shape[1] - np.argmax(nonzero[:, ::-1], axis=1)
-    return np.where(nonzero.any(axis=1), last, 0)
 
 
 def _valid_samples(

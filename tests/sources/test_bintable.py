@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 from astrolens.sources.bintable import is_fits, read_first_table
 from astrolens.sources.examples import example_files
 
@@ -156,3 +157,114 @@ def test_is_fits(tmp_path, random_bytes, image_fits):
     assert not is_fits(random_bytes("noise.fits"))
     with pytest.raises(FileNotFoundError):
         is_fits(tmp_path / "missing.fits")
+
+
+_TABLE_HEADER = 5760
+"""Where the table's header starts in the example Kepler, K2 and TESS files (after 2 blocks)."""
+
+
+def _with_card(
+    data: bytes, header: int, keyword: str, value: object, replacing: str | None = None
+) -> bytes:
+    """``data`` with the card of ``keyword`` (or the one of ``replacing``, which it takes the
+    place of) in the header at byte ``header`` set to ``value``."""
+    cards = bytearray(data)
+    for position in range(header, len(data), 80):
+        if cards[position : position + 8].decode().rstrip() == (replacing or keyword):
+            cards[position : position + 80] = f"{keyword:<8}= {value!s:>20}".ljust(80).encode()
+            return bytes(cards)
+    raise AssertionError(f"no {replacing or keyword} card")
+
+
+def _kepler_with(tmp_path: Path, name: str, keyword: str, value: object, header=_TABLE_HEADER):
+    data = _with_card(example_files("Kepler")[0].read_bytes(), header, keyword, value)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+def test_rows_declared_beyond_the_limit_are_refused_before_reading(tmp_path):
+    data = _with_card(example_files("Kepler")[0].read_bytes(), _TABLE_HEADER, "NAXIS2", 10**12)
+    path = tmp_path / "lying.fits"
+    path.write_bytes(data[: 23 * 1024])
+
+    with pytest.raises(InvalidLightCurve, match="NAXIS2: 1,000,000,000,000, more than the limit "):
+        read_first_table(path)
+
+
+def test_a_table_declared_larger_than_the_file_is_truncated(tmp_path):
+    path = _kepler_with(tmp_path, "lying.fits", "NAXIS2", 1_000_000)
+    with pytest.raises(InvalidLightCurve, match="truncated: its table needs 100000000 bytes"):
+        read_first_table(path)
+
+
+def test_a_gzipped_table_declared_larger_than_the_limit_is_refused_unread(tmp_path):
+    path = _kepler_with(tmp_path, "lying.fits.gz", "NAXIS1", 100_000)  # 435 MB of rows
+    with pytest.raises(InvalidLightCurve, match=r"decompressed bytes .*MAX_FILE_BYTES") as error:
+        read_first_table(path)
+    assert "435,420,160" in error.value.reason
+
+
+def _image_header(data_bytes: int, primary: bool) -> bytes:
+    first = "SIMPLE  =                    T" if primary else "XTENSION= 'IMAGE   '"
+    cards = [first, "BITPIX  =                    8", "NAXIS   =                    1"]
+    cards += [f"NAXIS1  = {data_bytes:>20}", "END"]
+    return "".join(card.ljust(80) for card in cards).ljust(2880).encode()
+
+
+def test_decompression_stops_at_the_limit(tmp_path, monkeypatch):
+    """Three images of zeros, each within the limit, then the light curve: decompressing goes
+    no further than the limit, however far the file goes on."""
+    table = example_files("Kepler")[0].read_bytes()[_TABLE_HEADER:]
+    images = b"".join(
+        _image_header(2880 * 200, primary=number == 0) + bytes(2880 * 200) for number in range(3)
+    )
+    path = tmp_path / "bomb.fits.gz"
+    path.write_bytes(gzip.compress(images + table))
+    assert read_first_table(path).n_rows == 4354
+
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2880 * 400)
+    with pytest.raises(InvalidLightCurve, match=r"MAX_FILE_BYTES = 1,152,000 .*bomb"):
+        read_first_table(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "keyword", "value"),
+    [(_TABLE_HEADER, "NAXIS2", -1), (_TABLE_HEADER, "NAXIS1", -100), (0, "NAXIS", -1)],
+)
+def test_negative_sizes_are_refused(tmp_path, header, keyword, value):
+    path = _kepler_with(tmp_path, "negative.fits", keyword, value, header)
+    with pytest.raises(InvalidLightCurve, match=f"has {keyword} = {value}; corrupt file"):
+        read_first_table(path)
+
+
+def test_a_primary_image_declared_beyond_the_file_holds_no_table(tmp_path):
+    data = _with_card(example_files("Kepler")[0].read_bytes(), 0, "NAXIS", 1)
+    path = tmp_path / "huge_image.fits"
+    path.write_bytes(_with_card(data, 0, "NAXIS1", 10**30, replacing="EXTEND"))
+    with pytest.raises(InvalidLightCurve, match="image-only"):
+        read_first_table(path)
+    gzipped = tmp_path / "huge_image.fits.gz"
+    gzipped.write_bytes(gzip.compress(path.read_bytes()))
+    with pytest.raises(InvalidLightCurve, match="MAX_FILE_BYTES"):
+        read_first_table(gzipped)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [("TZERO1", 10**30), ("TSCAL1", "'x'"), ("TZERO1", "T"), ("TSCAL1", "(1.0, 2.0)")],
+)
+def test_scaling_that_is_not_a_finite_number_is_refused(tmp_path, keyword, value):
+    data = example_files("Kepler")[0].read_bytes()
+    path = tmp_path / "scaled.fits"
+    path.write_bytes(_with_card(data, _TABLE_HEADER, keyword, value, replacing="TDISP1"))
+    table = read_first_table(path)
+    with pytest.raises(InvalidLightCurve, match=f"{keyword} = .* is not a finite number"):
+        table.column("TIME")
+
+
+def test_a_corrupt_deflate_stream_is_not_fits(tmp_path):
+    packed = gzip.compress(b"SIMPLE  =" + b"x" * 5000)
+    path = tmp_path / "lc.fits.gz"
+    path.write_bytes(packed[:10] + b"\xff" * 8 + packed[18:])
+    assert not is_fits(path)

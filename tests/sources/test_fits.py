@@ -170,6 +170,13 @@ def test_object_id_and_mission_from_any_header(write_fits, primary, expected):
     assert arrays.ra is None
 
 
+def test_an_object_of_digits_that_are_not_decimal_stays_as_it_is(write_fits):
+    primary = {"MISSION": "K2", "OBJECT": "XX"}
+    path = write_fits({"TIME": np.arange(3.0), "FLUX": np.ones(3)}, primary)
+    path.write_bytes(path.read_bytes().replace(b"'XX ", "'²³ ".encode("latin-1"), 1))
+    assert read_fits_arrays(path).object_id == "²³"  # str.isdigit, but int() fails
+
+
 @pytest.mark.parametrize(
     ("primary", "table_header", "expected"),
     [

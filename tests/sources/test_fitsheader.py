@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 from astrolens.sources.examples import example_files
 from astrolens.sources.fitsheader import BLOCK_BYTES, parse_value, read_header
 
@@ -46,7 +47,10 @@ _values = st.one_of(
     st.booleans(),
     st.integers(-(2**62), 2**62),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=150),
+    # astropy ends a string at a quote before a slash ('a''/b' reads as a'): not compared
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=150).filter(
+        lambda text: "'/" not in text
+    ),
 )
 
 
@@ -90,3 +94,13 @@ def test_a_header_without_end_card_is_cut_short():
 )
 def test_parse_value(field, expected):
     assert parse_value(field) == expected
+
+
+def test_a_header_longer_than_the_limit_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_FITS_HEADER_BYTES", 3 * BLOCK_BYTES)
+    cards = "".join(f"KEY{number:<5}= {number:>20}".ljust(80) for number in range(36 * 10))
+    stream = io.BytesIO(cards.encode())
+    with pytest.raises(InvalidLightCurve, match="MAX_FITS_HEADER_BYTES = 8,640 ") as error:
+        read_header(stream, "long.fits")
+    assert stream.tell() == 3 * BLOCK_BYTES
+    assert "without finding its END card: 11,520" in error.value.reason

@@ -42,6 +42,15 @@ def test_format_is_recognised_by_content(tmp_path, csv_file, spoc_file, random_b
         detect_format(random_bytes("noise.fits"))
 
 
+@pytest.mark.parametrize("name", ["lc.fits.gz", "lc.csv"])
+def test_a_corrupt_gzip_stream_is_refused_whatever_its_name(tmp_path, name):
+    packed = gzip.compress(example_files("K2")[0].read_bytes())
+    path = tmp_path / name
+    path.write_bytes(packed[:10] + b"\xff" * 8 + packed[18:])  # an invalid deflate block
+    with pytest.raises(InvalidLightCurve, match=r"does not start with the FITS|binary data"):
+        read_arrays(path)
+
+
 @pytest.mark.parametrize("reader", [read, read_arrays])
 def test_both_formats_give_the_same_metadata_keys(reader, csv_file, spoc_file):
     for path in (csv_file, spoc_file):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 from astrolens.sources.text import read_text_arrays
 
 
@@ -188,3 +189,66 @@ def test_blank_times_are_dropped_not_zero(tmp_path):
     arrays = read_text_arrays(_write(tmp_path, "gaps.csv", "time,flux\n1,5\n,6\n3,7\n"))
     np.testing.assert_array_equal(arrays.time, [1.0, 3.0])
     np.testing.assert_array_equal(arrays.flux, [5.0, 7.0])
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("time,flux\n1,5\n2,6\n", encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    np.testing.assert_array_equal(read_text_arrays(path).time, [1.0, 2.0])
+
+
+def test_columns_in_any_order_next_to_text_columns(tmp_path):
+    text = 'flux,note,time\n2.0,"Barnard\'s, b",1.0\n3.0,c,2.0\n'
+    arrays = read_text_arrays(_write(tmp_path, "order.csv", text))
+    np.testing.assert_array_equal(arrays.time, [1.0, 2.0])
+    np.testing.assert_array_equal(arrays.flux, [2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "reason"),
+    [
+        ("MAX_FILE_BYTES", 100, "bytes of the text table: 4,010, more than the limit"),
+        ("MAX_CADENCES", 100, "lines of the text table after its first .*: 500, more than"),
+    ],
+)
+def test_tables_beyond_the_limits_are_refused_unparsed(tmp_path, monkeypatch, limit, value, reason):
+    path = _write(tmp_path, "big.csv", "time,flux\n" + "".join(f"{i:>3},1.0\n" for i in range(500)))
+    monkeypatch.setattr(limits, limit, value)
+    monkeypatch.setattr("astrolens.sources.text._parse", None)  # parsing would be a TypeError
+    with pytest.raises(InvalidLightCurve, match=f"{reason}.*{limit} = {value} "):
+        read_text_arrays(path)
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quote_left_open_is_refused(tmp_path, quote):
+    path = _write(tmp_path, "open.csv", f"# a note that's fine\ntime,flux\n1,2\n{quote}3,4\n5,6\n")
+    with pytest.raises(InvalidLightCurve, match=f"line 4 has an unmatched quote \\({quote}\\)"):
+        read_text_arrays(path)
+
+
+def test_a_row_much_longer_than_the_others_is_refused(tmp_path):
+    rows = [f"{i},1.0" for i in range(100_000)]
+    rows[500] = "500," + "1" * 20_000
+    path = _write(tmp_path, "ragged.csv", "time,flux\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InvalidLightCurve, match=r"longest row \(20,004 characters\) is more than"):
+        read_text_arrays(path)
+
+
+def test_a_long_header_above_short_rows_is_fine(tmp_path):
+    names = ",".join(["time", "flux", *(f"a_long_column_name_{i}" for i in range(40))])
+    rows = "".join(f"{i},1{',' * 40}\n" for i in range(50_000))
+    assert len(read_text_arrays(_write(tmp_path, "wide.csv", f"{names}\n{rows}"))) == 50_000
+
+
+def test_a_field_too_long_for_any_parser_is_refused(tmp_path):
+    path = _write(tmp_path, "long.csv", "time flux\n1 2\n" + "9" * 200_000 + "\n")
+    with pytest.raises(InvalidLightCurve, match="cannot be parsed as a text table"):
+        read_text_arrays(path)
+
+
+def test_a_table_whose_first_rows_differ_from_the_rest_is_refused(tmp_path):
+    rows = "".join(f"{i},1.0\n" for i in range(30))
+    path = _write(tmp_path, "changing.csv", f"time,flux\n{rows}1 2 3\n")
+    with pytest.raises(InvalidLightCurve, match="cannot be parsed as a text table"):
+        read_text_arrays(path)

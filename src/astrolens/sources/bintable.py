@@ -8,13 +8,20 @@ FITS Standard 4.0, section 7.3 (binary tables).
 
 Only scalar numeric columns can be decoded (TFORM ``B``, ``I``, ``J``, ``K``, ``E``, ``D`` with a
 repeat count of 1), with ``TSCALn``/``TZEROn`` applied; that is what a light curve is made of.
-Gzip-compressed files (``.fits.gz``) are read too.
+Gzip-compressed files (``.fits.gz``) are read too, decompressed as a stream.
+
+A header may lie: the sizes it declares are checked against the bytes the file holds and against
+:mod:`astrolens.sources.limits` before anything is read or decompressed for them, so a corrupt file
+or a decompression bomb is refused after at most
+:data:`~astrolens.sources.limits.MAX_FILE_BYTES` bytes.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import math
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -23,11 +30,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 from astrolens.sources.fitsheader import BLOCK_BYTES, FitsHeader, read_header
 
 FITS_SIGNATURE = b"SIMPLE  ="
@@ -46,7 +53,7 @@ _NUMERIC_DTYPES = {"B": "u1", "I": ">i2", "J": ">i4", "K": ">i8", "E": ">f4", "D
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[BinaryIO]:
+def _open(path: Path) -> Iterator[io.BufferedReader | gzip.GzipFile]:
     """Open a file for binary reading, decompressing it on the fly if it is gzipped."""
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_SIGNATURE
@@ -56,6 +63,53 @@ def _open(path: Path) -> Iterator[BinaryIO]:
             return
         with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
             yield unzipped
+
+
+class _BoundedStream:
+    """A FITS file read front to back, never further than the limit of the bytes read.
+
+    Reads and skips that would go past :data:`~astrolens.sources.limits.MAX_FILE_BYTES`
+    (decompressed) raise, before anything is allocated or decompressed for them; in a plain file
+    they stop at its end, as reads do.
+    """
+
+    def __init__(self, stream: io.BufferedReader | gzip.GzipFile, source: Path) -> None:
+        self._stream = stream
+        self._source = source
+        self._compressed = isinstance(stream, gzip.GzipFile)
+        self._size = None if self._compressed else os.fstat(stream.fileno()).st_size
+
+    def _room(self, size: int) -> int:
+        """How many of the next ``size`` bytes there are (fewer at the end of a plain file)."""
+        position = self._stream.tell()
+        if self._size is not None:
+            size = min(size, max(self._size - position, 0))
+        what = "decompressed " if self._compressed else ""
+        limits.check(
+            self._source,
+            "MAX_FILE_BYTES",
+            position + size,
+            f"{what}bytes of the FITS file needed to read its headers and table",
+            "the file is corrupt (its header declares more data than it holds) or a "
+            "decompression bomb",
+        )
+        return size
+
+    def read(self, size: int, /) -> bytes:
+        """The next ``size`` bytes, fewer at the end of the file."""
+        return self._stream.read(self._room(size))
+
+    def skip(self, size: int) -> None:
+        """Move ``size`` bytes on (at most to the end of the file)."""
+        self._stream.seek(self._room(size), os.SEEK_CUR)
+
+    def rewind(self) -> None:
+        """Go back to the start of the file."""
+        self._stream.seek(0)
+
+    def at_end(self) -> bool:
+        """Whether the file ends here."""
+        return not self._stream.peek(1)
 
 
 def is_fits(path: str | PathLike[str]) -> bool:
@@ -87,7 +141,7 @@ def is_fits(path: str | PathLike[str]) -> bool:
     try:
         with _open(Path(path)) as stream:
             return stream.read(len(FITS_SIGNATURE)) == FITS_SIGNATURE
-    except (gzip.BadGzipFile, EOFError):
+    except (gzip.BadGzipFile, EOFError, zlib.error):
         return False
 
 
@@ -101,15 +155,21 @@ def _integer(header: FitsHeader, keyword: str, source: Path, default: int | None
     return value
 
 
+def _count(header: FitsHeader, keyword: str, source: Path, default: int | None = None) -> int:
+    """A mandatory integer keyword that counts something, so is not negative."""
+    value = _integer(header, keyword, source, default)
+    if value < 0:
+        raise InvalidLightCurve(source, f"a FITS header has {keyword} = {value}; corrupt file?")
+    return value
+
+
 def _data_bytes(header: FitsHeader, source: Path) -> int:
     """Size of the data unit that follows a header, padding included."""
-    n_axes = _integer(header, "NAXIS", source)
+    n_axes = _count(header, "NAXIS", source)
     if n_axes == 0:
         return 0
-    elements = math.prod(_integer(header, f"NAXIS{axis}", source) for axis in range(1, n_axes + 1))
-    values = _integer(header, "GCOUNT", source, 1) * (
-        _integer(header, "PCOUNT", source, 0) + elements
-    )
+    elements = math.prod(_count(header, f"NAXIS{axis}", source) for axis in range(1, n_axes + 1))
+    values = _count(header, "GCOUNT", source, 1) * (_count(header, "PCOUNT", source, 0) + elements)
     size = abs(_integer(header, "BITPIX", source)) // 8 * values
     return -(-size // BLOCK_BYTES) * BLOCK_BYTES
 
@@ -222,7 +282,8 @@ class FitsTable:
         Raises
         ------
         InvalidLightCurve
-            If the column holds vectors, strings, logicals or complex numbers.
+            If the column holds vectors, strings, logicals or complex numbers, or its
+            ``TSCALn`` or ``TZEROn`` is not a finite number.
         """
         field = self._fields[name]
         number = self._number(name)
@@ -243,12 +304,23 @@ class FitsTable:
             strides=(int(self.header["NAXIS1"]),),
         )
         values = raw.astype(dtype.newbyteorder("="))
-        scale = self.header.get(f"TSCAL{number}", 1)
-        zero = self.header.get(f"TZERO{number}", 0)
+        scale = self._scaling(f"TSCAL{number}", 1)
+        zero = self._scaling(f"TZERO{number}", 0)
         return _scaled(values, scale, zero)
 
+    def _scaling(self, keyword: str, default: int) -> int | float:
+        """A ``TSCALn`` or ``TZEROn`` value: an integer that fits in 64 bits or a finite float."""
+        value = self.header.get(keyword, default)
+        if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+            return value
+        if isinstance(value, float) and math.isfinite(value):
+            return value
+        raise InvalidLightCurve(
+            self.source, f"{keyword} = {value!r} is not a finite number; corrupt file?"
+        )
 
-def _scaled(values: np.ndarray, scale: object, zero: object) -> np.ndarray:
+
+def _scaled(values: np.ndarray, scale: float, zero: float) -> np.ndarray:
     """Physical values ``zero + scale * stored`` (FITS Standard 4.0, section 7.3.2)."""
     if scale == 1 and zero == 0:
         return values
@@ -280,7 +352,9 @@ def read_first_table(path: str | PathLike[str]) -> FitsTable:
         If there is no such file.
     InvalidLightCurve
         If the file is not FITS, a header is corrupt, the file is truncated (fewer bytes than its
-        headers announce), or it holds no binary table (an image-only FITS file).
+        headers announce), it holds no binary table (an image-only FITS file), the table has
+        more rows than :data:`~astrolens.sources.limits.MAX_CADENCES`, or reading it needs more
+        (decompressed) bytes than :data:`~astrolens.sources.limits.MAX_FILE_BYTES`.
 
     Examples
     --------
@@ -297,29 +371,36 @@ def read_first_table(path: str | PathLike[str]) -> FitsTable:
     source = Path(path)
     try:
         with _open(source) as stream:
-            return _read_first_table(stream, source)
+            return _read_first_table(_BoundedStream(stream, source), source)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InvalidLightCurve(source, f"cannot decompress the gzipped file ({exc})") from exc
 
 
-def _read_first_table(stream: BinaryIO, source: Path) -> FitsTable:
+def _read_first_table(stream: _BoundedStream, source: Path) -> FitsTable:
     if stream.read(len(FITS_SIGNATURE)) != FITS_SIGNATURE:
         raise InvalidLightCurve(source, "is not a FITS file (it does not start with 'SIMPLE  =')")
-    stream.seek(0)
+    stream.rewind()
     primary = read_header(stream, source)
     header = primary
     while str(header.get("XTENSION", "")).strip() != "BINTABLE":
-        stream.seek(_data_bytes(header, source), 1)
-        if not stream.read(1):
+        stream.skip(_data_bytes(header, source))
+        if stream.at_end():
             raise InvalidLightCurve(
                 source,
                 "holds no binary table extension (an image-only FITS file?); "
                 "a light curve is a table with time and flux columns",
             )
-        stream.seek(-1, 1)
         header = read_header(stream, source)
     _integer(header, "TFIELDS", source)
-    expected = _integer(header, "NAXIS1", source) * _integer(header, "NAXIS2", source)
+    n_rows = _count(header, "NAXIS2", source)
+    limits.check(
+        source,
+        "MAX_CADENCES",
+        n_rows,
+        "rows of the table declared by NAXIS2",
+        "split the light curve into shorter files",
+    )
+    expected = _count(header, "NAXIS1", source) * n_rows
     rows = stream.read(expected)
     if len(rows) < expected:
         raise InvalidLightCurve(

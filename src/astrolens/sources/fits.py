@@ -83,7 +83,7 @@ def _object_id(primary: FitsHeader, mission: str | None, path: Path) -> str:
         name = None if number is None else str(int(number))
     if name is None:
         return _stem(path)
-    if name.isdigit() and catalogue is not None:
+    if name.isdecimal() and catalogue is not None:
         return f"{catalogue} {int(name)}"
     return name
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from os import PathLike
-from typing import BinaryIO
+from typing import Protocol
 
 from astrolens.errors import InvalidLightCurve
+from astrolens.sources import limits
 
 BLOCK_BYTES = 2880
 """FITS files are made of blocks of this many bytes."""
@@ -98,7 +99,14 @@ class FitsHeader(Mapping[str, object]):
         return len(self._fields)
 
 
-def read_header(stream: BinaryIO, source: str | PathLike[str]) -> FitsHeader:
+class Readable(Protocol):
+    """A binary stream, as far as :func:`read_header` needs one."""
+
+    def read(self, size: int, /) -> bytes:
+        """At most ``size`` bytes, fewer only at the end of the stream."""
+
+
+def read_header(stream: Readable, source: str | PathLike[str]) -> FitsHeader:
     """Read one header, up to and including its ``END`` card's block, from a binary stream.
 
     Parameters
@@ -116,12 +124,22 @@ def read_header(stream: BinaryIO, source: str | PathLike[str]) -> FitsHeader:
     Raises
     ------
     InvalidLightCurve
-        If the stream ends before an ``END`` card (a corrupt or truncated file).
+        If the stream ends before an ``END`` card (a corrupt or truncated file), or the header
+        is longer than :data:`~astrolens.sources.limits.MAX_FITS_HEADER_BYTES`.
     """
     fields: dict[str, str] = {}
     continuations: dict[str, list[str]] = {}
     last = ""
+    header_bytes = 0
     while True:
+        header_bytes += BLOCK_BYTES
+        limits.check(
+            source,
+            "MAX_FITS_HEADER_BYTES",
+            header_bytes,
+            "bytes of a FITS header read without finding its END card",
+            "the file is corrupt or not a light curve",
+        )
         block = stream.read(BLOCK_BYTES)
         if len(block) < BLOCK_BYTES:
             raise InvalidLightCurve(

@@ -27,6 +27,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 import astrolens
+from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidLightCurve
 from astrolens.search import Filters, SearchResult
 from astrolens.web.results import (
@@ -385,9 +386,12 @@ async def search_upload(
             state.config.max_upload_bytes,
             state.config.upload_timeout_seconds,
         )
-        result, picture = await run_in_threadpool(
-            _search_file, state, upload, k, filters, thumbnail and shown.output == "json"
-        )
+        try:
+            result, picture = await run_in_threadpool(
+                _search_file, state, upload, k, filters, thumbnail and shown.output == "json"
+            )
+        finally:
+            return_freed_memory()  # the arrays of a long light curve: back to the system
     return answer(state, result, shown, query_thumbnail=picture)
 
 
@@ -396,7 +400,7 @@ def _search_file(
 ) -> tuple[SearchResult, str | None]:
     """Search by the uploaded file; errors name the file as the client called it."""
     try:
-        with bad_query():
+        with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
             encoder = state.search.encoder
             if encoder is None:
                 raise ValueError("this index cannot embed light curves (no model run)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,6 +41,11 @@ class WebConfig(JsonConfig):
         Longest time an upload's body may take to arrive, from the end of its headers (later:
         408, and the connection is closed). 30 s passes a TESS sector (2 MB) at 0.6 Mbit/s,
         a file of the default ``max_upload_bytes`` at 4.5 Mbit/s.
+    max_concurrent_uploads
+        Uploads read and embedded at the same time by one server process; others wait their
+        turn. With the input limits of :mod:`astrolens.sources.limits` this bounds the memory
+        uploads can take at once (a light curve at the grid limit takes about 1 GB while it is
+        transformed; a Kepler quarter about 10 MB).
     max_k
         Most matches one query may ask for (default :data:`astrolens.search.MAX_K`, as the
         command line).
@@ -72,6 +78,7 @@ class WebConfig(JsonConfig):
 
     max_upload_bytes: int = 16 * 2**20
     upload_timeout_seconds: float = 30.0
+    max_concurrent_uploads: int = 2
     max_k: int = MAX_K
     max_examples: int = 50
     histogram_bins: int = 10
@@ -79,7 +86,8 @@ class WebConfig(JsonConfig):
     allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("max_upload_bytes", "max_k", "max_examples", "histogram_bins"):
+        positive = ("max_upload_bytes", "max_concurrent_uploads", "max_k", "max_examples")
+        for name in (*positive, "histogram_bins"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.upload_timeout_seconds > 0:
@@ -142,6 +150,12 @@ class WebState:
     search: Search
     config: WebConfig
     thumbnails: ThumbnailCache
+
+    @cached_property
+    def upload_slots(self) -> threading.BoundedSemaphore:
+        """Taken by each upload while it is read and embedded
+        (:attr:`WebConfig.max_concurrent_uploads`)."""
+        return threading.BoundedSemaphore(self.config.max_concurrent_uploads)
 
     @cached_property
     def catalog_summary(self) -> dict[str, Any]:
