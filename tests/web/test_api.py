@@ -195,6 +195,8 @@ def test_random_search_is_reproducible_with_a_seed(client, oracle):
         ({"mag_window": -1}, "mag_window"),
         ({"mag_min": 14, "mag_max": 10}, "mag_min"),
         ({"format": "xml"}, "format"),
+        ({"class": "NOPE"}, "class 'NOPE': no object"),
+        ({"mission": "XX"}, "mission 'XX'"),
     ],
 )
 def test_invalid_parameters_are_422_naming_them(client, object_ids, params, words):
