@@ -265,6 +265,11 @@ def test_upload_of_a_kepler_fits_is_the_in_process_search(client, oracle):
     assert payload["query"]["kind"] == "lightcurve"
     assert payload["query"]["label"] == "KIC 10002792"
     assert payload["query"]["thumbnail"] is None
+    expected = oracle.by_lightcurve(KEPLER, 6).domain
+    assert payload["domain"]["in_domain"] == expected.in_domain
+    assert payload["domain"]["percentile"] == pytest.approx(expected.percentile, abs=0.01)
+    assert payload["domain"]["k"] == 10 and payload["domain"]["warning"] == expected.warning
+    assert client.get("/api/search/random", params={"seed": 1}).json()["domain"] is None
 
 
 def test_upload_can_return_the_query_picture(client):

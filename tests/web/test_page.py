@@ -158,3 +158,31 @@ def test_a_bad_request_shows_the_servers_message(page):
     page.fill("#dec", "44")
     page.click("#search-button")
     sync_api.expect(page.locator("#status")).to_contain_text("422: cannot read sky coordinates")
+
+
+def test_an_upload_unlike_the_survey_is_shown_with_a_warning(page, oracle):
+    domain = oracle.by_lightcurve(KEPLER, 5).domain
+    page.check('input[name="mode"][value="upload"]')
+    page.set_input_files("#file", str(KEPLER))
+    with page.expect_response("**/api/search/upload*") as answered:
+        page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    assert page.locator("#domain-warning").is_visible() == (not domain.in_domain)
+    payload = answered.value.json()
+    warning_text = "unlike what this survey and model know: too far"
+    payload["domain"] |= {"in_domain": False, "reasons": ["too far"], "warning": warning_text}
+
+    def far_out(route):  # the server's answer, with the domain check of a foreign query
+        route.fulfill(json=payload)
+
+    page.route("**/api/search/upload*", far_out)
+    page.click("#search-button")
+    warning = page.locator("#domain-warning")
+    sync_api.expect(warning).to_be_visible()
+    sync_api.expect(warning).to_contain_text("unlike what this survey and model know: too far")
+    screenshot(page, "search-out-of-domain.png")
+    page.unroute("**/api/search/upload*")
+    page.check('input[name="mode"][value="object"]')
+    page.fill("#object-id", oracle.catalog.object_ids[0])
+    page.click("#search-button")
+    sync_api.expect(warning).to_be_hidden()  # a catalogued object: no check, no warning

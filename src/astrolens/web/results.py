@@ -243,6 +243,7 @@ def search_payload(
             "combine": query.combine,
             "thumbnail": query_thumbnail,
         },
+        "domain": None if result.domain is None else result.domain.to_dict(),
         "k": result.k,
         "count": len(result),
         "columns": columns,

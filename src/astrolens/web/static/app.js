@@ -225,6 +225,7 @@ async function downloadUploadCsv(event) {
 
 function render(result, path, params) {
   $("#results").hidden = false;
+  renderDomain(result.domain);
   renderQuery(result.query);
   renderMatches(result);
   renderTable(result);
@@ -235,6 +236,13 @@ function render(result, path, params) {
   if (path === "/api/search/object") {
     window.history.replaceState(null, "", `/?${params}`);
   }
+}
+
+// A query unlike anything the survey and model know: say so above its matches.
+function renderDomain(domain) {
+  const warning = $("#domain-warning");
+  warning.hidden = !domain || domain.in_domain;
+  warning.textContent = warning.hidden ? "" : `Take these matches with care: your light curve is ${domain.warning}.`;
 }
 
 function renderQuery(query) {
