@@ -1,0 +1,135 @@
+"""How often the domain check of a search by light curve is right: held-out and foreign queries.
+
+The index: the ``tiny`` survey (320 objects) embedded with the default run. Queries:
+
+1. **Held out** (should pass): light curves of a survey drawn with the ``tiny`` configuration and
+   another seed, objects the index does not hold but the model knows the like of;
+2. **Foreign** (should be flagged, or refused as unreadable): white noise and a random walk at
+   Kepler long cadence over 90 days; a 3-hour sinusoid at 1,000 random epochs over 5 years; a
+   single planet transit in a 27-day TESS-like sector (the period, 200 d, beyond the baseline);
+   a light curve of 30 epochs.
+
+Each query goes through ``SimilaritySearch.by_lightcurve`` as a CSV file (``time,flux,flux_err``)
+or, for the held-out objects, their arrays. Printed per kind: how many passed, were flagged out
+of domain, or were refused (``InvalidLightCurve``): the false-positive rate is the share of held-out
+queries flagged, the true-positive rate the share of foreign ones flagged or refused.
+
+Usage: ``python benchmarks/domain_check.py [--per-kind N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+from astrolens.errors import InvalidLightCurve
+from astrolens.pipeline import build_survey_index
+from astrolens.search import open_search
+from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
+
+KEPLER_LONG = 29.4244 / (24 * 60)
+SEED = 2027
+
+
+def white_noise(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    time = np.arange(0.0, 90.0, KEPLER_LONG)
+    return time, 1.0 + rng.normal(0.0, 1e-3, time.size)
+
+
+def random_walk(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    time = np.arange(0.0, 90.0, KEPLER_LONG)
+    return time, 1.0 + np.cumsum(rng.normal(0.0, 2e-4, time.size))
+
+
+def sparse_sinusoid(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    time = np.sort(rng.uniform(0.0, 5 * 365.25, 1000))
+    flux = 1.0 + 0.05 * np.sin(2 * np.pi * time / (3.0 / 24)) + rng.normal(0, 2e-3, time.size)
+    return time, flux
+
+
+def long_period_transit(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    time = np.arange(0.0, 27.0, 2.0 / (24 * 60))
+    centre, half_width = rng.uniform(5.0, 22.0), 0.15
+    flux = 1.0 - 0.01 * (np.abs(time - centre) < half_width) + rng.normal(0, 5e-4, time.size)
+    return time, flux
+
+
+def thirty_epochs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    time = np.sort(rng.uniform(0.0, 20.0, 30))
+    return time, 1.0 + 0.02 * np.sin(2 * np.pi * time / 3.3) + rng.normal(0, 1e-3, time.size)
+
+
+FOREIGN = {
+    "white noise, 90 d at 29.4 min": white_noise,
+    "random walk, 90 d at 29.4 min": random_walk,
+    "3-h sinusoid, 1,000 epochs over 5 yr": sparse_sinusoid,
+    "one transit of a 200-d planet, 27 d": long_period_transit,
+    "30 epochs": thirty_epochs,
+}
+
+
+def outcome(search, query) -> str:
+    try:
+        domain = search.by_lightcurve(query, 5).domain
+    except InvalidLightCurve:
+        return "refused"
+    return "in domain" if domain.in_domain else "flagged"
+
+
+def main(per_kind: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="astrolens-domain-"))
+    folder = build_survey_index("tiny", out=work / "index", cache=work, workers=1, progress=False)
+    search = open_search(folder)
+    rows = {}
+    held_out = generate_catalog(SurveyConfig.named("tiny", seed=SEED)).head(per_kind * 4)
+    rows["held out (tiny configuration, another seed)"] = Counter(
+        outcome(search, source_arrays(row)) for _, row in held_out.iterrows()
+    )
+    for kind, make in FOREIGN.items():
+        counts = Counter()
+        for number in range(per_kind):
+            time, flux = make(np.random.default_rng([SEED, number]))
+            path = work / f"query-{number}.csv"
+            errors = np.full(time.size, 1e-3)
+            np.savetxt(
+                path,
+                np.column_stack([time, flux, errors]),
+                delimiter=",",
+                header="time,flux,flux_err",
+                comments="",
+            )
+            counts[outcome(search, path)] += 1
+        rows[kind] = counts
+    print(
+        f"domain check: distance to neighbour {search.config.novelty_k} beyond the "
+        f"{search.config.novelty_percentile:.0%} of {search.novelty.sampled} survey objects; "
+        f"index {len(search.index)} objects ({search.index.run})"
+    )
+    print(f"  {'queries':<46} {'n':>4} {'in domain':>10} {'flagged':>8} {'refused':>8}")
+    for kind, counts in rows.items():
+        n = sum(counts.values())
+        print(
+            f"  {kind:<46} {n:4d} {counts['in domain']:10d} {counts['flagged']:8d} "
+            f"{counts['refused']:8d}"
+        )
+    held = rows["held out (tiny configuration, another seed)"]
+    foreign = sum((counts for kind, counts in rows.items() if kind in FOREIGN), Counter())
+    false_positive = held["flagged"] / max(sum(held.values()) - held["refused"], 1)
+    caught = (foreign["flagged"] + foreign["refused"]) / max(sum(foreign.values()), 1)
+    print(
+        f"  false-positive rate (held out flagged): {false_positive:.3f}; foreign queries "
+        f"flagged or refused: {caught:.3f} (the rest: silent answers)"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-kind", type=int, default=20, help="foreign queries of each kind")
+    main(parser.parse_args().per_kind)
