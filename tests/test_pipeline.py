@@ -21,7 +21,7 @@ from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source
 from astrolens.pipeline import build_embeddings_index, build_survey_index
 from astrolens.runfolder import run_folder, run_id
 from astrolens.search import SearchConfig, open_search
-from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.simulate import cache as catalog_cache
 from astrolens.simulate.cache import survey_catalog
 from astrolens.simulate.export import write_fits
@@ -288,3 +288,22 @@ def test_exclusions_are_a_set(excluded, random):
     second = IndexSource(**common, excluded=shuffled)
     assert first.same_build(second) and first.excluded == tuple(sorted(set(excluded)))
     assert IndexSource.from_dict(json.loads(json.dumps(first.to_dict()))) == first
+
+
+def test_a_query_sampled_unlike_the_survey_is_out_of_domain_saying_how(tiny_index, tmp_path):
+    search = open_search(tiny_index)
+    rng = np.random.default_rng(5)
+    time = np.sort(rng.uniform(0.0, 5 * 365.25, 1000))  # one epoch a night or so, five years
+    flux = 1.0 + 0.05 * np.sin(2 * np.pi * time / 0.125) + rng.normal(0, 2e-3, time.size)
+    sparse = tmp_path / "sparse.csv"
+    pd.DataFrame({"time": time, "flux": flux, "flux_err": 2e-3}).to_csv(sparse, index=False)
+    domain = search.by_lightcurve(sparse, k=5).domain
+    assert not domain.in_domain
+    assert any(reason.startswith("it spans 18") for reason in domain.reasons), domain.reasons
+    assert any("power image can be read" in reason for reason in domain.reasons)
+    envelope = search.sampling_envelope
+    assert search.sampling_envelope is envelope and envelope.ranges["epochs"][0] > 1000
+    held_out = generate_catalog(SurveyConfig.named("tiny", seed=2027)).iloc[0]
+    alike = search.by_lightcurve(source_arrays(held_out), k=5).domain
+    sampling_reasons = ("it has", "it spans", "it is sampled", "only")
+    assert not any(reason.startswith(sampling_reasons) for reason in alike.reasons), alike.reasons

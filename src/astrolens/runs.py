@@ -78,6 +78,10 @@ class TrainedRun:
         """What to draw of a loaded input (:meth:`Modality.picture`)."""
         return self.modality.picture(item)
 
+    def sampling(self, item: Item) -> dict[str, float]:
+        """How a loaded input was observed (:meth:`Modality.sampling`)."""
+        return self.modality.sampling(item)
+
     @property
     def representation(self) -> str:
         """What the encoder reads (``"wavelet"``, ``"features"``)."""

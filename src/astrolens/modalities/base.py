@@ -73,6 +73,12 @@ class Modality(ABC):
     def picture(self, item: Item) -> Any:
         """What to draw of an item (for light curves: the cleaned series and its power image)."""
 
+    def sampling(self, item: Item) -> dict[str, float]:
+        """How an item was observed, in numbers a search compares with the survey's (for light
+        curves: epochs, baseline, spacing, the valid share of the power image); none by default.
+        """
+        return {}
+
 
 _MODALITIES: Registry[Modality] = Registry("modality", Modality)
 

@@ -188,6 +188,32 @@ class LightCurveModality(Modality):
         """The cleaned light curve and its power image, as thumbnails and figures draw them."""
         return self.series(item), self.power_image(item)
 
+    def sampling(self, item: Item) -> dict[str, float]:
+        """``epochs`` (measurements with a flux), ``baseline_days`` and ``median_spacing_days``
+        (between the cells of the uniform grid that hold data: the cadence of dense photometry,
+        about a day for one epoch a night) and ``valid_share`` (of the power image's pixels,
+        outside the cone of influence and gaps).
+
+        Examples
+        --------
+        >>> from astrolens.sources import example_files
+        >>> modality = LightCurveModality()
+        >>> sampling = modality.sampling(modality.load(example_files("Kepler")[0]))
+        >>> sampling["epochs"] > 4000, round(sampling["median_spacing_days"] * 24 * 60, 1)
+        (True, 29.4)
+        """
+        series = self.series(item)
+        time = series.time_days[series.valid]
+        spacing = np.diff(time)
+        data = item.data
+        epochs = np.count_nonzero(np.isfinite(data.flux)) if hasattr(data, "flux") else time.size
+        return {
+            "epochs": float(epochs),
+            "baseline_days": float(time[-1] - time[0]) if time.size else 0.0,
+            "median_spacing_days": float(np.median(spacing)) if spacing.size else float("nan"),
+            "valid_share": float(np.mean(self.power_image(item).mask)),
+        }
+
 
 def _label(label: str | None, meta: Mapping[str, Any]) -> str:
     """The object the light curve names, else what the caller calls it, else its source."""

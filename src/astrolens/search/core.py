@@ -67,7 +67,12 @@ from astrolens.config import JsonConfig
 from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
-from astrolens.search.domain import DomainCheck, NoveltyReference, novelty_reference
+from astrolens.search.domain import (
+    DomainCheck,
+    NoveltyReference,
+    SamplingEnvelope,
+    novelty_reference,
+)
 from astrolens.search.figures import ImageSource, plot_matches, simulated_images
 
 if TYPE_CHECKING:
@@ -746,6 +751,9 @@ class SimilaritySearch:
         item = self.encoder.load(lightcurve, label=label)
         vector = self._as_vector(self.encoder.embed_item(item), "the embedding of the light curve")
         domain = self.domain_check(vector)
+        sampling = getattr(self.encoder, "sampling", None)  # optional: readers that can say
+        if domain is not None and sampling is not None:
+            domain = domain.with_reasons(*self.sampling_envelope.reasons(sampling(item)))
         meta = item.meta
         object_id = meta.get("object_id")
         row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
@@ -850,6 +858,16 @@ class SimilaritySearch:
         return novelty_reference(
             self.index, config.novelty_k, config.novelty_sample, limit=config.novelty_percentile
         )
+
+    @functools.cached_property
+    def sampling_envelope(self) -> SamplingEnvelope:
+        """The range of the survey objects' sampling numbers (:meth:`_survey_sampling`)."""
+        return SamplingEnvelope.of(self._survey_sampling())
+
+    def _survey_sampling(self) -> list[dict[str, float]]:
+        """Sampling numbers of a sample of the survey's objects; none here (a search that can
+        read its survey's light curves says, as the index-folder service does)."""
+        return []
 
     def domain_check(self, vector: ArrayLike) -> DomainCheck | None:
         """How an embedding compares with the survey's (None for a survey too small to say)."""

@@ -6,7 +6,10 @@ says how far out it is: the distance from the query's embedding to its ``k``-th 
 neighbour, as a percentile of the same distance for the survey's own objects (each to its
 ``k``-th neighbour other than itself; :class:`NoveltyReference`, from a seeded sample). A query
 farther out than :attr:`~astrolens.search.SearchConfig.novelty_percentile` of the survey's objects
-is out of domain, and the check says why in words a user can act on.
+is out of domain, and the check says why in words a user can act on. The embedding alone does not
+tell (a classifier puts what it has never seen in the middle of its space), so the query's
+sampling is compared too (:class:`SamplingEnvelope`): epochs, baseline, spacing and the share of
+its representation that can be read, against those of the survey's objects.
 
 Examples
 --------
@@ -24,6 +27,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +36,7 @@ from numpy.typing import NDArray
 
 from astrolens.index.base import VectorIndex
 
-__all__ = ["DomainCheck", "NoveltyReference", "novelty_reference"]
+__all__ = ["DomainCheck", "NoveltyReference", "SamplingEnvelope", "novelty_reference"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,71 @@ def novelty_reference(
     is_self[~is_self.any(axis=1), -1] = True  # not found itself: drop the farthest instead
     kth = distances[~is_self].reshape(len(positions), k)[:, -1]
     return NoveltyReference(k, np.sort(kth.astype(np.float32)), limit, len(positions))
+
+
+_SPREAD = 3.0
+"""How many times beyond the survey's range a spacing or a baseline may lie."""
+
+
+@dataclass(frozen=True)
+class SamplingEnvelope:
+    """The range of each sampling number (:meth:`astrolens.modalities.Modality.sampling`) over
+    a sample of the survey's objects: 1st to 99th percentile.
+
+    Examples
+    --------
+    >>> survey = [{"epochs": 4000.0 + i, "median_spacing_days": 0.0204} for i in range(50)]
+    >>> envelope = SamplingEnvelope.of(survey)
+    >>> envelope.reasons({"epochs": 4010.0, "median_spacing_days": 0.0204})
+    ()
+    >>> for reason in envelope.reasons({"epochs": 30.0, "median_spacing_days": 1.9}):
+    ...     print(reason)
+    it has 30 epochs, the survey's light curves at least 4,000
+    it is sampled every 1.9 d (median), the survey's light curves every 0.0204-0.0204 d
+    """
+
+    ranges: Mapping[str, tuple[float, float]]
+
+    @classmethod
+    def of(cls, samplings: Sequence[Mapping[str, float]]) -> SamplingEnvelope:
+        """The envelope of the survey objects' sampling numbers (empty for none)."""
+        keys = sorted({key for sampling in samplings for key in sampling})
+        ranges = {}
+        for key in keys:
+            values = np.array([sampling[key] for sampling in samplings if key in sampling])
+            values = values[np.isfinite(values)]
+            if values.size:
+                low, high = np.percentile(values, [1, 99])
+                ranges[key] = (float(low), float(high))
+        return cls(ranges)
+
+    def reasons(self, sampling: Mapping[str, float]) -> tuple[str, ...]:
+        """Why a query's sampling is unlike the survey's, one sentence each (empty: alike)."""
+        found = []
+        for key, value in sampling.items():
+            if key not in self.ranges or not np.isfinite(value):
+                continue
+            low, high = self.ranges[key]
+            reason = _sampling_reason(key, float(value), low, high)
+            if reason is not None:
+                found.append(reason)
+        return tuple(found)
+
+
+def _sampling_reason(key: str, value: float, low: float, high: float) -> str | None:
+    """A sentence when ``value`` of the sampling number ``key`` lies outside ``[low, high]``."""
+    if key == "epochs" and value < low / 2:
+        return f"it has {value:,.0f} epochs, the survey's light curves at least {low:,.0f}"
+    if key == "median_spacing_days" and not low / _SPREAD <= value <= high * _SPREAD:
+        return (
+            f"it is sampled every {value:.3g} d (median), the survey's light curves every "
+            f"{low:.3g}-{high:.3g} d"
+        )
+    if key == "baseline_days" and not low / _SPREAD <= value <= high * _SPREAD:
+        return f"it spans {value:.4g} d, the survey's light curves {low:.3g}-{high:.3g} d"
+    if key == "valid_share" and value < low - 0.1:
+        return (
+            f"only {value:.0%} of its power image can be read (cone of influence, gaps), the "
+            f"survey's at least {low:.0%}"
+        )
+    return None

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -42,7 +43,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from astrolens.catalog import Catalog
-from astrolens.errors import IndexMismatch
+from astrolens.errors import IndexMismatch, InvalidLightCurve
 from astrolens.index import VectorIndex, load_index
 from astrolens.index.base import readable_directory
 from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source, verify_catalog
@@ -52,9 +53,13 @@ from astrolens.runfolder import CONFIG_FILE, run_id
 from astrolens.runs import TrainedRun, load_run
 from astrolens.search.core import SearchConfig, SimilaritySearch
 from astrolens.search.figures import simulated_images
+from astrolens.simulate import source_arrays
 from astrolens.wavelets import PowerImage
 
-__all__ = ["IndexedSearch", "open_search"]
+__all__ = ["SAMPLING_SAMPLE", "IndexedSearch", "open_search"]
+
+SAMPLING_SAMPLE = 200
+"""Survey objects whose sampling a search by light curve is compared with."""
 
 
 class IndexedSearch(SimilaritySearch):
@@ -137,6 +142,25 @@ class IndexedSearch(SimilaritySearch):
     def load(self, source: Any, *, label: str | None = None) -> Item:
         """Read a query once, as the index's run reads (its :class:`QueryEncoder` side)."""
         return self.run.load(source, label=label)
+
+    def sampling(self, item: Item) -> dict[str, float]:
+        """How a loaded query was observed, as the index's run reads it."""
+        return self.run.sampling(item)
+
+    def _survey_sampling(self) -> list[dict[str, float]]:
+        """Sampling numbers of up to :data:`SAMPLING_SAMPLE` objects of a simulated survey,
+        regenerated (seeded); none for other indexes (their light curves are not at hand)."""
+        if self.source.survey_config is None:
+            return []
+        rng = np.random.default_rng(0)
+        table = self.catalog.table
+        rows = np.sort(rng.choice(len(table), min(SAMPLING_SAMPLE, len(table)), replace=False))
+        found = []
+        for number in rows:
+            arrays = source_arrays(table.iloc[number], self.run.preprocess.quality_bitmask)
+            with contextlib.suppress(InvalidLightCurve):
+                found.append(self.run.sampling(self.run.load(arrays)))
+        return found
 
     def embed_item(self, item: Item) -> NDArray[np.float32]:
         """The embedding of a loaded query by the index's run."""
