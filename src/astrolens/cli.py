@@ -163,9 +163,6 @@ def _command_index_build(args: argparse.Namespace) -> None:
     from astrolens.index.folder import read_index_source
     from astrolens.pipeline import build_embeddings_index, build_survey_index
 
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise NotADirectoryError(f"--out {args.out}: is a file; an index is a folder")
-
     if args.embeddings is not None:
         if args.catalog is None or args.out is None:
             raise ValueError("--embeddings needs --catalog (its objects) and --out (the folder)")

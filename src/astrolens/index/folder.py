@@ -234,7 +234,10 @@ def write_index_folder(
 
 
 def check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that is not an index (a mistyped ``out`` must not be lost)."""
+    """Refuse to replace a folder that is not an index, or a file (a mistyped ``out`` must not
+    be lost)."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: is a file; an index is a folder")
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
         raise FileExistsError(
             f"{out}: exists and is not an index folder; give another folder for the index"
