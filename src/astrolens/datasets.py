@@ -315,12 +315,11 @@ def keep_freed_memory() -> bool:
     >>> keep_freed_memory() == sys.platform.startswith("linux")
     True
     """
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         return False
     return all(
-        mallopt(option, _KEEP_FREED_BYTES) == 1
+        libc.mallopt(option, _KEEP_FREED_BYTES) == 1
         for option in (_MALLOPT_MMAP_THRESHOLD, _MALLOPT_TRIM_THRESHOLD)
     )
 
@@ -338,12 +337,20 @@ def return_freed_memory() -> bool:
     >>> return_freed_memory() == sys.platform.startswith("linux")
     True
     """
-    try:
-        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         return False
-    malloc_trim(0)
+    libc.malloc_trim(0)
     return True
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (it has ``mallopt`` and ``malloc_trim``), else None."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 @functools.cache
