@@ -48,7 +48,7 @@ def test_json_value_keeps_finite_numbers_only(number):
 )
 def test_records_are_strict_json(rows):
     frame = pd.DataFrame(rows, columns=["name", "value", "count"])
-    out = records(frame)
+    out = records(list(frame.columns), frame.to_numpy(dtype=object).tolist())
     text = json.dumps(out, allow_nan=False)
     assert json.loads(text) == out
     assert [row["count"] for row in out] == frame["count"].tolist()

@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import numpy as np
 import orjson
-import pandas as pd
 from fastapi.responses import JSONResponse
 
 from astrolens.catalog import column_label, column_unit
@@ -58,16 +57,14 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of a table as JSON-ready dicts (column order kept).
+def records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows of Python values (:meth:`SearchResult.records`) as JSON-ready dicts, in column order.
 
     Examples
     --------
-    >>> records(pd.DataFrame({"object_id": ["a"], "period_days": [np.nan], "rank": [1]}))
+    >>> records(["object_id", "period_days", "rank"], [["a", float("nan"), 1]])
     [{'object_id': 'a', 'period_days': None, 'rank': 1}]
     """
-    names = [str(name) for name in frame.columns]
-    rows = frame.to_numpy(dtype=object).tolist()  # one conversion: Python scalars, fast
     return [dict(zip(names, map(json_value, row), strict=True)) for row in rows]
 
 
@@ -83,6 +80,7 @@ def row_payload(row: Mapping[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> row_payload(pd.Series({"object_id": "KIC 1", "mag": np.float64(12.5)}))
     {'object_id': 'KIC 1', 'mag': 12.5}
     """
@@ -218,6 +216,7 @@ def search_payload(
     >>> from astrolens.catalog import Catalog
     >>> from astrolens.index import build_index
     >>> from astrolens.search import SimilaritySearch
+    >>> import pandas as pd
     >>> table = pd.DataFrame({"object_id": ["a", "b", "c"], "ra": [0.0, 1, 2],
     ...                       "dec": [0.0, 0, 0], "period_days": [1.0, np.nan, 3.0]})
     >>> index = build_index(np.eye(3, dtype=np.float32), table["object_id"], run="t",
@@ -248,6 +247,6 @@ def search_payload(
         "count": len(result),
         "columns": columns,
         "units": units(columns),
-        "matches": [dict(zip(columns, map(json_value, row), strict=True)) for row in rows],
+        "matches": records(columns, rows),
         "parameters": parameter_histograms(result, histogram_bins) if parameters else None,
     }
