@@ -63,7 +63,9 @@ def _command_simulate(args: argparse.Namespace) -> None:
     from astrolens.simulate import simulate_survey
 
     seed = {} if args.seed is None else {"seed": args.seed}
-    path = simulate_survey(args.size, out_dir=args.out, progress=not args.quiet, **seed)
+    path = simulate_survey(
+        args.size, out_dir=args.out, progress=not args.quiet, cadences=args.cadences, **seed
+    )
     print(path)
 
 
@@ -331,12 +333,20 @@ def _parser() -> argparse.ArgumentParser:
         "simulate",
         _command_simulate,
         "Simulate a labelled survey (catalog of objects; light curves are regenerated on demand).",
-        "astrolens simulate --size tiny\nastrolens simulate --size demo --seed 7 --out catalogs",
+        "astrolens simulate --size tiny\nastrolens simulate --size demo --seed 7 --out catalogs\n"
+        "astrolens simulate --size demo --cadences mixed",
     )
     simulate.add_argument(
         "--size", choices=["tiny", "demo", "large"], default="demo", help="named survey size"
     )
     simulate.add_argument("--seed", type=int, help="random seed (default: the survey's own)")
+    simulate.add_argument(
+        "--cadences",
+        choices=["space", "mixed"],
+        default="space",
+        help="Kepler and TESS only (default), or ground-based surveys too (OGLE, MACHO, ASAS, ZTF; "
+        "written as <size>-mixed)",
+    )
     simulate.add_argument("--out", type=Path, default=Path("catalogs"), help="catalog folder")
 
     transform = add(

@@ -3,8 +3,11 @@
 astrolens runs its whole pipeline offline on a simulated survey that looks like a real one:
 pulsating stars drawn from real OGLE-III catalogue rows, binaries, transiting planets, spotted and
 flaring stars, granulating giants and constant stars, observed at Kepler long cadence and TESS
-2-min and 10-min cadence with realistic gaps, quality flags, noise and systematics. The catalogue
-stores one row per object; light curves are regenerated from their row on demand.
+2-min and 10-min cadence with realistic gaps, quality flags, noise and systematics, and, in a
+mixed-cadence survey (:data:`MIXED_CADENCE_MIX`), by ground-based surveys (OGLE, MACHO, ASAS, ZTF:
+nightly epochs in seasons over years, :mod:`astrolens.simulate.ground`), some of them twins of a
+space object. The catalogue stores one row per object; light curves are regenerated from their
+row on demand.
 
 Main entry points:
 
@@ -25,10 +28,13 @@ True
 from astrolens.simulate.classes import CLASSES, DrawContext, VariabilityClass
 from astrolens.simulate.export import export_fits, fits_filename, write_fits
 from astrolens.simulate.gallery import make_gallery
+from astrolens.simulate.ground import GROUND_MODES, GroundMode
 from astrolens.simulate.observations import OBSERVING_MODES, ObservingMode
 from astrolens.simulate.survey import (
     CATALOG_COLUMNS,
     DEFAULT_SEED,
+    MIXED_CADENCE_MIX,
+    MODES,
     SIZES,
     SimulatedArrays,
     SurveyConfig,
@@ -51,9 +57,13 @@ __all__ = [
     "CATALOG_COLUMNS",
     "CLASSES",
     "DEFAULT_SEED",
+    "GROUND_MODES",
+    "MIXED_CADENCE_MIX",
+    "MODES",
     "OBSERVING_MODES",
     "SIZES",
     "DrawContext",
+    "GroundMode",
     "ObservingMode",
     "SimulatedArrays",
     "SurveyConfig",

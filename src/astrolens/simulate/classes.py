@@ -99,6 +99,11 @@ class VariabilityClass:
     ogle_type, ogle_subtypes
         OGLE-III ``Type`` and ``Subtype`` values whose rows the class draws from (None: the class
         does not use the catalogue).
+    ground
+        Whether ground-based surveys (OGLE, MACHO, ASAS, ZTF) detect and catalogue the class:
+        pulsators of 0.01-1 mag, eclipsing and contact binaries, constant stars. Transits,
+        ellipsoidal variables, spots, flares and granulation of the amplitudes simulated here
+        (1e-5 to a few 1e-3) are below the 0.01-0.1 mag errors of one ground-based epoch.
     """
 
     name: str
@@ -107,6 +112,7 @@ class VariabilityClass:
     flux: FluxFunction
     ogle_type: str | None = None
     ogle_subtypes: tuple[str, ...] = ()
+    ground: bool = False
 
 
 def _classes(*classes: VariabilityClass) -> dict[str, VariabilityClass]:
@@ -121,6 +127,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.fourier_pulsator_flux,
         "RRLyr",
         ("RRab",),
+        ground=True,
     ),
     VariabilityClass(
         "RRc",
@@ -129,6 +136,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.fourier_pulsator_flux,
         "RRLyr",
         ("RRc",),
+        ground=True,
     ),
     VariabilityClass(
         "DCEP-F",
@@ -137,6 +145,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.fourier_pulsator_flux,
         "Cep",
         ("F",),
+        ground=True,
     ),
     VariabilityClass(
         "DCEP-1O",
@@ -145,6 +154,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.fourier_pulsator_flux,
         "Cep",
         ("1",),
+        ground=True,
     ),
     VariabilityClass(
         "T2CEP",
@@ -153,6 +163,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.fourier_pulsator_flux,
         "T2Cep",
         ("BLHer", "WVir", "RVTau"),
+        ground=True,
     ),
     VariabilityClass(
         "DSCT",
@@ -161,6 +172,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.delta_scuti_flux,
         "DSCT",
         (),
+        ground=True,
     ),
     VariabilityClass(
         "MIRA",
@@ -169,6 +181,7 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.long_period_flux,
         "LPV",
         ("Mira",),
+        ground=True,
     ),
     VariabilityClass(
         "SR",
@@ -177,15 +190,21 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         pulsators.long_period_flux,
         "LPV",
         ("SRV",),
+        ground=True,
     ),
     VariabilityClass(
         "EA",
         "detached eclipsing binary",
         binaries.draw_detached_binaries,
         binaries.detached_binary_flux,
+        ground=True,
     ),
     VariabilityClass(
-        "EW", "contact binary (W UMa)", binaries.draw_contact_binaries, binaries.cosine_binary_flux
+        "EW",
+        "contact binary (W UMa)",
+        binaries.draw_contact_binaries,
+        binaries.cosine_binary_flux,
+        ground=True,
     ),
     VariabilityClass(
         "ELL", "ellipsoidal variable", binaries.draw_ellipsoidal, binaries.cosine_binary_flux
@@ -202,7 +221,11 @@ CLASSES: dict[str, VariabilityClass] = _classes(
         noise_models.granulation_flux,
     ),
     VariabilityClass(
-        "CONSTANT", "non-variable star", noise_models.draw_constant, noise_models.constant_flux
+        "CONSTANT",
+        "non-variable star",
+        noise_models.draw_constant,
+        noise_models.constant_flux,
+        ground=True,
     ),
 )
 """The classes by name, in catalogue order."""

@@ -21,6 +21,10 @@ Fluxes are in e-/s: ``PDCSAP_FLUX`` is the relative flux of
 the aperture (fraction ``FLFRCSAP`` of the star's light, plus contaminating light so that the star
 gives ``CROWDSAP`` of the total) times a slow instrumental drift.
 
+Rows of ground-based surveys (OGLE, MACHO, ASAS, ZTF) are written as the survey archives publish
+them: a CSV table ``mjd,mag,mag_err`` (:func:`write_table`), magnitudes about the row's ``mag``,
+named ``<survey>_<target_id>_<band>.csv`` with ``#`` comment lines saying what it is.
+
 File names follow the archive: ``kplr<KIC>-2009259160929_llc.fits`` (Quarter 2),
 ``tess2018206045859-s0001-<TIC>-0120-s_lc.fits`` (Sector 1, 2 min) and
 ``hlsp_tess-spoc_tess_phot_<TIC>-s0027_tess_v1_lc.fits`` (TESS-SPOC full-frame-image light
@@ -52,13 +56,14 @@ from tqdm.auto import tqdm
 
 import astrolens
 from astrolens.files import written_atomically
+from astrolens.simulate.ground import GroundMode
 from astrolens.simulate.observations import ObservingMode
 from astrolens.simulate.survey import lightcurve_arrays, observing_mode
 
 if TYPE_CHECKING:
     from astropy.io import fits
 
-__all__ = ["export_fits", "fits_filename", "write_fits"]
+__all__ = ["export_fits", "fits_filename", "write_fits", "write_table"]
 
 _FILE_NAMES = {
     "kepler_long": "kplr{target_id:09d}-2009259160929_llc.fits",
@@ -77,14 +82,20 @@ def fits_filename(row: Mapping[str, Any]) -> str:
     --------
     >>> fits_filename({"mission": "TESS", "cadence": "2min", "target_id": 9000000042})
     'tess2018206045859-s0001-0000009000000042-0120-s_lc.fits'
+    >>> fits_filename({"mission": "OGLE", "cadence": "nightly", "target_id": 6000000042})
+    'ogle_6000000042_I.csv'
     """
-    return _FILE_NAMES[observing_mode(row).key].format(target_id=int(row["target_id"]))
+    mode = observing_mode(row)
+    if isinstance(mode, GroundMode):
+        return f"{mode.mission.lower()}_{int(row['target_id'])}_{mode.band}.csv"
+    return _FILE_NAMES[mode.key].format(target_id=int(row["target_id"]))
 
 
 def export_fits(
     catalog: pd.DataFrame, out_dir: str | os.PathLike[str], *, progress: bool = True
 ) -> list[Path]:
-    """Write one mission-format FITS file per catalogue row into ``out_dir``.
+    """Write one mission-format FITS file per catalogue row into ``out_dir`` (a CSV table for a
+    row of a ground-based survey, :func:`write_table`).
 
     Returns the paths written, in catalogue order.
     """
@@ -92,9 +103,45 @@ def export_fits(
     folder.mkdir(parents=True, exist_ok=True)
     rows = catalog.to_dict("records")
     return [
-        write_fits(row, folder)
+        write_table(row, folder)
+        if isinstance(observing_mode(row), GroundMode)
+        else write_fits(row, folder)
         for row in tqdm(rows, desc="writing FITS", unit="file", disable=not progress)
     ]
+
+
+def write_table(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+    """Write the light curve of a ground-based survey's row as a CSV table ``mjd,mag,mag_err``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate.survey import MIXED_CADENCE_MIX, SurveyConfig, generate_catalog
+    >>> config = SurveyConfig(name="m", n_objects=40, mission_mix=MIXED_CADENCE_MIX)
+    >>> catalog = generate_catalog(config)
+    >>> row = catalog[catalog["mission"] == "OGLE"].iloc[0]
+    >>> path = write_table(row, tempfile.mkdtemp())
+    >>> path.read_text().splitlines()[3]
+    'mjd,mag,mag_err'
+    """
+    params = dict(row)
+    mode = observing_mode(params)
+    if not isinstance(mode, GroundMode):
+        raise ValueError(f"{params['object_id']}: a {mode.mission} row is written by write_fits")
+    arrays = lightcurve_arrays(params)
+    mag = float(params["mag"]) - 2.5 * np.log10(arrays.flux)
+    mag_err = 2.5 / np.log(10.0) * arrays.flux_err / arrays.flux
+    lines = [
+        f"# {params['object_id']}: {_ORIGIN}, {mode.mission}-like {mode.band} band",
+        f"# class {params['class']}, period_days {params['period_days']}, seed {params['seed']}",
+        f"# ra {params['ra']:.6f} dec {params['dec']:.6f}",
+        "mjd,mag,mag_err",
+        *(f"{t:.6f},{m:.4f},{e:.4f}" for t, m, e in zip(arrays.time, mag, mag_err, strict=True)),
+    ]
+    path = Path(out_dir) / fits_filename(params)
+    with written_atomically(path) as temporary:
+        temporary.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def write_fits(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
@@ -106,6 +153,8 @@ def write_fits(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
 
     params = dict(row)
     mode = observing_mode(params)
+    if isinstance(mode, GroundMode):
+        raise ValueError(f"{params['object_id']}: a {mode.mission} row is written by write_table")
     path = Path(out_dir) / fits_filename(params)
     hdus = fits.HDUList(
         [

@@ -231,6 +231,9 @@ class ObservingMode:
     sky_centre, sky_radius_deg
         Targets of classes without a catalogue position are spread uniformly over a cap of this
         radius around this (RA, Dec) in degrees; radius 180 means the whole sky.
+    band, family
+        Photometric band (``"Kp"``, ``"T"``) and the cadence family reports group it in
+        (``"Kepler"``, ``"TESS 2-min"``, ``"TESS FFI"``).
     """
 
     key: str
@@ -263,6 +266,24 @@ class ObservingMode:
     magnitude_slope: float = 0.3
     sky_centre: tuple[float, float] = (0.0, 0.0)
     sky_radius_deg: float = 180.0
+    band: str = ""
+    family: str = ""
+
+    def sample_times(self, rng: np.random.Generator, ra: float) -> NDArray[np.float64]:
+        """The cadences with a time stamp (every target of a space mode shares them; ``rng`` and
+        ``ra`` are not used, as a ground-based mode's sampling needs them)."""
+        return self.time().copy()
+
+    def observe(
+        self, signal: NDArray[np.float64], mag: float, rng: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int32]]:
+        """What the mission records of ``signal`` (see :func:`observe`)."""
+        return observe(self, signal, mag, rng)
+
+    def white_noise_variance(self, mag: float) -> float:
+        """Relative-flux variance of one cadence at magnitude ``mag`` (for signal-to-noise)."""
+        shot, other = self.noise.variances(mag, self.cadence_days)
+        return shot + other
 
     def full_time(self) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Mid-times of every cadence and which ones have a time stamp (are not in a gap).
@@ -314,6 +335,11 @@ class ObservingMode:
         for start, stop, _ in self.gaps:
             inside_gap |= (times >= start) & (times <= stop)
         return times[~inside_gap]
+
+    @property
+    def exposure_days(self) -> float:
+        """What one cadence averages over: the whole cadence (co-added frames)."""
+        return self.cadence_days
 
     @property
     def duration_days(self) -> float:
@@ -599,6 +625,8 @@ OBSERVING_MODES: dict[str, ObservingMode] = {
         magnitude_range=(9.0, 16.0),
         sky_centre=(290.6667, 44.5),
         sky_radius_deg=7.5,
+        band="Kp",
+        family="Kepler",
     ),
     "tess_2min": ObservingMode(
         key="tess_2min",
@@ -615,6 +643,8 @@ OBSERVING_MODES: dict[str, ObservingMode] = {
         dump_cadences=6,
         dump_quality=_TESS_DUMP,
         magnitude_range=(6.0, 13.0),
+        band="T",
+        family="TESS 2-min",
         **_TESS_COMMON,
     ),
     "tess_10min": ObservingMode(
@@ -632,6 +662,8 @@ OBSERVING_MODES: dict[str, ObservingMode] = {
         dump_cadences=2,
         dump_quality=_TESS_DUMP,
         magnitude_range=(8.0, 15.0),
+        band="T",
+        family="TESS FFI",
         **_TESS_COMMON,
     ),
 }

@@ -33,7 +33,7 @@ import functools
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -49,12 +49,12 @@ from astrolens.config import JsonConfig
 from astrolens.errors import InvalidLightCurve
 from astrolens.files import written_atomically
 from astrolens.simulate.classes import CLASSES, DrawContext, VariabilityClass
+from astrolens.simulate.ground import GROUND_MODES, GroundMode
 from astrolens.simulate.observations import (
     OBSERVING_MODES,
     ObservingMode,
     draw_magnitudes,
     draw_sky_positions,
-    observe,
 )
 from astrolens.simulate.ogle import load_ogle3, ogle3_checksum, select_ogle3
 from astrolens.sources.arrays import LightCurveArrays, Target, assemble_arrays
@@ -66,16 +66,21 @@ if TYPE_CHECKING:
 __all__ = [
     "CATALOG_COLUMNS",
     "DEFAULT_SEED",
+    "MIXED_CADENCE_MIX",
+    "MODES",
     "SIZES",
+    "SPACE_MIX",
     "SimulatedArrays",
     "SurveyConfig",
     "astrophysical_flux",
     "catalog_path",
+    "family",
     "generate_catalog",
     "iter_catalog_chunks",
     "iter_lightcurves",
     "lightcurve",
     "lightcurve_arrays",
+    "observation_times",
     "observing_mode",
     "read_catalog",
     "signal_to_noise",
@@ -95,14 +100,24 @@ CSV_MAX_OBJECTS = 100_000
 
 _STR, _INT, _FLOAT = "str", "int64", "float64"
 CATALOG_COLUMNS: dict[str, tuple[str, str]] = {
-    "object_id": (_STR, "'KIC <target_id>' or 'TIC <target_id>', as the FITS readers name it"),
+    "object_id": (
+        _STR,
+        "'KIC <target_id>', 'TIC <target_id>' (as the FITS readers name them), 'OGLE <target_id>', "
+        "'MACHO ...', 'ASAS ...', 'ZTF ...'",
+    ),
     "target_id": (
         _INT,
-        "mission-style number: 900000000 + index (Kepler), 9000000000 + index (TESS)",
+        "mission-style number: 900000000 + index (Kepler), 9000000000 + index (TESS), "
+        "6000000000 + index (ground-based surveys)",
     ),
-    "mission": (_STR, "'Kepler' or 'TESS'"),
-    "cadence": (_STR, "'long' (Kepler 29.4 min), '2min' or '10min' (TESS)"),
-    "cadence_days": (_FLOAT, "time between cadences"),
+    "mission": (_STR, "'Kepler', 'TESS' or a ground-based survey: 'OGLE', 'MACHO', 'ASAS', 'ZTF'"),
+    "cadence": (
+        _STR,
+        "'long' (Kepler 29.4 min), '2min' or '10min' (TESS), 'nightly' (OGLE, MACHO, ASAS), "
+        "'2-3 nights' (ZTF)",
+    ),
+    "band": (_STR, "photometric band: Kp, T, I, R, V, g, r"),
+    "cadence_days": (_FLOAT, "time between cadences (ground-based: typical, within a season)"),
     "ra": (_FLOAT, "right ascension, degrees (the OGLE-III position for catalogue stars)"),
     "dec": (_FLOAT, "declination, degrees"),
     "mag": (_FLOAT, "mission-band magnitude (Kp or T)"),
@@ -149,7 +164,12 @@ CATALOG_COLUMNS: dict[str, tuple[str, str]] = {
         _FLOAT,
         "classes drawn from priors: S/N of the noiseless signal over the white noise (>= min_snr)",
     ),
-    "seed": (_INT, "seed of this object's light curve"),
+    "seed": (_INT, "seed of this object's light curve (twins share it: the same star)"),
+    "twin_of": (
+        _STR,
+        "object_id of the object whose star this row observes again under another cadence "
+        "('' for none)",
+    ),
 }
 """Catalogue columns: name -> (dtype, meaning). NaN where a parameter does not apply."""
 
@@ -158,6 +178,7 @@ _META_KEYS = (
     "target_id",
     "mission",
     "cadence",
+    "band",
     "cadence_days",
     "ra",
     "dec",
@@ -168,17 +189,46 @@ _META_KEYS = (
 )
 _STAR_STREAM, _INSTRUMENT_STREAM = 0, 1
 _ALLOCATION_STREAM = 1_000_003
+_GROUND_TARGET_ID_BASE = 6_000_000_000
 _TARGET_ID_BASE = {"Kepler": 900_000_000, "TESS": 9_000_000_000}
-_MODE_KEYS = tuple(OBSERVING_MODES)
-_MODE_OF = {(mode.mission, mode.cadence): mode for mode in OBSERVING_MODES.values()}
+_OBJECT_PREFIX = {"Kepler": "KIC", "TESS": "TIC"}
+
+Mode = ObservingMode | GroundMode
+"""A space mission's or a ground-based survey's way of observing."""
+
+MODES: dict[str, Mode] = {**OBSERVING_MODES, **GROUND_MODES}
+"""Every observing mode of the simulated survey by key: space, then ground-based."""
+
+_MODE_KEYS = tuple(MODES)
+_MODE_OF = {(mode.mission, mode.cadence, mode.band): mode for mode in MODES.values()}
+_OBSERVATION_COLUMNS = frozenset(
+    ("object_id", "target_id", "mission", "cadence", "band", "cadence_days", "mag", "snr")
+)
+"""Columns of a row that describe its observation, not its star (a twin has its own)."""
 
 
 def _default_class_weights() -> dict[str, float]:
     return {name: 1.0 for name in CLASSES}
 
 
+SPACE_MIX = {"kepler_long": 0.4, "tess_2min": 0.3, "tess_10min": 0.3}
+"""The default ``mission_mix``: Kepler and TESS only."""
+
+MIXED_CADENCE_MIX = {
+    "kepler_long": 0.26,
+    "tess_2min": 0.2,
+    "tess_10min": 0.2,
+    "ogle_i": 0.12,
+    "macho_r": 0.05,
+    "asas_v": 0.05,
+    "ztf_g": 0.06,
+    "ztf_r": 0.06,
+}
+"""A ``mission_mix`` with ground-based surveys: two thirds space, one third ground-based."""
+
+
 def _default_mission_mix() -> dict[str, float]:
-    return {"kepler_long": 0.4, "tess_2min": 0.3, "tess_10min": 0.3}
+    return dict(SPACE_MIX)
 
 
 @dataclass(frozen=True)
@@ -197,8 +247,16 @@ class SurveyConfig(JsonConfig):
         Relative number of objects per class (names of :data:`~astrolens.simulate.classes.CLASSES`;
         missing classes get none). Counts are exact up to rounding.
     mission_mix
-        Relative number of objects per observing mode (keys of
-        :data:`~astrolens.simulate.observations.OBSERVING_MODES`).
+        Relative number of objects per observing mode (keys of :data:`MODES`: the space modes of
+        :mod:`~astrolens.simulate.observations` and the ground-based ones of
+        :mod:`~astrolens.simulate.ground`). Only classes a ground-based survey detects
+        (``VariabilityClass.ground``) are observed from the ground; the others keep space modes.
+    twin_share
+        Share of the ground-based objects of each class that observe again the star of a space
+        object of that class (its parameters, position and seed; its own band, magnitude and
+        sampling), recorded in ``twin_of``: the pairs for cross-survey training and retrieval.
+        A twin whose ground-based light curve would not show the variability (S/N below
+        ``min_snr``) keeps its own draw.
     chunk_size
         Objects drawn (and written) at a time; part of the configuration because each chunk has
         its own random stream.
@@ -241,10 +299,13 @@ class SurveyConfig(JsonConfig):
     file_format: str = "auto"
     min_snr: float = 15.0
     min_cycles: float = 2.0
+    twin_share: float = 0.25
 
     def __post_init__(self) -> None:
         _check_weights(self.class_weights, CLASSES, "class_weights", "class(es)")
-        _check_weights(self.mission_mix, OBSERVING_MODES, "mission_mix", "observing mode(s)")
+        _check_weights(self.mission_mix, MODES, "mission_mix", "observing mode(s)")
+        if not 0.0 <= self.twin_share <= 1.0:
+            raise ValueError(f"twin_share must be within 0-1, got {self.twin_share}")
         if self.n_objects < 1 or self.chunk_size < 1:
             raise ValueError(
                 f"n_objects ({self.n_objects}) and chunk_size ({self.chunk_size}) must be positive"
@@ -294,6 +355,7 @@ def simulate_survey(
     seed: int = DEFAULT_SEED,
     out_dir: str | os.PathLike[str] = "catalogs",
     progress: bool = True,
+    cadences: str = "space",
 ) -> Path:
     """Simulate a named survey and write its catalogue; the entry point of ``astrolens simulate``.
 
@@ -303,6 +365,9 @@ def simulate_survey(
         ``"tiny"`` (320 objects), ``"demo"`` (20,000) or ``"large"`` (1,000,000).
     seed
         Survey seed.
+    cadences
+        ``"space"``: Kepler and TESS (:data:`SPACE_MIX`). ``"mixed"``: ground-based surveys too
+        (:data:`MIXED_CADENCE_MIX`), written as ``<size>-mixed``.
     out_dir
         Folder of the catalogue (created if needed).
     progress
@@ -321,7 +386,12 @@ def simulate_survey(
     >>> path.name, path.with_suffix(".json").is_file()
     ('tiny.csv', True)
     """
-    return write_survey(SurveyConfig.named(size, seed=seed), out_dir, progress=progress)
+    if cadences not in ("space", "mixed"):
+        raise ValueError(f"cadences must be 'space' or 'mixed', not {cadences!r}")
+    config = SurveyConfig.named(size, seed=seed)
+    if cadences == "mixed":
+        config = replace(config, name=f"{size}-mixed", mission_mix=dict(MIXED_CADENCE_MIX))
+    return write_survey(config, out_dir, progress=progress)
 
 
 def write_survey(
@@ -385,6 +455,7 @@ def iter_catalog_chunks(config: SurveyConfig, *, progress: bool = False) -> Iter
             rng,
             config.min_snr,
             config.min_cycles,
+            config.twin_share,
         )
 
 
@@ -416,16 +487,47 @@ def read_catalog(path: str | os.PathLike[str]) -> pd.DataFrame:
     return _with_catalog_dtypes(table)
 
 
-def observing_mode(row: Mapping[str, Any]) -> ObservingMode:
-    """The observing mode of a catalogue row (from its ``mission`` and ``cadence``)."""
-    try:
-        return _MODE_OF[(row["mission"], row["cadence"])]
-    except KeyError:
-        raise InvalidLightCurve(
-            str(row.get("object_id", "catalogue row")),
-            f"unknown mission/cadence {row.get('mission')!r}/{row.get('cadence')!r}; known: "
-            + ", ".join(f"{mission}/{cadence}" for mission, cadence in _MODE_OF),
-        ) from None
+def observing_mode(row: Mapping[str, Any]) -> Mode:
+    """The observing mode of a catalogue row (from its ``mission``, ``cadence`` and ``band``;
+    the band may be left out where mission and cadence tell the mode)."""
+    mission, cadence, band = row.get("mission"), row.get("cadence"), row.get("band")
+    matches = [
+        mode
+        for (m, c, b), mode in _MODE_OF.items()
+        if (m, c) == (mission, cadence) and band in (None, "", b)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(f"{m}/{c}/{b}" for m, c, b in _MODE_OF)
+    raise InvalidLightCurve(
+        str(row.get("object_id", "catalogue row")),
+        f"unknown mission/cadence/band {mission!r}/{cadence!r}/{band!r}; known: {known}",
+    )
+
+
+def family(row: Mapping[str, Any]) -> str:
+    """The cadence family of a catalogue row: ``"Kepler"``, ``"TESS 2-min"``, ``"TESS FFI"``,
+    ``"OGLE-like"``, ``"MACHO/ASAS-like"`` or ``"ZTF-like"``.
+
+    Examples
+    --------
+    >>> family({"mission": "ZTF", "cadence": "2-3 nights", "band": "g"})
+    'ZTF-like'
+    """
+    return observing_mode(row).family
+
+
+def observation_times(row: Mapping[str, Any]) -> NDArray[np.float64]:
+    """The times (mission days, MJD for ground-based surveys) of a catalogue row's light curve.
+
+    Examples
+    --------
+    >>> row = generate_catalog(SurveyConfig(name="mini", n_objects=16)).iloc[0]
+    >>> observation_times(row).size == lightcurve_arrays(row).time.size
+    True
+    """
+    params = _as_params(row)
+    return observing_mode(params).sample_times(_instrument_stream(params), float(params["ra"]))
 
 
 def astrophysical_flux(
@@ -438,14 +540,17 @@ def astrophysical_flux(
     row
         A catalogue row (``pandas.Series`` or mapping).
     time
-        Times (mission days); default: the cadences of the row's observing mode. With the
-        default, this is exactly the signal inside :func:`lightcurve_arrays`.
+        Times (mission days); default: :func:`observation_times`. With the default, this is
+        exactly the signal inside :func:`lightcurve_arrays`.
     """
     params = _as_params(row)
     if time is None:
-        time = observing_mode(params).time()
+        time = observation_times(params)
     variability = _variability_class(params)
     rng = np.random.default_rng([int(params["seed"]), _STAR_STREAM])
+    mode = observing_mode(params)
+    if mode.exposure_days != mode.cadence_days:  # flux functions average over cadence_days
+        params = {**params, "cadence_days": mode.exposure_days}
     return variability.flux(np.asarray(time, dtype=np.float64), params, rng)
 
 
@@ -461,10 +566,15 @@ def lightcurve_arrays(row: Mapping[str, Any]) -> SimulatedArrays:
     """
     params = _as_params(row)
     mode = observing_mode(params)
-    signal = astrophysical_flux(params)
-    rng = np.random.default_rng([int(params["seed"]), _INSTRUMENT_STREAM])
-    flux, flux_err, quality = observe(mode, signal, float(params["mag"]), rng)
-    return SimulatedArrays(mode.time().copy(), flux, flux_err, quality)
+    rng = _instrument_stream(params)
+    time = mode.sample_times(rng, float(params["ra"]))
+    signal = astrophysical_flux(params, time)
+    flux, flux_err, quality = mode.observe(signal, float(params["mag"]), rng)
+    return SimulatedArrays(time, flux, flux_err, quality)
+
+
+def _instrument_stream(params: Mapping[str, Any]) -> np.random.Generator:
+    return np.random.default_rng([int(params["seed"]), _INSTRUMENT_STREAM])
 
 
 def lightcurve(row: Mapping[str, Any]) -> lk.LightCurve:
@@ -527,7 +637,7 @@ def source_arrays(
         flux_err=arrays.flux_err,
         quality=arrays.quality,
         target=target,
-        flux_column="pdcsap_flux",
+        flux_column="mag" if isinstance(mode, GroundMode) else "pdcsap_flux",
         source=f"{params['object_id']} (simulated)",
         quality_bitmask=quality_bitmask,
         time_format=mode.time_format,
@@ -590,7 +700,24 @@ def _allocate(config: SurveyConfig) -> tuple[NDArray[np.int8], NDArray[np.int8]]
     ):
         counts = _exact_counts(weights, names, config.n_objects)
         labels.append(rng.permutation(np.repeat(np.arange(len(names), dtype=np.int8), counts)))
+    _keep_in_space(labels[0], labels[1])
     return labels[0], labels[1]
+
+
+def _keep_in_space(class_labels: NDArray[np.int8], mode_labels: NDArray[np.int8]) -> None:
+    """Swap the modes of objects of classes no ground-based survey detects that drew a
+    ground-based mode with those of ground-detectable objects that drew a space mode (the first
+    ones in the shuffled order): class and mode counts stay exact."""
+    ground_class = np.array([CLASSES[name].ground for name in CLASSES])[class_labels]
+    ground_mode = np.array([isinstance(MODES[key], GroundMode) for key in _MODE_KEYS])[mode_labels]
+    misplaced = np.flatnonzero(~ground_class & ground_mode)
+    partners = np.flatnonzero(ground_class & ~ground_mode)[: misplaced.size]
+    if partners.size < misplaced.size:
+        raise ValueError(
+            "the mission_mix gives more objects to ground-based modes than there are objects of "
+            "classes a ground-based survey detects; lower the ground-based weights"
+        )
+    mode_labels[misplaced], mode_labels[partners] = mode_labels[partners], mode_labels[misplaced]
 
 
 def _draw_chunk(
@@ -601,24 +728,31 @@ def _draw_chunk(
     rng: np.random.Generator,
     min_snr: float,
     min_cycles: float,
+    twin_share: float = 0.0,
 ) -> pd.DataFrame:
     n = class_labels.size
-    modes = [OBSERVING_MODES[key] for key in _MODE_KEYS]
+    modes = [MODES[key] for key in _MODE_KEYS]
     columns: dict[str, Any] = {
         name: np.full(n, "" if dtype == _STR else np.nan, dtype=object if dtype == _STR else float)
         for name, (dtype, _) in CATALOG_COLUMNS.items()
     }
     index = np.arange(start, start + n)
     missions = np.array([mode.mission for mode in modes], dtype=object)[mode_labels]
-    target_id = np.array([_TARGET_ID_BASE[m] for m in missions], dtype=np.int64) + index
-    prefix = {"Kepler": "KIC", "TESS": "TIC"}
+    target_id = (
+        np.array([_TARGET_ID_BASE.get(m, _GROUND_TARGET_ID_BASE) for m in missions], dtype=np.int64)
+        + index
+    )
     columns["object_id"] = np.array(
-        [f"{prefix[m]} {number}" for m, number in zip(missions, target_id, strict=True)],
+        [
+            f"{_OBJECT_PREFIX.get(m, m)} {number}"
+            for m, number in zip(missions, target_id, strict=True)
+        ],
         dtype=object,
     )
     columns["target_id"] = target_id
     columns["mission"] = missions
     columns["cadence"] = np.array([mode.cadence for mode in modes], dtype=object)[mode_labels]
+    columns["band"] = np.array([mode.band for mode in modes], dtype=object)[mode_labels]
     columns["cadence_days"] = np.array([mode.cadence_days for mode in modes])[mode_labels]
     columns["seed"] = rng.integers(0, np.iinfo(np.int64).max, n, dtype=np.int64)
     for label, mode in enumerate(modes):
@@ -638,7 +772,47 @@ def _draw_chunk(
             _redraw_undetected(
                 variability, selected, columns, modes, mode_labels, rng, min_snr, min_cycles
             )
+    if twin_share > 0:
+        _pair_twins(columns, class_labels, mode_labels, modes, names, rng, twin_share, min_snr)
     return _with_catalog_dtypes(pd.DataFrame(columns))
+
+
+def _pair_twins(
+    columns: dict[str, Any],
+    class_labels: NDArray[np.int8],
+    mode_labels: NDArray[np.int8],
+    modes: list[Mode],
+    names: list[str],
+    rng: np.random.Generator,
+    twin_share: float,
+    min_snr: float,
+) -> None:
+    """Make a share of each class's ground-based objects observe the star of a space object of
+    the same class in the chunk (see ``SurveyConfig.twin_share``)."""
+    ground_mode = np.array([isinstance(mode, GroundMode) for mode in modes])[mode_labels]
+    band_factor = np.array([mode.band_amplitude_factor for mode in modes])[mode_labels]
+    star_columns = [name for name in columns if name not in _OBSERVATION_COLUMNS]
+    for label, name in enumerate(names):
+        ground = np.flatnonzero((class_labels == label) & ground_mode)
+        space = np.flatnonzero((class_labels == label) & ~ground_mode)
+        count = min(round(twin_share * ground.size), space.size)
+        if count == 0:
+            continue
+        twins = rng.choice(ground, count, replace=False)
+        stars = rng.choice(space, count, replace=False)
+        for twin, star in zip(twins, stars, strict=True):
+            own = {column: columns[column][twin] for column in star_columns}
+            for column in star_columns:
+                columns[column][twin] = columns[column][star]
+            for column in ("amplitude_mag", "amplitude2_mag"):
+                columns[column][twin] *= band_factor[twin] / band_factor[star]
+            columns["twin_of"][twin] = columns["object_id"][star]
+            snr = signal_to_noise({column: columns[column][twin] for column in columns})
+            if CLASSES[name].name != "CONSTANT" and snr < min_snr:
+                for column, value in own.items():
+                    columns[column][twin] = value
+                continue
+            columns["snr"][twin] = snr if not np.isnan(columns["snr"][star]) else np.nan
 
 
 _MAX_REDRAWS = 100
@@ -663,9 +837,8 @@ def signal_to_noise(row: Mapping[str, Any]) -> float:
     params = _as_params(row)
     mode = observing_mode(params)
     signal = astrophysical_flux(params)
-    shot, other = mode.noise.variances(float(params["mag"]), mode.cadence_days)
     energy = float(np.sum((signal - np.median(signal)) ** 2))
-    return float(np.sqrt(energy / (shot + other)))
+    return float(np.sqrt(energy / mode.white_noise_variance(float(params["mag"]))))
 
 
 def _drawn_from_priors(variability: VariabilityClass) -> bool:
@@ -677,7 +850,7 @@ def _draw_class(
     variability: VariabilityClass,
     selected: NDArray[np.intp],
     columns: dict[str, Any],
-    modes: list[ObservingMode],
+    modes: list[Mode],
     mode_labels: NDArray[np.int8],
     rng: np.random.Generator,
 ) -> None:
@@ -692,7 +865,7 @@ def _redraw_undetected(
     variability: VariabilityClass,
     selected: NDArray[np.intp],
     columns: dict[str, Any],
-    modes: list[ObservingMode],
+    modes: list[Mode],
     mode_labels: NDArray[np.int8],
     rng: np.random.Generator,
     min_snr: float,
@@ -725,7 +898,7 @@ def _redraw_undetected(
 
 def _context(
     variability: VariabilityClass,
-    modes: list[ObservingMode],
+    modes: list[Mode],
     labels: NDArray[np.int8],
     missions: NDArray,
 ) -> DrawContext:
