@@ -22,7 +22,7 @@ from astrolens.sources.bintable import FITS_SUFFIXES, is_fits
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.sources.fits import read_fits, read_fits_arrays
 from astrolens.sources.quality import QualityBitmask, check_bitmask
-from astrolens.sources.text import read_text_arrays
+from astrolens.sources.text import ALL_BANDS, check_band, read_text_arrays
 
 if TYPE_CHECKING:
     import lightkurve as lk
@@ -67,10 +67,21 @@ def detect_format(path: str | PathLike[str]) -> Literal["fits", "text"]:
     return "text"
 
 
+def _check_fits_band(path: str | PathLike[str], band: str | None) -> None:
+    """Refuse a band other than None or ``"all"`` for a FITS light curve, which has one band."""
+    if band not in (None, ALL_BANDS):
+        raise InvalidLightCurve(
+            path,
+            f"band={band!r} was asked for, but a FITS light curve is of one band; bands are "
+            "chosen in text tables that hold several (read it with band=None)",
+        )
+
+
 def read(
     path: str | PathLike[str],
     flux_column: str = DEFAULT_FLUX_COLUMN,
     quality_bitmask: QualityBitmask = "default",
+    band: str | None = None,
 ) -> lk.LightCurve:
     """Read a light curve from a FITS file or a text table.
 
@@ -88,21 +99,28 @@ def read(
         of these quality bits set are removed. The bits of each named bitmask are listed in
         :mod:`astrolens.sources.quality` (lightkurve's ``KeplerQualityFlags`` and
         ``TessQualityFlags``; ``"default"`` is 1130799 for Kepler and K2, 17087 for TESS).
+    band
+        For a text table of several bands (a ``band``/``filter``/``fid`` column, or magnitude
+        columns such as ``mag_g``, ``mag_r``): the band to read (``"r"``), or ``"all"`` for
+        all of them, each relative to its median, in time order. None (default) refuses a
+        table of several bands, naming them (see :mod:`astrolens.sources.text`).
 
     Returns
     -------
     lightkurve.LightCurve
-        With ``meta`` holding exactly ``object_id``, ``mission``, ``ra``, ``dec``, ``mag``,
-        ``cadence_days``, ``flux_column`` and ``source``. Missing values are NaN.
+        With ``meta`` holding ``object_id``, ``mission``, ``ra``, ``dec``, ``mag``,
+        ``cadence_days``, ``flux_column`` and ``source``, and for a table that names its bands
+        ``band`` and ``bands`` too. Missing values are NaN.
 
     Raises
     ------
     FileNotFoundError
         If there is no such file.
     InvalidLightCurve
-        If the file cannot be used as a light curve; the message names the file and says why.
+        If the file cannot be used as a light curve, or has no band ``band``; the message
+        names the file and says why.
     ValueError
-        For an invalid ``quality_bitmask``.
+        For an invalid ``quality_bitmask`` or ``band``.
 
     Examples
     --------
@@ -112,21 +130,24 @@ def read(
     ('EPIC 211117077', 'K2', 3294)
     """
     check_bitmask(quality_bitmask)
+    check_band(band)
     if detect_format(path) == "fits":
+        _check_fits_band(path, band)
         return read_fits(path, flux_column, quality_bitmask)
-    return read_text_arrays(path, flux_column, quality_bitmask).to_lightcurve()
+    return read_text_arrays(path, flux_column, quality_bitmask, band).to_lightcurve()
 
 
 def read_arrays(
     path: str | PathLike[str],
     flux_column: str = DEFAULT_FLUX_COLUMN,
     quality_bitmask: QualityBitmask = "default",
+    band: str | None = None,
 ) -> LightCurveArrays:
     """Read a light curve into numpy arrays: the fast path, without ``lightkurve.read``.
 
     Parameters
     ----------
-    path, flux_column, quality_bitmask
+    path, flux_column, quality_bitmask, band
         As for :func:`read`.
 
     Returns
@@ -148,9 +169,11 @@ def read_arrays(
     ('KIC 10002792', 'pdcsap_flux', 3849)
     """
     check_bitmask(quality_bitmask)
+    check_band(band)
     if detect_format(path) == "fits":
+        _check_fits_band(path, band)
         return read_fits_arrays(path, flux_column, quality_bitmask)
-    return read_text_arrays(path, flux_column, quality_bitmask)
+    return read_text_arrays(path, flux_column, quality_bitmask, band)
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,7 @@ def read_many(
     quality_bitmask: QualityBitmask = "default",
     errors: Literal["raise", "skip"] = "raise",
     progress: bool = True,
+    band: str | None = None,
 ) -> ReadManyResult:
     """Read many light-curve files with :func:`read_arrays`, with a progress bar.
 
@@ -190,6 +214,8 @@ def read_many(
         is logged with their number).
     progress
         Show a tqdm progress bar.
+    band
+        As for :func:`read`, for every file.
 
     Returns
     -------
@@ -201,7 +227,7 @@ def read_many(
     FileNotFoundError, InvalidLightCurve
         With ``errors="raise"``, for the first file that is missing or unusable.
     ValueError
-        For an invalid ``errors`` or ``quality_bitmask``.
+        For an invalid ``errors``, ``quality_bitmask`` or ``band``.
 
     Examples
     --------
@@ -215,12 +241,13 @@ def read_many(
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
     check_bitmask(quality_bitmask)
+    check_band(band)
     light_curves: list[LightCurveArrays] = []
     skipped: list[tuple[Path, str]] = []
     bar = tqdm(paths, desc="reading light curves", unit="file", disable=not progress)
     for path in bar:
         try:
-            light_curves.append(read_arrays(path, flux_column, quality_bitmask))
+            light_curves.append(read_arrays(path, flux_column, quality_bitmask, band))
         except (InvalidLightCurve, FileNotFoundError) as exc:
             if errors == "raise":
                 raise

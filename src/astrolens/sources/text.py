@@ -3,20 +3,48 @@
 The table format is guessed by ``astropy.io.ascii`` (a header line, possibly commented out as
 ``# time flux flux_err``; ``#`` comment lines; comma, tab or whitespace separators; UTF-8, with
 or without a byte-order mark); its size and number of lines are checked against
-:mod:`astrolens.sources.limits` before it is parsed. Its time, flux, uncertainty and quality
-columns are chosen by name (:mod:`astrolens.sources.columns`). A text table says nothing about
-its target: ``object_id`` is the file name's stem and ``mission``, ``ra``, ``dec``, ``mag`` are
-None.
+:mod:`astrolens.sources.limits` before it is parsed. Its time, flux, uncertainty, quality and
+band columns are chosen by name (:mod:`astrolens.sources.columns`). A text table says nothing
+about its target: ``object_id`` is the file name's stem and ``mission``, ``ra``, ``dec``,
+``mag`` are None.
+
+Times
+    In days, in the system the time column's name gives (``JD``, ``HJD``, ``BJD``, ``MJD``,
+    ``BTJD``, ``BKJD``, ``RJD``, reduced dates such as ``HJD-2450000``: see
+    :mod:`astrolens.sources.timesystems`); the values of a column named ``time`` or ``t`` are
+    taken for Julian dates or modified Julian dates when they all look like them. An ECSV
+    table's time column keeps its astropy ``Time`` format, and a unit of time is converted to
+    days.
+Magnitudes
+    Magnitudes (``mag``, ``magnitude``, ``magpsf``, and columns named after a band: ``V``,
+    ``mag_g``, ``Imag``, ...) become flux relative to the median magnitude,
+    ``10 ** (-0.4 (m - median m))``, with uncertainty ``flux * ln(10) / 2.5 * m_err``. The
+    rows that hold no measurement are dropped first: a magnitude that is blank, NaN or
+    infinite, written as a limit (``>17.3``, ASAS-SN's non-detections), or a sentinel
+    (``|m| >=`` :data:`MAX_ABS_MAGNITUDE`: 99.99, -99, 99.999), and a magnitude whose
+    uncertainty is negative or at least :data:`MAX_MAGNITUDE_ERROR` (signal-to-noise below 1,
+    which also removes the sentinel uncertainties 9.999, 99.99, 99.999). A blank uncertainty is
+    kept as NaN. Both bounds are looked up here when a table is read: set them to change them.
+Bands
+    A table may hold several bands: *long*, with a column naming each row's band (``band``,
+    ``filter``, ``passband``, ``filtercode``, or ZTF's ``fid``, whose 1, 2, 3 are read as
+    ``g``, ``r``, ``i``), or *wide*, with one magnitude column per band (``mag_g``, ``mag_r``
+    or ``V``, ``I``, each with its own uncertainty column). ``band="r"`` reads one band,
+    ``band="all"`` all of them together: each is normalised to its own median (magnitudes
+    relative to the band's median magnitude, fluxes divided by the band's median flux), then
+    they are merged in time order. The result of a table with bands is a
+    :class:`BandLightCurveArrays`, whose ``meta`` adds ``band`` and ``bands``.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
-from dataclasses import astuple
+from dataclasses import dataclass, fields
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,8 +52,14 @@ from numpy.typing import NDArray
 from astrolens.errors import InvalidLightCurve
 from astrolens.sources import limits
 from astrolens.sources.arrays import LightCurveArrays, Target, assemble_arrays
-from astrolens.sources.columns import DEFAULT_FLUX_COLUMN, TableColumns, find_columns
+from astrolens.sources.columns import (
+    BAND_COLUMNS,
+    DEFAULT_FLUX_COLUMN,
+    TableColumns,
+    find_band_columns,
+)
 from astrolens.sources.quality import QualityBitmask, check_bitmask
+from astrolens.sources.timesystems import FORMAT_OF_ZERO_POINT, to_days
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -40,6 +74,29 @@ _UNCHECKED_TABLE_CHARS = 2**20
 """Tables whose rows times their longest row stay below this are not checked for long rows."""
 
 _DOUBLE_QUOTED = re.compile(r'"[^"]*"')
+
+MAX_ABS_MAGNITUDE = 50.0
+"""Magnitudes this far from zero, or farther, are sentinels for a missing value (99.99, -99):
+no star, nor any instrumental zero point, comes near."""
+
+MAX_MAGNITUDE_ERROR = 2.5 / math.log(10.0)
+"""Magnitude uncertainty (1.086 mag) from which a row is dropped: the signal-to-noise ratio
+``2.5 / (ln(10) * m_err)`` is below 1, so the flux is not measured."""
+
+ALL_BANDS = "all"
+"""The ``band`` that reads every band of a table together."""
+
+FID_BANDS = {"1": "g", "2": "r", "3": "i"}
+"""The bands of ZTF's filter ids (column ``fid``)."""
+
+MAX_BANDS = 32
+"""Bands a table may hold (each is read on its own): a column of more different values is not
+a column of bands."""
+
+_SHOWN_BANDS = 10
+"""Bands named in a message, at most."""
+
+_ASTROPY_TIME_FORMATS = tuple(FORMAT_OF_ZERO_POINT.values())
 
 
 def _lines(path: Path) -> list[str]:
@@ -143,16 +200,27 @@ def _parse(lines: list[str], path: Path, **options: object) -> Table:
         ) from exc
 
 
-def _read_table(path: Path, flux_column: str) -> tuple[Table, TableColumns]:
-    """The table's time, flux, uncertainty and quality columns, and which they are.
+def _uses_mission_time_formats(lines: list[str]) -> bool:
+    """Whether a table is an ECSV table with an astropy ``Time`` column, which may be in one of
+    lightkurve's formats (``btjd``, ``bkjd``): astropy knows them once lightkurve is imported."""
+    return lines[0].startswith("# %ECSV") and any(
+        "astropy.time.core.Time" in line for line in _sample(lines) if _is_comment(line)
+    )
+
+
+def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns, ...]]:
+    """The table's time, flux, uncertainty, quality and band columns, and which they are (one
+    :class:`TableColumns` per band of a wide table).
 
     The format and the column names are guessed from the first lines; the whole table is then
     parsed with only those columns converted, so other columns, whatever they hold, take no
     memory.
     """
     lines = _lines(path)
-    columns = find_columns(_parse(_sample(lines), path).colnames, flux_column, path)
-    wanted = {name for name in astuple(columns) if name is not None}
+    if _uses_mission_time_formats(lines):
+        import lightkurve  # noqa: F401  (registers the btjd and bkjd time formats)
+    columns = find_band_columns(_parse(_sample(lines), path).colnames, flux_column, path)
+    wanted = {name for band_columns in columns for name in band_columns.names}
     table = _parse(lines, path, include_names=sorted(wanted))
     if set(table.colnames) != wanted:
         raise InvalidLightCurve(
@@ -163,14 +231,34 @@ def _read_table(path: Path, flux_column: str) -> tuple[Table, TableColumns]:
     return table, columns
 
 
-def _floats(table: Table, name: str, source: Path) -> np.ndarray:
-    """A column as float64, NaN where a value is blank."""
+def _floats(table: Table, name: str, source: Path, drop_limits: bool = False) -> np.ndarray:
+    """A column as float64, NaN where a value is blank (and, with ``drop_limits``, where it is
+    a limit such as ``>17.3``)."""
+    values = np.ma.asarray(table[name])
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64).filled(np.nan)
+    text = values.data
+    missing = np.ma.getmaskarray(values) | (text == "")
+    if drop_limits:
+        missing |= np.char.startswith(text, ">") | np.char.startswith(text, "<")
+    text = np.where(missing, "nan", text)
     try:
-        return np.ma.asarray(table[name], dtype=np.float64).filled(np.nan)
+        return text.astype(np.float64)
     except ValueError as exc:
+        row = next(row for row, value in enumerate(text) if not _is_number(value))
         raise InvalidLightCurve(
-            source, f"column {name!r} holds values that are not numbers"
+            source,
+            f"column {name!r} holds values that are not numbers: text {str(text[row])!r} in row "
+            f"{row + 1}",
         ) from exc
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _unit(table: Table, name: str) -> str | None:
@@ -178,10 +266,293 @@ def _unit(table: Table, name: str) -> str | None:
     return None if unit is None else unit.to_string()
 
 
+def _times(table: Table, name: str, source: Path) -> tuple[np.ndarray, str | None]:
+    """The time column in days, and its astropy format (None when unknown)."""
+    from astropy.time import Time
+
+    column = table[name]
+    if isinstance(column, Time):
+        if column.format in _ASTROPY_TIME_FORMATS:
+            values, time_format = column.value, column.format
+        else:
+            values, time_format = column.jd, "jd"
+        return np.ma.asarray(values, dtype=np.float64).filled(np.nan), time_format
+    return to_days(_floats(table, name, source) * _days_per_unit(table, name, source), name, source)
+
+
+def _days_per_unit(table: Table, name: str, source: Path) -> float:
+    """Days per unit of a column (1 without a unit, or with one astropy does not know)."""
+    import astropy.units as u
+
+    unit = table[name].unit
+    if unit is None or isinstance(unit, u.UnrecognizedUnit):
+        return 1.0
+    if unit.physical_type != "time":
+        raise InvalidLightCurve(
+            source, f"time column {name!r} has the unit {unit.to_string()!r}, not a unit of time"
+        )
+    return float(unit.to(u.day))
+
+
+def check_band(band: str | None) -> None:
+    """Raise unless ``band`` is None, a band name or ``"all"``.
+
+    Examples
+    --------
+    >>> check_band("r"), check_band("all"), check_band(None)
+    (None, None, None)
+    >>> check_band(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: band=2 is not a band name (such as 'g' or 'V'), 'all' or None
+    """
+    if band is not None and not (isinstance(band, str) and band.strip()):
+        raise ValueError(f"band={band!r} is not a band name (such as 'g' or 'V'), 'all' or None")
+
+
+@dataclass(frozen=True, eq=False)
+class BandLightCurveArrays(LightCurveArrays):
+    """A light curve read from a table that names its bands.
+
+    Attributes
+    ----------
+    band
+        The band read (``"g"``), or ``"all"`` when the light curve merges several.
+    bands
+        The bands it holds, in the order of the table.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ztf.csv"
+    >>> _ = path.write_text("mjd,mag,magerr,fid\\n59000.1,18.0,0.1,1\\n59000.2,17.5,0.1,2\\n")
+    >>> arrays = read_text_arrays(path, band="all")
+    >>> arrays.meta["band"], arrays.meta["bands"], arrays.flux
+    ('all', ['g', 'r'], array([1., 1.]))
+    """
+
+    band: str = ALL_BANDS
+    bands: tuple[str, ...] = ()
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The metadata of :class:`LightCurveArrays`, plus ``band`` and ``bands`` (a list)."""
+        return {**super().meta, "band": self.band, "bands": list(self.bands)}
+
+
+def _with_bands(arrays: LightCurveArrays, **changes: Any) -> BandLightCurveArrays:
+    values = {field.name: getattr(arrays, field.name) for field in fields(arrays)}
+    return BandLightCurveArrays(**(values | changes))
+
+
+@dataclass(frozen=True)
+class _Band:
+    """One band of a table: its name (None for a table without bands), its columns, and its
+    rows (None: all of them)."""
+
+    name: str | None
+    columns: TableColumns
+    rows: np.ndarray | None = None
+
+
+def _band_labels(table: Table, name: str, source: Path) -> np.ndarray:
+    """The band of each row, as text; ZTF's filter ids as ``g``, ``r``, ``i``."""
+    values = np.ma.asarray(table[name])
+    blank = np.ma.getmaskarray(values).copy()
+    if values.dtype.kind == "f":
+        blank |= ~np.isfinite(values.filled(np.nan))
+        whole = values.filled(0.0)
+        if np.all(whole == np.round(whole)):
+            values = np.ma.array(whole.astype(np.int64), mask=blank)
+    labels = np.char.strip(values.astype(str).filled(""))
+    blank |= labels == ""
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0])
+        raise InvalidLightCurve(
+            source,
+            f"column {name!r} names no band in row {row + 1}; each row of a table with a band "
+            "column needs one",
+        )
+    if name.lower() == "fid":
+        for fid, band in FID_BANDS.items():
+            labels = np.where(labels == fid, band, labels)
+    return labels
+
+
+def _bands_of_table(table: Table, columns: tuple[TableColumns, ...], source: Path) -> list[_Band]:
+    """The bands of a table, in the order of the table: from its band column (long layout),
+    from its magnitude columns named after bands (wide layout), else one band named None."""
+    band_column = columns[0].band_column
+    if band_column is not None:
+        labels = _band_labels(table, band_column, source)
+        names, first = np.unique(labels, return_index=True)
+        if len(names) > MAX_BANDS:
+            raise InvalidLightCurve(
+                source,
+                f"column {band_column!r} holds {len(names):,} different bands, more than "
+                f"MAX_BANDS = {MAX_BANDS} (astrolens.sources.text); is it a band column?",
+            )
+        return [_Band(str(name), columns[0], labels == name) for name in names[np.argsort(first)]]
+    return [_Band(band_columns.band, band_columns) for band_columns in columns]
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN_BANDS])
+    return shown if len(names) <= _SHOWN_BANDS else f"{shown} and {len(names) - _SHOWN_BANDS} more"
+
+
+def _chosen_bands(bands: list[_Band], band: str | None, source: Path) -> list[_Band]:
+    """The bands that ``band`` asks for (see :func:`read_text_arrays`)."""
+    names = [str(each.name) for each in bands]
+    if bands[0].name is None:
+        if band in (None, ALL_BANDS):
+            return bands
+        raise InvalidLightCurve(
+            source,
+            f"band={band!r} was asked for, but the table names no bands (it has no "
+            f"{', '.join(BAND_COLUMNS)} column, nor magnitude columns named after bands such "
+            "as V or mag_g); read it with band=None",
+        )
+    if band == ALL_BANDS or (band is None and len(bands) == 1):
+        return bands
+    columns = bands[0].columns
+    where = (
+        f"column {columns.band_column!r}"
+        if columns.band_column is not None
+        else f"columns {', '.join(each.columns.flux for each in bands)}"
+    )
+    choose = f"band={names[0]!r}, or band={ALL_BANDS!r} for all of them together"
+    if band is None:
+        raise InvalidLightCurve(
+            source, f"holds {len(bands)} bands in {where} ({_listed(names)}); choose {choose}"
+        )
+    chosen = [each for each in bands if each.name == band]
+    if not chosen:
+        raise InvalidLightCurve(
+            source, f"no band {band!r} in {where}; its bands are {_listed(names)} (choose {choose})"
+        )
+    return chosen
+
+
+def _measured(mag: np.ndarray, mag_err: np.ndarray | None, band: _Band, source: Path) -> np.ndarray:
+    """Which rows hold a magnitude measured (see the module's rules)."""
+    keep = np.isfinite(mag) & (np.abs(mag) < MAX_ABS_MAGNITUDE)
+    if mag_err is not None:
+        keep &= ~((mag_err < 0) | (mag_err >= MAX_MAGNITUDE_ERROR))
+    if mag.size and not keep.any():
+        of_band = "" if band.name is None else f" (band {band.name!r})"
+        raise InvalidLightCurve(
+            source,
+            f"none of the {mag.size} magnitudes in column {band.columns.flux!r}{of_band} is a "
+            f"measurement: each is blank, a limit (>m), a sentinel (|m| >= {MAX_ABS_MAGNITUDE:g}) "
+            f"or has a negative uncertainty or one of {MAX_MAGNITUDE_ERROR:.3f} mag or more",
+        )
+    return keep
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A parsed table: its numeric columns as float64 (by name), times and their format."""
+
+    values: dict[str, np.ndarray]
+    time: np.ndarray
+    time_format: str | None
+    quality: np.ndarray | None
+
+
+def _band_arrays(
+    table: Table,
+    parsed: _Table,
+    band: _Band,
+    source: Path,
+    quality_bitmask: QualityBitmask,
+) -> LightCurveArrays:
+    """The light curve of one band, magnitudes converted to relative flux."""
+    columns = band.columns
+    rows = slice(None) if band.rows is None else band.rows
+    flux = parsed.values[columns.flux][rows]
+    flux_err = None if columns.flux_err is None else parsed.values[columns.flux_err][rows]
+    time = parsed.time[rows]
+    quality = None if parsed.quality is None else parsed.quality[rows]
+    if columns.is_magnitude:
+        keep = _measured(flux, flux_err, band, source)
+        flux, time = flux[keep], time[keep]
+        flux_err = None if flux_err is None else flux_err[keep]
+        quality = None if quality is None else quality[keep]
+    return assemble_arrays(
+        time=time,
+        flux=flux,
+        flux_err=flux_err,
+        quality=quality,
+        target=Target(object_id=source.stem),
+        flux_column=columns.flux_column,
+        source=source,
+        quality_bitmask=quality_bitmask,
+        time_format=parsed.time_format,
+        flux_unit=None if columns.is_magnitude else _unit(table, columns.flux),
+    )
+
+
+def _relative(arrays: LightCurveArrays, band: _Band, source: Path) -> tuple[np.ndarray, ...]:
+    """Flux and uncertainty of one band divided by its median flux (magnitudes are already)."""
+    if band.columns.is_magnitude:
+        return arrays.flux, arrays.flux_err
+    median = np.nanmedian(arrays.flux)
+    if not median > 0:
+        raise InvalidLightCurve(
+            source,
+            f"band {band.name!r} of column {band.columns.flux!r} has the median flux {median:g}; "
+            f"band={ALL_BANDS!r} divides each band by its median flux, which must be positive: "
+            f"read one band at a time (band={band.name!r})",
+        )
+    return arrays.flux / median, arrays.flux_err / median
+
+
+def _merged(
+    parts: list[LightCurveArrays], bands: list[_Band], source: Path
+) -> BandLightCurveArrays:
+    """The light curves of several bands, each relative to its median, in one in time order."""
+    relative = [_relative(arrays, band, source) for arrays, band in zip(parts, bands, strict=True)]
+    time = np.concatenate([arrays.time for arrays in parts])
+    order = np.argsort(time, kind="stable")
+    merged = assemble_arrays(
+        time=time[order],
+        flux=np.concatenate([flux for flux, _ in relative])[order],
+        flux_err=np.concatenate([flux_err for _, flux_err in relative])[order],
+        quality=np.concatenate([arrays.quality for arrays in parts])[order],
+        target=Target(object_id=source.stem),
+        flux_column="relative_flux",  # not a magnitude column: the flux is relative already
+        source=source,
+        quality_bitmask=0,  # the bands' cadences were chosen already
+        time_format=parts[0].time_format,
+    )
+    return _with_bands(
+        merged,
+        flux_column=parts[0].flux_column,
+        band=ALL_BANDS,
+        bands=tuple(str(band.name) for band in bands),
+    )
+
+
+def _parsed(table: Table, bands: list[_Band], source: Path) -> _Table:
+    """The times, the numeric columns the chosen bands need, and the quality flags."""
+    columns = bands[0].columns
+    time, time_format = _times(table, columns.time, source)
+    values: dict[str, np.ndarray] = {}
+    for band in bands:
+        wanted = {band.columns.flux: band.columns.is_magnitude, band.columns.flux_err: False}
+        for name, drop_limits in wanted.items():
+            if name is not None and name not in values:
+                values[name] = _floats(table, name, source, drop_limits=drop_limits)
+    quality = None if columns.quality is None else _floats(table, columns.quality, source)
+    return _Table(values=values, time=time, time_format=time_format, quality=quality)
+
+
 def read_text_arrays(
     path: str | PathLike[str],
     flux_column: str = DEFAULT_FLUX_COLUMN,
     quality_bitmask: QualityBitmask = "default",
+    band: str | None = None,
 ) -> LightCurveArrays:
     """Read a light curve from a text table.
 
@@ -191,16 +562,25 @@ def read_text_arrays(
         A CSV, ASCII or ECSV file with a header line naming its columns.
     flux_column
         The flux column (case-insensitive); with the default, the first of ``pdcsap_flux``,
-        ``flux``, ``sap_flux``, ``mag``, ``magnitude`` present. Magnitudes become relative flux.
+        ``flux``, ``sap_flux``, ``mag``, ``magnitude``, ``magpsf`` present, else the magnitude
+        columns named after bands. Magnitudes become relative flux (see the module).
     quality_bitmask
         Applied to a ``quality`` column if there is one. The mission of a text table is unknown,
         so only an integer bitmask removes cadences (see :mod:`astrolens.sources.quality`).
+    band
+        For a table with several bands: the band to read (``"r"``, as written in the table), or
+        ``"all"`` for all of them together, each relative to its median, in time order. None
+        (default) reads a table of one band, and refuses one of several.
 
     Returns
     -------
     LightCurveArrays
-        The light curve; ``time_format`` follows from the time column's name (``bjd``, ``hjd``,
-        ``jd``: ``"jd"``; ``mjd``; ``btjd``; ``bkjd``), None for ``time`` or ``t``.
+        The light curve; for a table that names its bands, a :class:`BandLightCurveArrays`
+        whose ``meta`` adds ``band`` and ``bands``. ``time`` is in days with ``time_format``
+        ``"jd"`` (JD, HJD, BJD, RJD and reduced dates, their zero point added), ``"mjd"``,
+        ``"btjd"`` or ``"bkjd"``; None for a ``time`` or ``t`` column whose values are neither
+        Julian dates nor modified Julian dates. ``flux_column`` is ``"mag"`` for a magnitude
+        column named after its band.
 
     Raises
     ------
@@ -208,9 +588,14 @@ def read_text_arrays(
         If there is no such file.
     InvalidLightCurve
         If the file is not a text table, has no time or flux column (the message lists the
-        columns found), has no rows, a non-numeric column, or only NaN flux, or is larger than
+        columns found), has no rows, text in a numeric column (the message names the column,
+        the value and the row), no magnitude that is a measurement, only NaN flux, several bands
+        and ``band=None`` or a band it does not hold (the message lists its bands), or a band
+        column with a blank value; or if it is larger than
         :data:`~astrolens.sources.limits.MAX_FILE_BYTES` or has more lines than
         :data:`~astrolens.sources.limits.MAX_CADENCES`.
+    ValueError
+        For an invalid ``quality_bitmask`` or ``band``.
 
     Examples
     --------
@@ -220,19 +605,21 @@ def read_text_arrays(
     >>> arrays = read_text_arrays(path)
     >>> arrays.object_id, arrays.flux_column, arrays.time_format, arrays.flux
     ('my_star', 'flux', 'jd', array([1.01, 0.99]))
+    >>> _ = path.write_text("HJD-2450000,V,V_err\\n5000.5,12.0,0.01\\n5001.5,99.999,9.999\\n")
+    >>> arrays = read_text_arrays(path)
+    >>> arrays.time, arrays.flux, arrays.meta["band"]
+    (array([2455000.5]), array([1.]), 'V')
     """
     check_bitmask(quality_bitmask)
+    check_band(band)
     source = Path(path)
     table, columns = _read_table(source, flux_column)
-    return assemble_arrays(
-        time=_floats(table, columns.time, source),
-        flux=_floats(table, columns.flux, source),
-        flux_err=None if columns.flux_err is None else _floats(table, columns.flux_err, source),
-        quality=None if columns.quality is None else _floats(table, columns.quality, source),
-        target=Target(object_id=source.stem),
-        flux_column=columns.flux_column,
-        source=source,
-        quality_bitmask=quality_bitmask,
-        time_format=columns.time_format,
-        flux_unit=_unit(table, columns.flux),
-    )
+    bands = _chosen_bands(_bands_of_table(table, columns, source), band, source)
+    parsed = _parsed(table, bands, source)
+    parts = [_band_arrays(table, parsed, each, source, quality_bitmask) for each in bands]
+    if bands[0].name is None:
+        return parts[0]
+    if len(parts) == 1:
+        name = str(bands[0].name)
+        return _with_bands(parts[0], band=name, bands=(name,))
+    return _merged(parts, bands, source)
