@@ -11,7 +11,7 @@ from astropy.coordinates import SkyCoord
 
 from astrolens.cli import EXIT_BAD_INPUT, main
 from astrolens.simulate import SIZES, SurveyConfig, generate_catalog
-from astrolens.sources import example_files
+from astrolens.sources import example_files, read_arrays
 from astrolens.wavelets import WaveletCache
 
 
@@ -286,3 +286,20 @@ def test_serve_refuses_a_host_with_a_port_in_one_line(tmp_path, capsys):
     assert main(["serve", "--index", str(tmp_path), "--allow-host", "a.org:80"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "a.org:80" in err
+
+
+def test_search_by_one_band_of_a_table_of_two(tiny_index, tmp_path, capsys):
+    arrays = read_arrays(example_files("Kepler")[0])
+    keep = np.isfinite(arrays.flux)
+    time, flux = arrays.time[keep], arrays.flux[keep] / np.nanmedian(arrays.flux)
+    rows = [f"{t:.6f},{f:.7f},r" for t, f in zip(time, flux, strict=True)]
+    rows += [f"{t:.6f},{1 + 1.8 * (f - 1):.7f},g" for t, f in zip(time, flux, strict=True)]
+    table = tmp_path / "two bands.csv"
+    table.write_text("bkjd,flux,band\n" + "\n".join(rows) + "\n")
+    assert search(tiny_index, "--file", str(table), "-k", "3") == 2
+    error = capsys.readouterr().err
+    assert "2 bands in column 'band' (r, g)" in error and "band='all'" in error
+    assert search(tiny_index, "--file", str(table), "--band", "r", "-k", "3") == 0
+    assert capsys.readouterr().out.startswith("two bands: the 3 most similar")
+    assert search(tiny_index, "--random", "--band", "r") == 2
+    assert "--band goes with --file" in capsys.readouterr().err

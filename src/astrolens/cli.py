@@ -214,6 +214,9 @@ def _command_search(args: argparse.Namespace) -> None:
         mag_window=args.mag_window,
         ranges=dict(_parse_range(text) for text in args.ranges),
     )
+    if args.band is not None and args.file is None:
+        raise ValueError("--band goes with --file")
+    query_file = _query_file(args.file, args.band)
     search = open_search(args.index)
     if args.ids:
         if len(args.ids) == 1:
@@ -225,7 +228,7 @@ def _command_search(args: argparse.Namespace) -> None:
             (args.ra, args.dec), args.k, radius_arcsec=args.radius, filters=filters
         )
     elif args.file is not None:
-        result = search.by_lightcurve(args.file, args.k, filters=filters)
+        result = search.by_lightcurve(query_file, args.k, filters=filters)
     else:
         result = search.random(args.k, seed=args.seed, filters=filters)
     separation = result.query.separation_arcsec
@@ -240,8 +243,17 @@ def _command_search(args: argparse.Namespace) -> None:
     if args.csv is not None:
         print(f"table: {result.to_csv(args.csv)}")
     if args.figure is not None:
-        figure = search.plot_matches(result, lightcurve=args.file, n=min(len(result), 12))
+        figure = search.plot_matches(result, lightcurve=query_file, n=min(len(result), 12))
         print(f"figure: {save_figure(figure, args.figure)}")
+
+
+def _query_file(path: Path | None, band: str | None) -> Any:
+    """The file to search with, read here when a band of it is asked for."""
+    if path is None or band is None:
+        return path
+    from astrolens.sources import read_arrays
+
+    return read_arrays(path, band=band)
 
 
 def _command_serve(args: argparse.Namespace) -> None:
@@ -502,6 +514,10 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--ra", help="right ascension: degrees or hours (19:22:40.1, 19h22m40s)")
     query.add_argument("--file", type=Path, help="FITS or CSV light curve, embedded by the model")
     query.add_argument("--random", action="store_true", help="a random object of the index")
+    search.add_argument(
+        "--band",
+        help="band of a --file table of several bands (g, r, ...), or 'all' for all of them",
+    )
     search.add_argument("--dec", help="declination in degrees (--dec=-30:00:00 when negative)")
     search.add_argument("--radius", type=float, help="largest distance to --ra/--dec, arcsec")
     search.add_argument(
