@@ -43,6 +43,7 @@ from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.modalities import Modality
 from astrolens.modalities.lightcurve import REPRESENTATIONS, LightCurveModality
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.preprocess import PreprocessConfig
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.simulate.cache import survey_config
@@ -409,9 +410,14 @@ def survey_data(
     path = None
     if cache_root is not None:
         folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
-        key = stable_key(
-            {"format": _STACK_FORMAT, "survey": config.to_dict(), "catalog": fingerprint.key}
-        )
+        described = {
+            "format": _STACK_FORMAT,
+            "survey": config.to_dict(),
+            "catalog": fingerprint.key,
+        }
+        if representation in ("periodogram", "hybrid"):
+            described["periodogram"] = PeriodogramConfig().to_dict()
+        key = stable_key(described)
         path = folder / f"survey-{config.name}-{representation}-{key}.npz"
         if path.exists():
             return _read_stack(path, catalog, config, fingerprint, representation)

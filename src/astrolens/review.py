@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from astrolens.datasets import recorded_catalog_difference, survey_config, survey_data
 from astrolens.encoders import TrainingData
 from astrolens.fingerprint import CatalogFingerprint
+from astrolens.modalities.lightcurve import period_range_days
 from astrolens.runfolder import CONFIG_FILE, DATA_FILE, METRICS_FILE, run_id
 from astrolens.runs import TrainedRun, resolve_run
 from astrolens.training import held_out_probabilities, stratified_split
@@ -134,9 +135,8 @@ def held_out_predictions(
     )
     _warn_if_data_changed(trained.path, data.catalog_fingerprint, split.sizes())
     inputs = trained.encoder.model_inputs(data.arrays, config)
-    training = TrainingData(
-        inputs, labels, trained.class_names, data.catalog, split, trained.wavelet.period_range_days
-    )
+    periods = period_range_days(trained.representation, trained.wavelet, trained.periodogram)
+    training = TrainingData(inputs, labels, trained.class_names, data.catalog, split, periods)
     embeddings = trained.encoder.embed(inputs[split.test])
     probabilities, _ = held_out_probabilities(trained.encoder, training, test_embeddings=embeddings)
     predicted = probabilities.argmax(axis=1)

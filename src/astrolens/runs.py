@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from astrolens.encoders import Encoder, encoder_class
 from astrolens.errors import CacheError
 from astrolens.modalities import Item, Modality, modality_class
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runfolder import CONFIG_FILE, default_run_path, read_run_config
 from astrolens.trainconfig import TrainConfig
@@ -42,7 +43,7 @@ class TrainedRun:
         The training configuration (``config.encoder`` names the encoder).
     class_names
         The classes it was trained on.
-    preprocess, wavelet
+    preprocess, wavelet, periodogram
         How light curves were turned into the representation the encoder was trained on; new
         light curves must go through the same.
     path
@@ -58,11 +59,16 @@ class TrainedRun:
     wavelet: WaveletConfig
     path: Path
     modality_name: str = MODALITY
+    periodogram: PeriodogramConfig = PeriodogramConfig()
 
     @cached_property
     def modality(self) -> Modality:
         """The run's modality, configured as the run was trained (one reader configuration)."""
-        saved = {"preprocess": self.preprocess.to_dict(), "wavelet": self.wavelet.to_dict()}
+        saved = {
+            "preprocess": self.preprocess.to_dict(),
+            "wavelet": self.wavelet.to_dict(),
+            "periodogram": self.periodogram.to_dict(),
+        }
         return modality_class(self.modality_name).from_run_config(saved)
 
     def load(self, source: Any, *, label: str | None = None) -> Item:
@@ -116,6 +122,7 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
         config = TrainConfig.from_dict(saved["train"])
         preprocess = PreprocessConfig.from_dict(saved["preprocess"])
         wavelet = WaveletConfig.from_dict(saved["wavelet"])
+        periodogram = PeriodogramConfig.from_dict(saved.get("periodogram", {}))
         class_names = tuple(str(name) for name in saved["class_names"])
         encoder = encoder_class(config.encoder)
     except (ValueError, KeyError, TypeError) as error:
@@ -123,7 +130,9 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
             f"{folder / CONFIG_FILE}: unreadable run configuration ({error})"
         ) from error
     trained = encoder.load(folder, config, class_names)
-    return TrainedRun(trained, config, class_names, preprocess, wavelet, folder, modality)
+    return TrainedRun(
+        trained, config, class_names, preprocess, wavelet, folder, modality, periodogram
+    )
 
 
 def load_default() -> TrainedRun:

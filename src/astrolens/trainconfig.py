@@ -30,6 +30,9 @@ class AugmentConfig(JsonConfig):
         Chance that an image gets a gap: a random run of time bins set to invalid (power 0).
     max_gap_fraction
         Longest gap, as a fraction of the time bins.
+    wavelet_dropout
+        Hybrid encoder: chance that a light curve's wavelet image is left out (zeros), so that
+        it is embedded from its periodogram alone, as a ground-based light curve is.
 
     Examples
     --------
@@ -41,6 +44,7 @@ class AugmentConfig(JsonConfig):
     time_shift: bool = True
     gap_probability: float = 0.3
     max_gap_fraction: float = 0.25
+    wavelet_dropout: float = 0.3
 
     def __post_init__(self) -> None:
         if self.noise_sigma < 0:

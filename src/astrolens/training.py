@@ -38,12 +38,14 @@ from astrolens.evaluation import (
     retrieval_precision,
 )
 from astrolens.files import free_path, written_folder
+from astrolens.modalities.lightcurve import period_range_days
 from astrolens.objectives import (
     CLASS_OUTPUT,
     PERIOD_OUTPUT,
     objective_class,
     period_bin_centres,
 )
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.plots import save_figure
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runfolder import (
@@ -182,9 +184,8 @@ def train(
         data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
     )
     inputs = kind.model_inputs(data.arrays, config)
-    training = TrainingData(
-        inputs, labels, class_names, data.catalog, split, wavelet.period_range_days
-    )
+    periods = period_range_days(kind.representation, wavelet)
+    training = TrainingData(inputs, labels, class_names, data.catalog, split, periods)
     encoder = kind.create(config, class_names, inputs.shape[1:])
     fit_started = time.perf_counter()
     history = encoder.fit(training, progress)
@@ -360,6 +361,7 @@ def _write_run(
         "train": config.to_dict(),
         "preprocess": preprocess.to_dict(),
         "wavelet": wavelet.to_dict(),
+        "periodogram": PeriodogramConfig().to_dict(),
         "class_names": list(encoder.class_names),
     }
     _write_json(folder / CONFIG_FILE, saved_config)

@@ -35,7 +35,8 @@ def run(tmp_path_factory, wavelets):
 def test_the_registry_names_both_encoders_and_refuses_others():
     assert {"features", "wavelet_cnn"} <= set(encoder_names())
     assert encoder_class("features") is FeaturesEncoder
-    with pytest.raises(ValueError, match="no encoder named 'cnn'; known: features, wavelet_cnn"):
+    known = "known: features, hybrid_cnn, wavelet_cnn"
+    with pytest.raises(ValueError, match=rf"no encoder named 'cnn'; {known}"):
         encoder_class("cnn")
 
 

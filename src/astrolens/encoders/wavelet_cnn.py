@@ -48,14 +48,19 @@ if TYPE_CHECKING:
     from astrolens.trainconfig import TrainConfig
 
 __all__ = [
+    "Augmentation",
     "WaveletCNN",
     "augment",
     "build_wavelet_cnn",
+    "fit_encoder",
     "load_model_builder",
     "model_inputs",
+    "wavelet_features",
 ]
 
 ModelBuilder = Callable[..., keras.Model]
+Augmentation = Callable[[NDArray[np.float32], np.random.Generator, "AugmentConfig"], NDArray]
+"""``augmentation(inputs, rng, config)``: augmented copies of a batch of model inputs."""
 
 
 def build_wavelet_cnn(
@@ -111,18 +116,7 @@ def build_wavelet_cnn(
     if not filters:
         raise ValueError("need at least one convolution block (filters is empty)")
     inputs = keras.Input(shape=(*image_shape, channels), name="power_and_mask")
-    x = inputs
-    for block, n_filters in enumerate(filters, start=1):
-        x = layers.Conv2D(n_filters, 3, padding="same", use_bias=False, name=f"conv{block}")(x)
-        x = layers.BatchNormalization(name=f"conv{block}_norm")(x)
-        x = layers.Activation("relu", name=f"conv{block}_relu")(x)
-        if block < len(filters):
-            x = layers.MaxPooling2D(2, name=f"conv{block}_pool")(x)
-    whole_time_axis = (1, x.shape[2])
-    peak = layers.MaxPooling2D(whole_time_axis, name="max_over_time")(x)
-    mean = layers.AveragePooling2D(whole_time_axis, name="mean_over_time")(x)
-    x = layers.Concatenate(name="per_period_features")([peak, mean])
-    x = layers.Flatten(name="flatten")(x)
+    x = layers.Flatten(name="flatten")(wavelet_features(inputs, filters))
     x = layers.Dropout(dropout, name="features_dropout")(x)
     x = layers.Dense(embedding_dim, use_bias=False, name="embedding_dense")(x)
     embedding = layers.BatchNormalization(name=EMBEDDING_LAYER)(x)
@@ -133,6 +127,21 @@ def build_wavelet_cnn(
         return keras.Model(inputs, outputs, name="wavelet_cnn")
     periods = layers.Dense(period_bins, activation="softmax", name=PERIOD_OUTPUT)(x)
     return keras.Model(inputs, {CLASS_OUTPUT: outputs, PERIOD_OUTPUT: periods}, name="wavelet_cnn")
+
+
+def wavelet_features(x: keras.KerasTensor, filters: Sequence[int]) -> keras.KerasTensor:
+    """Convolution blocks over a power image (every block but the last halves both axes), then
+    the maximum and the mean over time of each period row: ``(batch, periods, 1, 2 filters)``."""
+    for block, n_filters in enumerate(filters, start=1):
+        x = layers.Conv2D(n_filters, 3, padding="same", use_bias=False, name=f"conv{block}")(x)
+        x = layers.BatchNormalization(name=f"conv{block}_norm")(x)
+        x = layers.Activation("relu", name=f"conv{block}_relu")(x)
+        if block < len(filters):
+            x = layers.MaxPooling2D(2, name=f"conv{block}_pool")(x)
+    whole_time_axis = (1, x.shape[2])
+    peak = layers.MaxPooling2D(whole_time_axis, name="max_over_time")(x)
+    mean = layers.AveragePooling2D(whole_time_axis, name="mean_over_time")(x)
+    return layers.Concatenate(name="per_period_features")([peak, mean])
 
 
 def model_inputs(
@@ -242,10 +251,12 @@ class _AugmentedBatches(keras.utils.PyDataset):
         batch_size: int,
         config: AugmentConfig,
         seed: int,
+        augmentation: Augmentation,
     ) -> None:
         super().__init__()
         self.inputs, self.targets, self.sample_weights = inputs, targets, sample_weights
         self.batch_size, self.config, self.seed = batch_size, config, seed
+        self.augmentation = augmentation
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -255,7 +266,7 @@ class _AugmentedBatches(keras.utils.PyDataset):
         order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.inputs))
         rows = np.sort(order[index * self.batch_size : (index + 1) * self.batch_size])
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        batch = augment(self.inputs[rows], rng, self.config)
+        batch = self.augmentation(self.inputs[rows], rng, self.config)
         return batch, _take(self.targets, rows), _take(self.sample_weights, rows)
 
     def on_epoch_end(self) -> None:
@@ -334,14 +345,18 @@ class WaveletCNN(KerasEncoder):
         return cls(model, config, class_names)
 
     def fit(self, data: TrainingData, progress: bool = True) -> pd.DataFrame:
-        return _fit(self.model, data, self.config, progress)
+        return fit_encoder(self.model, data, self.config, progress)
 
 
-def _fit(
-    model: keras.Model, data: TrainingData, config: TrainConfig, progress: bool
+def fit_encoder(
+    model: keras.Model,
+    data: TrainingData,
+    config: TrainConfig,
+    progress: bool,
+    augmentation: Augmentation = augment,
 ) -> pd.DataFrame:
     """Compile and fit for the run's objective (``TrainConfig.objective``), with early stopping on
-    the validation loss; the history as a table.
+    the validation loss, training batches augmented by ``augmentation``; the history as a table.
 
     With a period head, the history's class columns keep their single-output names
     (``accuracy``, ``val_accuracy``); ``loss`` is the weighted sum of both losses.
@@ -357,6 +372,7 @@ def _fit(
         config.batch_size,
         config.augment,
         config.seed,
+        augmentation,
     )
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate, decay_steps=config.epochs * len(batches), alpha=0.01

@@ -31,25 +31,59 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from astrolens.errors import InvalidLightCurve
 from astrolens.features import FEATURE_NAMES, lightcurve_features
 from astrolens.modalities.base import Item, Modality
-from astrolens.preprocess import PreprocessConfig, UniformSeries, prepare_lightcurve
+from astrolens.periodogram import SCALAR_NAMES, PeriodogramConfig, periodogram_arrays
+from astrolens.preprocess import (
+    PreprocessConfig,
+    UniformSeries,
+    clip_outliers,
+    mask_bad,
+    prepare_lightcurve,
+)
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import PowerImage, WaveletConfig, power_image
 
 __all__ = [
+    "DENSE_SPACING_DAYS",
     "REPRESENTATIONS",
     "LightCurveModality",
     "empty_arrays",
+    "period_range_days",
     "represent",
     "wavelet_arrays",
 ]
 
 
-REPRESENTATIONS = ("wavelet", "features")
-"""The representations of a light curve an encoder can read."""
+REPRESENTATIONS = ("wavelet", "features", "periodogram", "hybrid")
+"""The representations of a light curve an encoder can read: ``"wavelet"`` (the power image on
+the uniform grid), ``"features"``, ``"periodogram"`` (:mod:`astrolens.periodogram`, from the
+samples as observed) and ``"hybrid"`` (both: the power image where the light curve is dense)."""
+
+DENSE_SPACING_DAYS = 0.1
+"""A light curve whose epochs are at most this far apart (median) is dense: space photometry,
+imaged on the uniform grid. Ground-based surveys (an epoch a night at best) are not."""
+
+
+def period_range_days(
+    representation: str,
+    wavelet: WaveletConfig = WaveletConfig(),
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
+) -> tuple[float, float]:
+    """The periods a representation shows: the wavelet image's, or the periodogram's (which
+    reaches years) for the representations that hold it.
+
+    Examples
+    --------
+    >>> period_range_days("wavelet"), period_range_days("hybrid")
+    ((0.041666666666666664, 30.0), (0.041666666666666664, 2000.0))
+    """
+    if representation in ("periodogram", "hybrid"):
+        return periodogram.period_min_days, periodogram.period_max_days
+    return wavelet.period_range_days
 
 
 def represent(
@@ -94,15 +128,36 @@ def wavelet_arrays(image: PowerImage) -> dict[str, NDArray[Any]]:
     return arrays
 
 
-def empty_arrays(representation: str, wavelet: WaveletConfig, n: int) -> dict[str, NDArray[Any]]:
+def empty_arrays(
+    representation: str,
+    wavelet: WaveletConfig,
+    n: int,
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
+) -> dict[str, NDArray[Any]]:
     """Zero arrays for ``n`` light curves (what a failed light curve keeps)."""
     if representation == "features":
         return {"features": np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)}
+    if representation == "periodogram":
+        return _empty_periodogram(periodogram, n)
+    if representation == "hybrid":
+        return {**empty_arrays("wavelet", wavelet, n), **_empty_periodogram(periodogram, n)}
     shape = (n, wavelet.n_periods, wavelet.n_time_bins)
     arrays = {"image": np.zeros(shape, dtype=np.float32), "mask": np.zeros(shape, dtype=bool)}
     if wavelet.harmonic_phase:
         arrays["harmonic"] = np.zeros((n, 2, *shape[1:]), dtype=np.float32)
     return arrays
+
+
+def _empty_periodogram(config: PeriodogramConfig, n: int) -> dict[str, NDArray[Any]]:
+    spectrum = np.zeros((n, config.n_periods), dtype=np.float32)
+    return {
+        "power": spectrum,
+        "window": spectrum.copy(),
+        "coverage": spectrum.copy(),
+        "folded": np.zeros((n, 2, config.n_phase_bins), dtype=np.float32),
+        "scalars": np.zeros((n, len(SCALAR_NAMES)), dtype=np.float32),
+        "best_period_days": np.full(n, np.nan),
+    }
 
 
 @dataclass(frozen=True)
@@ -117,6 +172,8 @@ class LightCurveModality(Modality):
         The wavelet transform.
     flux_column
         FITS flux column to read (``"pdcsap_flux"``).
+    periodogram
+        The periodogram of the ``"periodogram"`` and ``"hybrid"`` representations.
     """
 
     name: ClassVar[str] = "lightcurve"
@@ -124,12 +181,17 @@ class LightCurveModality(Modality):
     preprocess: PreprocessConfig = PreprocessConfig()
     wavelet: WaveletConfig = WaveletConfig()
     flux_column: str = DEFAULT_FLUX_COLUMN
+    periodogram: PeriodogramConfig = PeriodogramConfig()
 
     @classmethod
     def from_run_config(cls, saved: Mapping[str, Any]) -> LightCurveModality:
+        periodogram = saved.get("periodogram")
         return cls(
             PreprocessConfig.from_dict(saved["preprocess"]),
             WaveletConfig.from_dict(saved["wavelet"]),
+            periodogram=PeriodogramConfig()
+            if periodogram is None
+            else PeriodogramConfig.from_dict(periodogram),
         )
 
     def load(self, source: Any, *, label: str | None = None) -> Item:
@@ -171,18 +233,55 @@ class LightCurveModality(Modality):
             item.computed["power_image"] = power_image(self.series(item), self.wavelet)
         return item.computed["power_image"]
 
+    def samples(self, item: Item) -> tuple[NDArray[np.float64], ...]:
+        """The usable epochs as observed, not resampled: ``time, flux, flux_err`` (relative
+        flux), with bad cadences masked and isolated outliers clipped as for the uniform grid
+        (computed once per item).
+
+        Raises
+        ------
+        InvalidLightCurve
+            If no epoch is usable.
+        """
+        if "samples" not in item.computed:
+            item.computed["samples"] = _cleaned_samples(item, self.preprocess)
+        return item.computed["samples"]
+
+    def is_dense(self, item: Item) -> bool:
+        """Whether the epochs are at most :data:`DENSE_SPACING_DAYS` apart (median)."""
+        time = self.samples(item)[0]
+        return time.size > 1 and float(np.median(np.diff(time))) <= DENSE_SPACING_DAYS
+
     def represent(self, item: Item, representation: str) -> dict[str, NDArray[Any]]:
         key = f"representation:{representation}"
         if key not in item.computed:
-            item.computed[key] = (
-                wavelet_arrays(self.power_image(item))
-                if representation == "wavelet"
-                else represent(self.series(item), representation, self.wavelet)
-            )
+            if representation == "wavelet":
+                arrays = wavelet_arrays(self.power_image(item))
+            elif representation == "periodogram":
+                arrays = periodogram_arrays(
+                    *self.samples(item), config=self.periodogram, source=_source(item)
+                )
+            elif representation == "hybrid":
+                arrays = {**self._wavelet_if_dense(item), **self.represent(item, "periodogram")}
+            else:
+                arrays = represent(self.series(item), representation, self.wavelet)
+            item.computed[key] = arrays
         return item.computed[key]
 
+    def _wavelet_if_dense(self, item: Item) -> dict[str, NDArray[Any]]:
+        """The wavelet arrays of a dense light curve; zeros (an empty mask) where the light curve
+        is sparse or too short for the uniform grid's transform."""
+        if self.is_dense(item):
+            try:
+                return wavelet_arrays(self.power_image(item))
+            except InvalidLightCurve:
+                pass
+        return {
+            name: values[0] for name, values in empty_arrays("wavelet", self.wavelet, 1).items()
+        }
+
     def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
-        return empty_arrays(representation, self.wavelet, n)
+        return empty_arrays(representation, self.wavelet, n, self.periodogram)
 
     def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
         """The cleaned light curve and its power image, as thumbnails and figures draw them."""
@@ -202,17 +301,49 @@ class LightCurveModality(Modality):
         >>> sampling["epochs"] > 4000, round(sampling["median_spacing_days"] * 24 * 60, 1)
         (True, 29.4)
         """
-        series = self.series(item)
-        time = series.time_days[series.valid]
-        spacing = np.diff(time)
-        data = item.data
-        epochs = np.count_nonzero(np.isfinite(data.flux)) if hasattr(data, "flux") else time.size
+        if not self.is_dense(item):
+            time = self.samples(item)[0]
+            spacing, valid_share = np.diff(time), 0.0
+        else:
+            series = self.series(item)
+            time = series.time_days[series.valid]
+            spacing = np.diff(time)
+            valid_share = float(np.mean(self._wavelet_if_dense(item)["mask"]))
         return {
-            "epochs": float(epochs),
+            "epochs": float(self.samples(item)[0].size),
             "baseline_days": float(time[-1] - time[0]) if time.size else 0.0,
             "median_spacing_days": float(np.median(spacing)) if spacing.size else float("nan"),
-            "valid_share": float(np.mean(self.power_image(item).mask)),
+            "valid_share": valid_share,
         }
+
+
+def _source(item: Item) -> str:
+    return str(item.meta.get("source") or item.label)
+
+
+def _cleaned_samples(item: Item, config: PreprocessConfig) -> tuple[NDArray[np.float64], ...]:
+    data = item.data
+    if isinstance(data, LightCurveArrays):
+        time, flux, flux_err, quality = data.time, data.flux, data.flux_err, data.quality
+    else:  # a lightkurve.LightCurve
+        time = np.asarray(data.time.value, dtype=np.float64)
+        flux = np.asarray(data.flux.value, dtype=np.float64)
+        flux_err = np.asarray(data.flux_err.value, dtype=np.float64)
+        quality = np.asarray(data["quality"]) if "quality" in data.colnames else None
+    order = np.argsort(time, kind="stable")
+    time, flux, flux_err = (np.asarray(a, dtype=np.float64)[order] for a in (time, flux, flux_err))
+    quality = None if quality is None else np.asarray(quality)[order]
+    errors = flux_err if np.isfinite(flux_err).any() else None
+    bad = mask_bad(
+        time, flux, errors, quality, config.quality_bitmask, mission=item.meta.get("mission")
+    )
+    time, flux, flux_err = time[~bad], flux[~bad], flux_err[~bad]
+    if time.size == 0:
+        raise InvalidLightCurve(_source(item), "no usable epoch (NaN time or flux, or flagged)")
+    if config.clip_sigma is not None:
+        keep = ~clip_outliers(flux, config.clip_sigma, config.clip_window_cadences)
+        time, flux, flux_err = time[keep], flux[keep], flux_err[keep]
+    return time, flux, flux_err
 
 
 def _label(label: str | None, meta: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,12 @@ from astrolens.config import stable_key
 from astrolens.errors import CacheError
 from astrolens.files import cache_dir, file_sha256, written_atomically
 from astrolens.simulate.ogle import ogle3_checksum
-from astrolens.simulate.survey import SurveyConfig, generate_catalog, read_catalog
+from astrolens.simulate.survey import (
+    MIXED_CADENCE_MIX,
+    SurveyConfig,
+    generate_catalog,
+    read_catalog,
+)
 
 __all__ = ["CATALOGS_CACHE", "cache_folder", "survey_catalog", "survey_config"]
 
@@ -32,16 +38,25 @@ _CATALOG_FORMAT = 1
 
 
 def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> SurveyConfig:
-    """A survey configuration from a named size (``"tiny"``, ``"demo"``, ``"large"``) or as is.
+    """A survey configuration from a named size (``"tiny"``, ``"demo"``, ``"large"``; with
+    ``-mixed``: ground-based surveys too, :data:`~astrolens.simulate.MIXED_CADENCE_MIX`) or as is.
 
     Examples
     --------
     >>> survey_config("tiny").n_objects, survey_config("tiny", seed=5).seed
     (320, 5)
+    >>> survey_config("tiny-mixed").name, "ogle_i" in survey_config("tiny-mixed").mission_mix
+    ('tiny-mixed', True)
     """
     if isinstance(survey, SurveyConfig):
         return survey
-    return SurveyConfig.named(survey) if seed is None else SurveyConfig.named(survey, seed=seed)
+    size, mixed, rest = survey.partition("-mixed")
+    if not mixed or rest:
+        size = survey
+    config = SurveyConfig.named(size) if seed is None else SurveyConfig.named(size, seed=seed)
+    if mixed and not rest:
+        config = replace(config, name=survey, mission_mix=dict(MIXED_CADENCE_MIX))
+    return config
 
 
 def survey_catalog(
