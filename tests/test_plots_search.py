@@ -7,11 +7,14 @@ import pytest
 
 from astrolens.catalog import Catalog
 from astrolens.index import build_index
+from astrolens.plots import plot_power_image, plot_series
 from astrolens.preprocess import resample
 from astrolens.search import SimilaritySearch
 from astrolens.search.figures import plot_matches, plot_parameter_distributions, simulated_images
 from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.simulate.survey import MIXED_CADENCE_MIX
 from astrolens.wavelets import power_image
+from astrolens.web.thumbnails import render_thumbnail
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +94,18 @@ def test_parameter_histograms_need_a_value():
     result = SimilaritySearch(index, Catalog(table)).by_object("a", k=2)
     with pytest.raises(ValueError, match="no physical parameter has a value"):
         plot_parameter_distributions(result)
+
+
+def test_a_ground_based_light_curve_is_drawn_as_points_without_a_wavelet_image():
+    config = SurveyConfig(name="m", n_objects=48, mission_mix=MIXED_CADENCE_MIX)
+    catalog = generate_catalog(config)
+    row = catalog[catalog["mission"] == "OGLE"].iloc[0]
+    series, image = simulated_images(row)
+    assert image is None and series.baseline_days > 1000
+    figure, axes = plt.subplots(2)
+    plot_series(series, axes[0])
+    assert axes[0].lines[0].get_linestyle() == "None"  # markers, not a line through gaps
+    plot_power_image(image, axes[1])
+    assert "sparsely" in axes[1].texts[0].get_text()
+    plt.close(figure)
+    assert render_thumbnail(series, image)[:8] == b"\x89PNG\r\n\x1a\n"

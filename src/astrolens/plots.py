@@ -27,7 +27,9 @@ __all__ = ["plot_power_image", "plot_series", "plot_transform", "plot_transforms
 
 
 def plot_series(series: UniformSeries, ax: Axes) -> Axes:
-    """Relative flux against time on ``ax``; long gaps (invalid cells) are left blank.
+    """Relative flux against time on ``ax``; long gaps (invalid cells) are left blank, and a
+    sparse light curve (most epochs alone in their cell: ground-based, a night apart) is drawn
+    as points.
 
     Examples
     --------
@@ -38,15 +40,21 @@ def plot_series(series: UniformSeries, ax: Axes) -> Axes:
     'relative flux'
     """
     flux = np.where(series.valid, series.flux, np.nan) + 1.0
-    ax.plot(series.time_days, flux, lw=0.6, color="k")
+    valid = series.valid
+    alone = valid & ~np.roll(valid, 1) & ~np.roll(valid, -1)
+    if alone.sum() > valid.sum() / 2:
+        ax.plot(series.time_days[valid], flux[valid], ".", ms=1.5, color="k")
+    else:
+        ax.plot(series.time_days, flux, lw=0.6, color="k")
     ax.set_xlabel("time [d]")
     ax.set_ylabel("relative flux")
     ax.set_xlim(series.time_days[0], series.time_days[-1])
     return ax
 
 
-def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes:
+def plot_power_image(image: PowerImage | None, ax: Axes, colorbar: bool = True) -> Axes:
     """The power image on ``ax``: time across, period up (log scale, days); masked pixels grey.
+    None (a light curve too sparse for the uniform grid) says so in the panel.
 
     The colour is the image value: log10 power scaled to [0, 1] by the wavelet configuration's
     fixed range, so colours compare across light curves.
@@ -61,6 +69,20 @@ def plot_power_image(image: PowerImage, ax: Axes, colorbar: bool = True) -> Axes
     >>> plot_power_image(image, plt.figure().gca()).get_ylabel()
     'period [d]'
     """
+    if image is None:
+        ax.text(
+            0.5,
+            0.5,
+            "no wavelet image:\nsampled too sparsely",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="0.4",
+            transform=ax.transAxes,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return ax
     import matplotlib.pyplot as plt
 
     shown = np.ma.masked_where(~image.mask, image.image)

@@ -283,9 +283,10 @@ class LightCurveModality(Modality):
     def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
         return empty_arrays(representation, self.wavelet, n, self.periodogram)
 
-    def picture(self, item: Item) -> tuple[UniformSeries, PowerImage]:
-        """The cleaned light curve and its power image, as thumbnails and figures draw them."""
-        return self.series(item), self.power_image(item)
+    def picture(self, item: Item) -> tuple[UniformSeries, PowerImage | None]:
+        """The cleaned light curve and its power image, as thumbnails and figures draw them (no
+        image for a light curve sampled too sparsely for the uniform grid)."""
+        return self.series(item), self.power_image(item) if self.is_dense(item) else None
 
     def sampling(self, item: Item) -> dict[str, float]:
         """``epochs`` (measurements with a flux), ``baseline_days`` and ``median_spacing_days``

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from astrolens.catalog import column_label
+from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.plots import COLORBAR_LABEL, plot_power_image, plot_series
 from astrolens.preprocess import PreprocessConfig, UniformSeries
 from astrolens.simulate import source_arrays
-from astrolens.transform import series_from_arrays
-from astrolens.wavelets import PowerImage, WaveletConfig, power_image
+from astrolens.wavelets import PowerImage, WaveletConfig
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,16 +35,17 @@ __all__ = [
     "simulated_images",
 ]
 
-ImageSource = Callable[[pd.Series], tuple[UniformSeries, PowerImage]]
-"""Turns a catalogue row into its cleaned light curve and power image."""
+ImageSource = Callable[[pd.Series], tuple[UniformSeries, PowerImage | None]]
+"""Turns a catalogue row into its cleaned light curve and power image (None: too sparse)."""
 
 
 def simulated_images(
     row: pd.Series,
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
-) -> tuple[UniformSeries, PowerImage]:
-    """The light curve and power image of a simulated survey's catalogue row.
+) -> tuple[UniformSeries, PowerImage | None]:
+    """The light curve and power image of a simulated survey's catalogue row (no image for a
+    ground-based light curve: :meth:`~astrolens.modalities.LightCurveModality.picture`).
 
     :func:`astrolens.simulate.source_arrays` -> :func:`astrolens.transform.series_from_arrays`
     -> :func:`astrolens.wavelets.power_image`.
@@ -57,8 +58,8 @@ def simulated_images(
     >>> image.object_id == row["object_id"], image.image.shape
     (True, (64, 64))
     """
-    series = series_from_arrays(source_arrays(row), preprocess)
-    return series, power_image(series, wavelet)
+    modality = LightCurveModality(preprocess, wavelet)
+    return modality.picture(modality.load(source_arrays(row, preprocess.quality_bitmask)))
 
 
 def plot_matches(
@@ -67,7 +68,7 @@ def plot_matches(
     *,
     n: int = 8,
     columns: int = 4,
-    query_images: tuple[UniformSeries, PowerImage] | None = None,
+    query_images: tuple[UniformSeries, PowerImage | None] | None = None,
 ) -> Figure:
     """The query (light curve above power image) beside a grid of its first ``n`` matches.
 
@@ -208,7 +209,9 @@ def _plot_histogram(ax: Axes, values: np.ndarray, stats: pd.Series, bins: int) -
         ax.axvline(stats["query"], color="C3", linestyle="--", label="query")
 
 
-def _plot_pair(pair: tuple[UniformSeries, PowerImage], series_ax: Axes, image_ax: Axes) -> None:
+def _plot_pair(
+    pair: tuple[UniformSeries, PowerImage | None], series_ax: Axes, image_ax: Axes
+) -> None:
     series, image = pair
     plot_series(series, series_ax)
     plot_power_image(image, image_ax, colorbar=False)

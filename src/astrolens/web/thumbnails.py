@@ -61,9 +61,10 @@ _MATPLOTLIB = threading.Lock()
 
 
 def render_thumbnail(
-    series: UniformSeries, image: PowerImage, *, width_px: int = 240, height_px: int = 200
+    series: UniformSeries, image: PowerImage | None, *, width_px: int = 240, height_px: int = 200
 ) -> bytes:
-    """A small PNG: the light curve (relative flux against time) above its power image.
+    """A small PNG: the light curve (relative flux against time) above its power image (or a
+    note that there is none: a ground-based light curve).
 
     Examples
     --------
