@@ -401,3 +401,25 @@ def test_openapi_schema_describes_the_upload(client):
     body = schema["paths"]["/api/search/upload"]["post"]["requestBody"]
     file_field = body["content"]["multipart/form-data"]["schema"]["properties"]["file"]
     assert file_field["format"] == "binary"
+
+
+def test_upload_of_one_band_of_a_table_of_two(client, oracle, tmp_path):
+    arrays = lightcurve_arrays(oracle.catalog.table.iloc[3])
+    table = pd.DataFrame(
+        {
+            "time": np.concatenate([arrays.time, arrays.time]),
+            "flux": np.concatenate([arrays.flux, 1 + 1.5 * (arrays.flux - 1)]),
+            "band": ["r"] * arrays.time.size + ["g"] * arrays.time.size,
+        }
+    ).sort_values("time", kind="stable")
+    path = tmp_path / "two bands.csv"
+    table.to_csv(path, index=False)
+    refused = upload(client, path, {"k": 3})
+    assert refused.status_code == 422 and "band='all'" in refused.json()["detail"]
+    answer = upload(client, path, {"k": 3, "band": "r"})
+    assert answer.status_code == 200
+    single = tmp_path / "r band.csv"
+    table[table["band"] == "r"].drop(columns="band").to_csv(single, index=False)
+    expected = oracle.by_lightcurve(single, 3)
+    assert [m["object_id"] for m in answer.json()["matches"]] == expected.object_ids
+    assert upload(client, path, {"k": 3, "band": "z"}).status_code == 422

@@ -30,6 +30,7 @@ import astrolens
 from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidLightCurve
 from astrolens.search import Filters, SearchResult
+from astrolens.sources import read_arrays
 from astrolens.web.results import (
     FastJSONResponse,
     csv_filename,
@@ -374,6 +375,10 @@ async def search_upload(
     thumbnail: Annotated[
         bool, Query(description="Add the query's picture to the JSON (as a data: URL)")
     ] = False,
+    band: Annotated[
+        str | None,
+        Query(description="Band of a table of several (g, r, ...), or 'all' for all together"),
+    ] = None,
 ) -> Response:
     """The ``k`` objects most similar to the light curve in the multipart part ``file``.
 
@@ -388,7 +393,7 @@ async def search_upload(
         )
         try:
             result, picture = await run_in_threadpool(
-                _search_file, state, upload, k, filters, thumbnail and shown.output == "json"
+                _search_file, state, upload, k, filters, thumbnail and shown.output == "json", band
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
@@ -396,7 +401,12 @@ async def search_upload(
 
 
 def _search_file(
-    state: WebState, upload: ReceivedFile, k: int, filters: Filters, picture: bool
+    state: WebState,
+    upload: ReceivedFile,
+    k: int,
+    filters: Filters,
+    picture: bool,
+    band: str | None = None,
 ) -> tuple[SearchResult, str | None]:
     """Search by the uploaded file; errors name the file as the client called it."""
     try:
@@ -404,7 +414,8 @@ def _search_file(
             encoder = state.search.encoder
             if encoder is None:
                 raise ValueError("this index cannot embed light curves (no model run)")
-            item = encoder.load(upload.path, label=upload.filename)  # read once
+            source = upload.path if band is None else read_arrays(upload.path, band=band)
+            item = encoder.load(source, label=upload.filename)  # read once
             result = state.search.by_lightcurve(item, k, filters=filters)  # transformed once
             thumbnail = None
             if picture:
