@@ -1,8 +1,10 @@
 """How often the domain check of a search by light curve is right: held-out and foreign queries.
 
-The index: the ``tiny`` survey (320 objects) embedded with the default run. Queries:
+The index: a simulated survey (``--survey``, default ``tiny``: 320 Kepler and TESS objects;
+``tiny-mixed`` holds ground-based ones too) embedded with a run (``--run``, default
+``runs/default``). Queries:
 
-1. **Held out** (should pass): light curves of a survey drawn with the ``tiny`` configuration and
+1. **Held out** (should pass): light curves of a survey drawn with the same configuration and
    another seed, objects the index does not hold but the model knows the like of;
 2. **Foreign** (should be flagged, or refused as unreadable): white noise and a random walk at
    Kepler long cadence over 90 days; a 3-hour sinusoid at 1,000 random epochs over 5 years; a
@@ -14,7 +16,7 @@ or, for the held-out objects, their arrays. Printed per kind: how many passed, w
 of domain, or were refused (``InvalidLightCurve``): the false-positive rate is the share of held-out
 queries flagged, the true-positive rate the share of foreign ones flagged or refused.
 
-Usage: ``python benchmarks/domain_check.py [--per-kind N]``.
+Usage: ``python benchmarks/domain_check.py [--per-kind N] [--survey tiny] [--run runs/default]``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import os
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -32,9 +35,11 @@ import numpy as np
 from astrolens.errors import InvalidLightCurve
 from astrolens.pipeline import build_survey_index
 from astrolens.search import open_search
-from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
+from astrolens.simulate import generate_catalog, source_arrays
+from astrolens.simulate.cache import survey_config
 
 KEPLER_LONG = 29.4244 / (24 * 60)
+HELD_OUT = "held out (same configuration, another seed)"
 SEED = 2027
 
 
@@ -83,15 +88,15 @@ def outcome(search, query) -> str:
     return "in domain" if domain.in_domain else "flagged"
 
 
-def main(per_kind: int) -> None:
+def main(per_kind: int, survey: str, run: str) -> None:
     work = Path(tempfile.mkdtemp(prefix="astrolens-domain-"))
-    folder = build_survey_index("tiny", out=work / "index", cache=work, workers=1, progress=False)
+    folder = build_survey_index(
+        survey, run, out=work / "index", cache=work, workers=1, progress=False
+    )
     search = open_search(folder)
     rows = {}
-    held_out = generate_catalog(SurveyConfig.named("tiny", seed=SEED)).head(per_kind * 4)
-    rows["held out (tiny configuration, another seed)"] = Counter(
-        outcome(search, source_arrays(row)) for _, row in held_out.iterrows()
-    )
+    held_out = generate_catalog(replace(survey_config(survey), seed=SEED)).head(per_kind * 4)
+    rows[HELD_OUT] = Counter(outcome(search, source_arrays(row)) for _, row in held_out.iterrows())
     for kind, make in FOREIGN.items():
         counts = Counter()
         for number in range(per_kind):
@@ -119,7 +124,7 @@ def main(per_kind: int) -> None:
             f"  {kind:<46} {n:4d} {counts['in domain']:10d} {counts['flagged']:8d} "
             f"{counts['refused']:8d}"
         )
-    held = rows["held out (tiny configuration, another seed)"]
+    held = rows[HELD_OUT]
     foreign = sum((counts for kind, counts in rows.items() if kind in FOREIGN), Counter())
     false_positive = held["flagged"] / max(sum(held.values()) - held["refused"], 1)
     caught = (foreign["flagged"] + foreign["refused"]) / max(sum(foreign.values()), 1)
@@ -132,4 +137,7 @@ def main(per_kind: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=20, help="foreign queries of each kind")
-    main(parser.parse_args().per_kind)
+    parser.add_argument("--survey", default="tiny", help="survey of the index (default tiny)")
+    parser.add_argument("--run", default="runs/default", help="run folder (default runs/default)")
+    args = parser.parse_args()
+    main(args.per_kind, args.survey, args.run)

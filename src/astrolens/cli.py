@@ -123,6 +123,7 @@ def _command_train(args: argparse.Namespace) -> None:
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
         "patience": args.patience,
+        "period_bins": args.period_bins,
         "threads": args.threads,
         "model_file": None if args.model is None else str(args.model),
     }
@@ -319,7 +320,10 @@ def _parser() -> argparse.ArgumentParser:
         "astrolens demo --serve --port 8000",
     )
     demo.add_argument(
-        "--survey", choices=["tiny", "demo", "large"], default="demo", help="simulated survey"
+        "--survey",
+        choices=["tiny", "demo", "large", "tiny-mixed", "demo-mixed", "large-mixed"],
+        default="demo-mixed",
+        help="simulated survey (default demo-mixed: Kepler, TESS and ground-based surveys)",
     )
     demo.add_argument(
         "--run", dest="run_folder", type=Path, help="model run folder (default: runs/default)"
@@ -418,6 +422,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--patience", type=int, help="epochs without improvement before stopping")
     train.add_argument("--threads", type=int, help="TensorFlow threads")
+    train.add_argument(
+        "--period-bins", type=int, help="bins of the period head (0: no period head; default 128)"
+    )
     train.add_argument(
         "--wavelets", type=Path, default=Path("wavelets"), help="cache of power images"
     )

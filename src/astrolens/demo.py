@@ -33,7 +33,8 @@ from astrolens.config import JsonConfig
 from astrolens.files import written_atomically
 from astrolens.plots import plot_transforms, save_figure
 from astrolens.search import SearchResult, SimilaritySearch
-from astrolens.simulate import SurveyConfig, catalog_path, simulate_survey
+from astrolens.simulate import catalog_path, write_survey
+from astrolens.simulate.cache import survey_config
 from astrolens.sources import example_files, read_arrays
 from astrolens.transform import TransformResult, series_from_arrays, transform_files
 from astrolens.wavelets import WaveletCache
@@ -66,7 +67,8 @@ class DemoConfig(JsonConfig):
     Parameters
     ----------
     survey
-        Simulated survey: ``"tiny"``, ``"demo"`` (the default) or ``"large"``.
+        Simulated survey: ``"tiny"``, ``"demo"`` or ``"large"``, with ``-mixed`` for ground-based
+        surveys too (``"demo-mixed"``, the default).
     run
         Run folder of the model; None: the default model (``runs/default``).
     wavelets
@@ -92,7 +94,7 @@ class DemoConfig(JsonConfig):
     True
     """
 
-    survey: str = "demo"
+    survey: str = "demo-mixed"
     run: str | None = None
     wavelets: str = "wavelets"
     catalogs: str = "catalogs"
@@ -316,14 +318,14 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
 
 def _simulated_catalog(survey: str, out_dir: str, progress: bool) -> Path:
     """The survey's catalogue in ``out_dir``: written unless one of the same survey is there."""
-    config = SurveyConfig.named(survey)
+    config = survey_config(survey)
     path = catalog_path(config, out_dir)
     provenance = path.with_suffix(".json")
     if path.exists() and provenance.exists():
         saved = json.loads(provenance.read_text(encoding="utf-8")).get("survey")
         if saved == json.loads(json.dumps(config.to_dict())):
             return path
-    return simulate_survey(survey, out_dir=out_dir, progress=progress)
+    return write_survey(config, out_dir, progress=progress)
 
 
 def _same_table(result: SearchResult, path: Path) -> bool:

@@ -112,7 +112,7 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
     --------
     >>> run = load_default()
     >>> run.config.encoder, run.encoder.dim, len(run.class_names)
-    ('wavelet_cnn', 64, 16)
+    ('hybrid_cnn', 64, 16)
     """
     folder = Path(path)
     saved = read_run_config(folder)

@@ -130,3 +130,25 @@ def test_mixed_surveys_by_name_and_their_period_range():
     with pytest.raises(ValueError, match="unknown survey size"):
         survey_config("demo-mixed-up")
     assert period_range_days("hybrid")[1] == PeriodogramConfig().period_max_days >= 1000.0
+
+
+def test_tables_without_or_with_some_errors_are_represented(modality, tmp_path):
+    rng = np.random.default_rng(4)
+    time = np.sort(rng.uniform(0.0, 2000.0, 600))
+    flux = 1 + 0.1 * np.sin(2 * np.pi * time / 0.61) + rng.normal(0, 0.01, time.size)
+    errors = np.where(np.arange(time.size) % 7 == 0, np.nan, 0.01)
+    blank = [
+        f"{t},{f},{'' if np.isnan(e) else e}" for t, f, e in zip(time, flux, errors, strict=False)
+    ]
+    with_some = tmp_path / "some errors.csv"
+    with_some.write_text("mjd,flux,flux_err\n" + "\n".join(blank) + "\n")
+    without = tmp_path / "no errors.csv"
+    without.write_text(
+        "mjd,flux\n" + "\n".join(f"{t},{f}" for t, f in zip(time, flux, strict=False))
+    )
+    # as on the uniform grid: an epoch without its uncertainty is masked; no column: all kept
+    for path, epochs in ((with_some, np.isfinite(errors).sum()), (without, time.size)):
+        item = modality.load(path)
+        assert modality.samples(item)[0].size == epochs
+        period = float(modality.represent(item, "hybrid")["best_period_days"])
+        assert period == pytest.approx(0.61, rel=1e-3)

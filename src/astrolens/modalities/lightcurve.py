@@ -233,10 +233,10 @@ class LightCurveModality(Modality):
             item.computed["power_image"] = power_image(self.series(item), self.wavelet)
         return item.computed["power_image"]
 
-    def samples(self, item: Item) -> tuple[NDArray[np.float64], ...]:
+    def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any]:
         """The usable epochs as observed, not resampled: ``time, flux, flux_err`` (relative
-        flux), with bad cadences masked and isolated outliers clipped as for the uniform grid
-        (computed once per item).
+        flux; ``flux_err`` None when the input gives no uncertainties), with bad cadences masked
+        and isolated outliers clipped as for the uniform grid (computed once per item).
 
         Raises
         ------
@@ -322,7 +322,9 @@ def _source(item: Item) -> str:
     return str(item.meta.get("source") or item.label)
 
 
-def _cleaned_samples(item: Item, config: PreprocessConfig) -> tuple[NDArray[np.float64], ...]:
+def _cleaned_samples(
+    item: Item, config: PreprocessConfig
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
     data = item.data
     if isinstance(data, LightCurveArrays):
         time, flux, flux_err, quality = data.time, data.flux, data.flux_err, data.quality
@@ -344,7 +346,14 @@ def _cleaned_samples(item: Item, config: PreprocessConfig) -> tuple[NDArray[np.f
     if config.clip_sigma is not None:
         keep = ~clip_outliers(flux, config.clip_sigma, config.clip_window_cadences)
         time, flux, flux_err = time[keep], flux[keep], flux_err[keep]
-    return time, flux, flux_err
+    return time, flux, _usable_errors(flux_err)
+
+
+def _usable_errors(flux_err: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """None for a light curve without uncertainties (a table without that column: every epoch
+    is weighted alike); otherwise the uncertainties (epochs without one were masked, as for the
+    uniform grid)."""
+    return flux_err if np.isfinite(flux_err).any() else None
 
 
 def _label(label: str | None, meta: Mapping[str, Any]) -> str:
