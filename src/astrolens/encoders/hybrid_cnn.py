@@ -45,10 +45,14 @@ from keras import layers
 from numpy.typing import NDArray
 
 from astrolens.encoders.backend import configure_backend
-from astrolens.encoders.keras_encoder import EMBEDDING_LAYER, KerasEncoder
-from astrolens.encoders.wavelet_cnn import augment, fit_encoder, wavelet_features
+from astrolens.encoders.keras_encoder import KerasEncoder
+from astrolens.encoders.wavelet_cnn import (
+    augment,
+    embedding_and_heads,
+    fit_encoder,
+    wavelet_features,
+)
 from astrolens.encoders.wavelet_cnn import model_inputs as wavelet_inputs
-from astrolens.objectives import CLASS_OUTPUT, PERIOD_OUTPUT
 from astrolens.periodogram import SCALAR_NAMES, PeriodogramConfig
 
 if TYPE_CHECKING:
@@ -159,16 +163,9 @@ def build_hybrid_cnn(
         _scalar_features(scalars),
     ]
     x = layers.Concatenate(name="all_features")(features)
-    x = layers.Dropout(dropout, name="features_dropout")(x)
-    x = layers.Dense(embedding_dim, use_bias=False, name="embedding_dense")(x)
-    embedding = layers.BatchNormalization(name=EMBEDDING_LAYER)(x)
-    x = layers.Activation("relu", name="embedding_relu")(embedding)
-    x = layers.Dropout(dropout, name="embedding_dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name=CLASS_OUTPUT)(x)
-    if period_bins <= 0:
-        return keras.Model(inputs, outputs, name="hybrid_cnn")
-    periods = layers.Dense(period_bins, activation="softmax", name=PERIOD_OUTPUT)(x)
-    return keras.Model(inputs, {CLASS_OUTPUT: outputs, PERIOD_OUTPUT: periods}, name="hybrid_cnn")
+    return embedding_and_heads(
+        inputs, x, n_classes, embedding_dim, dropout, period_bins, "hybrid_cnn"
+    )
 
 
 def _conv1d_features(x: keras.KerasTensor, filters: Sequence[int], name: str) -> keras.KerasTensor:

@@ -52,6 +52,7 @@ __all__ = [
     "WaveletCNN",
     "augment",
     "build_wavelet_cnn",
+    "embedding_and_heads",
     "fit_encoder",
     "load_model_builder",
     "model_inputs",
@@ -116,17 +117,34 @@ def build_wavelet_cnn(
     if not filters:
         raise ValueError("need at least one convolution block (filters is empty)")
     inputs = keras.Input(shape=(*image_shape, channels), name="power_and_mask")
-    x = layers.Flatten(name="flatten")(wavelet_features(inputs, filters))
-    x = layers.Dropout(dropout, name="features_dropout")(x)
+    features = layers.Flatten(name="flatten")(wavelet_features(inputs, filters))
+    return embedding_and_heads(
+        inputs, features, n_classes, embedding_dim, dropout, period_bins, "wavelet_cnn"
+    )
+
+
+def embedding_and_heads(
+    inputs: keras.KerasTensor,
+    features: keras.KerasTensor,
+    n_classes: int,
+    embedding_dim: int,
+    dropout: float,
+    period_bins: int,
+    name: str,
+) -> keras.Model:
+    """The model from ``inputs`` whose ``features`` make the embedding (dropout, a dense layer,
+    batch normalisation: the layer :data:`EMBEDDING_LAYER`) and feed the class softmax and, with
+    ``period_bins``, the period softmax."""
+    x = layers.Dropout(dropout, name="features_dropout")(features)
     x = layers.Dense(embedding_dim, use_bias=False, name="embedding_dense")(x)
     embedding = layers.BatchNormalization(name=EMBEDDING_LAYER)(x)
     x = layers.Activation("relu", name="embedding_relu")(embedding)
     x = layers.Dropout(dropout, name="embedding_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name=CLASS_OUTPUT)(x)
     if period_bins <= 0:
-        return keras.Model(inputs, outputs, name="wavelet_cnn")
+        return keras.Model(inputs, outputs, name=name)
     periods = layers.Dense(period_bins, activation="softmax", name=PERIOD_OUTPUT)(x)
-    return keras.Model(inputs, {CLASS_OUTPUT: outputs, PERIOD_OUTPUT: periods}, name="wavelet_cnn")
+    return keras.Model(inputs, {CLASS_OUTPUT: outputs, PERIOD_OUTPUT: periods}, name=name)
 
 
 def wavelet_features(x: keras.KerasTensor, filters: Sequence[int]) -> keras.KerasTensor:
