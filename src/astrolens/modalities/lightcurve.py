@@ -289,10 +289,11 @@ class LightCurveModality(Modality):
         return self.series(item), self.power_image(item) if self.is_dense(item) else None
 
     def sampling(self, item: Item) -> dict[str, float]:
-        """``epochs`` (measurements with a flux), ``baseline_days`` and ``median_spacing_days``
-        (between the cells of the uniform grid that hold data: the cadence of dense photometry,
-        about a day for one epoch a night) and ``valid_share`` (of the power image's pixels,
-        outside the cone of influence and gaps).
+        """``epochs`` (usable measurements, after cleaning), ``baseline_days`` and
+        ``median_spacing_days`` (of a dense light curve: between the cells of the uniform grid
+        that hold data; of a sparse one: between its epochs, about a day for one a night) and
+        ``valid_share`` (of the power image's pixels, outside the cone of influence and gaps; 0
+        for a light curve too sparse to have one).
 
         Examples
         --------
