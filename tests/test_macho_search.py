@@ -21,7 +21,7 @@ from astrolens.search import open_search
 from astrolens.simulate.cache import survey_config
 from astrolens.sources.examples import macho_files
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # embeds the 20,000 demo objects
 
 RRAB, SEMI_REGULAR = "1.4652.1527", "2.4907.2086"
 

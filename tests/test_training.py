@@ -1,6 +1,7 @@
 """Training runs: splits, class weights, augmentation, and the run folder on disk."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from astrolens.runs import load_run
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.splits import stratified_split
 from astrolens.trainconfig import AugmentConfig
-from astrolens.training import TrainConfig, train
+from astrolens.training import TrainConfig, code_version, train
 from astrolens.wavelets import WaveletConfig
 
 ARCHITECTURE_FILE = Path(__file__).resolve().parents[1] / "model.py"
@@ -314,3 +315,21 @@ def test_an_unknown_objective_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="no objective named 'contrastive'; known: supervised"):
         train(config, tmp_path, progress=False, cache_root=None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_moved_run_folder_does_not_make_the_code_dirty(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "runs" / "default").mkdir(parents=True)
+    (tmp_path / "src" / "code.py").write_text("x = 1\n")
+    (tmp_path / "runs" / "default" / "model.keras").write_text("weights\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    (tmp_path / "runs" / "default" / "model.keras").unlink()  # as make train asks
+    assert code_version(tmp_path / "src")["dirty"] is False
+    (tmp_path / "src" / "code.py").write_text("x = 2\n")
+    assert code_version(tmp_path / "src")["dirty"] is True
+    assert len(code_version(tmp_path / "src")["commit"]) == 40

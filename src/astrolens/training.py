@@ -68,17 +68,20 @@ from astrolens.wavelets import WaveletConfig
 __all__ = ["TrainConfig", "code_version", "held_out_probabilities", "stratified_split", "train"]
 
 
-def code_version() -> dict[str, Any]:
+def code_version(checkout: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The astrolens version, its git commit and whether the checkout has uncommitted changes.
 
-    ``commit`` and ``dirty`` are None when astrolens does not run from a git checkout.
+    ``commit`` and ``dirty`` are None when astrolens does not run from a git checkout. Changes
+    under the top-level ``runs/`` folder do not make the code dirty: they are results, and
+    ``make train`` asks for ``runs/default`` to be moved away before it trains it again.
+    ``checkout``: a folder of the git checkout to describe (default: astrolens's own).
 
     Examples
     --------
     >>> sorted(code_version())[:4]
     ['astrolens', 'commit', 'dirty', 'keras']
     """
-    source = Path(astrolens.__file__).resolve().parent
+    source = Path(checkout or Path(astrolens.__file__).resolve().parent)
 
     def git(*args: str) -> str | None:
         try:
@@ -90,7 +93,11 @@ def code_version() -> dict[str, Any]:
         return done.stdout.strip() if done.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    status = (
+        git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)runs")
+        if commit
+        else None
+    )
     return {
         "astrolens": astrolens.__version__,
         "commit": commit,
