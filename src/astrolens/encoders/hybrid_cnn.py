@@ -85,9 +85,7 @@ def packed_shape(
     return image_shape[0] + extra_rows, image_shape[1], channels
 
 
-def model_inputs(
-    batch: dict[str, NDArray[Any]], channels: int = 4, image_rows: int | None = None
-) -> NDArray[np.float32]:
+def model_inputs(batch: dict[str, NDArray[Any]], channels: int = 4) -> NDArray[np.float32]:
     """Pack a batch of ``"hybrid"`` representations into the model's input ``(N, H + R, W, C)``.
 
     The image comes first (see :func:`astrolens.encoders.wavelet_cnn.model_inputs`); then, row by
@@ -116,8 +114,6 @@ def model_inputs(
     packed = np.zeros((n, height + extra_rows, width, depth), dtype=np.float32)
     packed[:, :height] = images
     packed[:, height:].reshape(n, -1)[:, : vector.shape[1]] = vector
-    if image_rows is not None and height != image_rows:
-        raise ValueError(f"images have {height} rows, the model reads {image_rows}")
     return packed
 
 
