@@ -14,8 +14,8 @@ Both use the default model (``runs/default``), or an untrained network of the sa
 where there is none (the same speed); the baseline loop feeds a power image, so with a default
 model that reads more (the hybrid encoder) it runs an untrained wavelet CNN. The worker
 processes start once per process (about 2 s of imports); that first call is timed on its own,
-then the steady rate is the median of alternating repeats. Figures of merit: light curves per second (target >= 300) and the ratio to the baseline
-(target >= 10x).
+then the steady rate is the median of alternating repeats. Figures of merit: light curves per
+second (target >= 300) and the ratio to the baseline (target >= 10x).
 
 Usage: ``python benchmarks/bench_embed.py [--quick]``
 """
