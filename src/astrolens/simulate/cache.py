@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from astrolens.errors import CacheError
 from astrolens.files import cache_dir, file_sha256, written_atomically
 from astrolens.simulate.ogle import ogle3_checksum
 from astrolens.simulate.survey import (
-    MIXED_CADENCE_MIX,
     SurveyConfig,
     generate_catalog,
     read_catalog,
@@ -50,13 +48,7 @@ def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> Survey
     """
     if isinstance(survey, SurveyConfig):
         return survey
-    size, mixed, rest = survey.partition("-mixed")
-    if not mixed or rest:
-        size = survey
-    config = SurveyConfig.named(size) if seed is None else SurveyConfig.named(size, seed=seed)
-    if mixed and not rest:
-        config = replace(config, name=survey, mission_mix=dict(MIXED_CADENCE_MIX))
-    return config
+    return SurveyConfig.named(survey) if seed is None else SurveyConfig.named(survey, seed=seed)
 
 
 def survey_catalog(

@@ -33,7 +33,7 @@ import functools
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -317,10 +317,21 @@ class SurveyConfig(JsonConfig):
 
     @classmethod
     def named(cls, size: str, seed: int = DEFAULT_SEED, **changes: Any) -> SurveyConfig:
-        """The configuration of a named size (``"tiny"``, ``"demo"``, ``"large"``)."""
-        if size not in SIZES:
+        """The configuration of a named size (``"tiny"``, ``"demo"``, ``"large"``; with
+        ``-mixed``, e.g. ``"demo-mixed"``: ground-based surveys too, :data:`MIXED_CADENCE_MIX`).
+
+        Examples
+        --------
+        >>> config = SurveyConfig.named("tiny-mixed")
+        >>> config.name, config.n_objects, "ogle_i" in config.mission_mix
+        ('tiny-mixed', 320, True)
+        """
+        base = size.removesuffix("-mixed")
+        if base not in SIZES:
             raise ValueError(f"unknown survey size {size!r}; choose one of {', '.join(SIZES)}")
-        return cls(name=size, n_objects=SIZES[size], seed=seed, **changes)
+        if base != size:
+            changes = {"mission_mix": dict(MIXED_CADENCE_MIX), **changes}
+        return cls(name=size, n_objects=SIZES[base], seed=seed, **changes)
 
     @property
     def catalog_suffix(self) -> str:
@@ -388,10 +399,8 @@ def simulate_survey(
     """
     if cadences not in ("space", "mixed"):
         raise ValueError(f"cadences must be 'space' or 'mixed', not {cadences!r}")
-    config = SurveyConfig.named(size, seed=seed)
-    if cadences == "mixed":
-        config = replace(config, name=f"{size}-mixed", mission_mix=dict(MIXED_CADENCE_MIX))
-    return write_survey(config, out_dir, progress=progress)
+    name = f"{size}-mixed" if cadences == "mixed" else size
+    return write_survey(SurveyConfig.named(name, seed=seed), out_dir, progress=progress)
 
 
 def write_survey(
@@ -808,7 +817,7 @@ def _pair_twins(
                 columns[column][twin] *= band_factor[twin] / band_factor[star]
             columns["twin_of"][twin] = columns["object_id"][star]
             snr = signal_to_noise({column: columns[column][twin] for column in columns})
-            if CLASSES[name].name != "CONSTANT" and snr < min_snr:
+            if name != "CONSTANT" and snr < min_snr:
                 for column, value in own.items():
                     columns[column][twin] = value
                 continue
