@@ -64,8 +64,13 @@ __all__ = ["HybridCNN", "build_hybrid_cnn", "model_inputs", "packed_shape"]
 _SPECTRUM = ("power", "window", "coverage")
 
 
-def _vector_length(n_periods: int, n_phase_bins: int) -> int:
-    return len(_SPECTRUM) * n_periods + 2 * n_phase_bins + len(SCALAR_NAMES)
+def _extra_rows(length: int, width: int, channels: int) -> int:
+    """Rows of ``width`` x ``channels`` values that hold ``length`` numbers."""
+    return math.ceil(length / (width * channels))
+
+
+def _vector_length(periodogram: PeriodogramConfig) -> int:
+    return len(_SPECTRUM) * periodogram.n_periods + 2 * periodogram.n_phase_bins + len(SCALAR_NAMES)
 
 
 def packed_shape(
@@ -80,8 +85,7 @@ def packed_shape(
     >>> packed_shape()
     (66, 64, 4)
     """
-    length = _vector_length(periodogram.n_periods, periodogram.n_phase_bins)
-    extra_rows = math.ceil(length / (image_shape[1] * channels))
+    extra_rows = _extra_rows(_vector_length(periodogram), image_shape[1], channels)
     return image_shape[0] + extra_rows, image_shape[1], channels
 
 
@@ -110,7 +114,7 @@ def model_inputs(batch: dict[str, NDArray[Any]], channels: int = 4) -> NDArray[n
         + [np.asarray(batch["scalars"], np.float32).reshape(n, -1)],
         axis=1,
     )
-    extra_rows = math.ceil(vector.shape[1] / (width * depth))
+    extra_rows = _extra_rows(vector.shape[1], width, depth)
     packed = np.zeros((n, height + extra_rows, width, depth), dtype=np.float32)
     packed[:, :height] = images
     packed[:, height:].reshape(n, -1)[:, : vector.shape[1]] = vector
@@ -235,8 +239,8 @@ class HybridCNN(KerasEncoder):
     ) -> HybridCNN:
         configure_backend(seed=config.seed, threads=config.threads)
         rows, width, channels = input_shape
-        length = _vector_length(PeriodogramConfig().n_periods, PeriodogramConfig().n_phase_bins)
-        image_shape = (rows - math.ceil(length / (width * channels)), width)
+        extra_rows = _extra_rows(_vector_length(PeriodogramConfig()), width, channels)
+        image_shape = (rows - extra_rows, width)
         model = build_hybrid_cnn(
             len(class_names),
             image_shape=image_shape,
