@@ -410,14 +410,14 @@ def survey_data(
     path = None
     if cache_root is not None:
         folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
-        described = {
-            "format": _STACK_FORMAT,
-            "survey": config.to_dict(),
-            "catalog": fingerprint.key,
-        }
-        if representation in ("periodogram", "hybrid"):
-            described["periodogram"] = PeriodogramConfig().to_dict()
-        key = stable_key(described)
+        key = stable_key(
+            {
+                "format": _STACK_FORMAT,
+                "survey": config.to_dict(),
+                "catalog": fingerprint.key,
+                "periodogram": PeriodogramConfig().to_dict(),
+            }
+        )
         path = folder / f"survey-{config.name}-{representation}-{key}.npz"
         if path.exists():
             return _read_stack(path, catalog, config, fingerprint, representation)
