@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -270,15 +271,15 @@ class LightCurveModality(Modality):
 
     def _wavelet_if_dense(self, item: Item) -> dict[str, NDArray[Any]]:
         """The wavelet arrays of a dense light curve; zeros (an empty mask) where the light curve
-        is sparse or too short for the uniform grid's transform."""
-        if self.is_dense(item):
-            try:
-                return wavelet_arrays(self.power_image(item))
-            except InvalidLightCurve:
-                pass
-        return {
-            name: values[0] for name, values in empty_arrays("wavelet", self.wavelet, 1).items()
-        }
+        is sparse or too short for the uniform grid's transform (decided once per item)."""
+        if "wavelet_if_dense" not in item.computed:
+            arrays = None
+            if self.is_dense(item):
+                with contextlib.suppress(InvalidLightCurve):  # too short for the transform
+                    arrays = wavelet_arrays(self.power_image(item))
+            empty = empty_arrays("wavelet", self.wavelet, 1).items()
+            item.computed["wavelet_if_dense"] = arrays or {name: a[0] for name, a in empty}
+        return item.computed["wavelet_if_dense"]
 
     def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
         return empty_arrays(representation, self.wavelet, n, self.periodogram)
