@@ -307,3 +307,28 @@ def test_a_query_sampled_unlike_the_survey_is_out_of_domain_saying_how(tiny_inde
     alike = search.by_lightcurve(source_arrays(held_out), k=5).domain
     sampling_reasons = ("it has", "it spans", "it is sampled", "only")
     assert not any(reason.startswith(sampling_reasons) for reason in alike.reasons), alike.reasons
+
+
+def test_a_query_unlike_the_class_of_its_matches_is_out_of_domain_saying_how(tiny_index, tmp_path):
+    """A lone 1 % transit in a TESS-like sector is sampled as the survey is, and its embedding
+    sits among the survey's; its statistics are unlike every member of its matches' class."""
+    search = open_search(tiny_index)
+    rng = np.random.default_rng(3)
+    time = np.arange(0.0, 27.0, 2.0 / (24 * 60))
+    flux = 1.0 - 0.01 * (np.abs(time - 13.2) < 0.15) + rng.normal(0, 5e-4, time.size)
+    dip = tmp_path / "dip.csv"
+    pd.DataFrame({"time": time, "flux": flux, "flux_err": 5e-4}).to_csv(dip, index=False)
+    result = search.by_lightcurve(dip, k=10)
+    answer = pd.Series(result.column("class")).mode()[0]
+    said = [reason for reason in result.domain.reasons if reason.startswith("its statistics")]
+    assert said and f"every {answer} object" in said[0], result.domain.reasons
+    assert not result.domain.in_domain and "unlike what this survey" in result.domain.warning
+    reference = search.class_statistics
+    assert search.class_statistics is reference and len(reference.members) == 16
+    assert all(len(members) == 20 for members in reference.members.values())  # tiny: 20 a class
+    held_out = generate_catalog(SurveyConfig.named("tiny", seed=2027))
+    for _, row in held_out[held_out["class"].isin(["EA", "RRab", "CONSTANT"])].head(9).iterrows():
+        result = search.by_lightcurve(source_arrays(row), k=10)
+        if pd.Series(result.column("class")).mode()[0] == row["class"]:
+            reasons = result.domain.reasons
+            assert not any(reason.startswith("its statistics") for reason in reasons), reasons

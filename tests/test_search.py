@@ -13,6 +13,7 @@ from astrolens.errors import IndexMismatch
 from astrolens.index import FaissIndex, build_index
 from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
+from astrolens.search.domain import ClassStatistics
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
 
@@ -522,3 +523,23 @@ def test_the_search_reads_stored_vectors_only_by_position(search, survey):
     pd.testing.assert_series_equal(
         elsewhere.anomaly_scores(k=5, batch_size=128), search.anomaly_scores(k=5)
     )
+
+
+def test_class_statistics_judge_a_query_against_the_members_of_its_answer():
+    rng = np.random.default_rng(4)
+    names = ("amplitude", "kurtosis", "period")
+    constant = rng.normal([0.0, 0.0, 1.0], 0.1, (25, 3))
+    eclipsing = rng.normal([2.0, 3.0, 0.3], 0.1, (25, 3))
+    few = rng.normal([5.0, 5.0, 5.0], 0.1, (4, 3))
+    reference = ClassStatistics.of(
+        np.vstack([constant, eclipsing, few]), ["CONSTANT"] * 25 + ["EA"] * 25 + ["RARE"] * 4, names
+    )
+    assert sorted(reference.members) == ["CONSTANT", "EA"]  # 4 members are too few to judge
+    member_like = dict(zip(names, eclipsing[0] + 0.01, strict=True))
+    assert reference.reasons(member_like, "EA") == ()
+    (reason,) = reference.reasons(member_like, "CONSTANT")
+    assert "every CONSTANT object" in reason and "kurtosis" in reason and "amplitude" in reason
+    assert "period" not in reason  # named: the two statistics that differ most
+    assert reference.reasons(member_like, "RARE") == ()
+    assert reference.reasons({"amplitude": 2.0}, "CONSTANT") == ()  # a statistic missing
+    assert reference.reasons(dict(member_like, period=np.nan), "CONSTANT") == ()

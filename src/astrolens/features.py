@@ -143,6 +143,8 @@ _OVERSAMPLING = 5
 """Fewest frequency grid points per periodogram resolution element (1 / baseline)."""
 _MAX_GRID_EXPONENT = 20
 """At most 2**20 grid frequencies; longer baselines (over a century) are searched more coarsely."""
+_CACHED_GRID_EXPONENT = 16
+"""Grids of up to 2**16 frequencies (a few years of nightly epochs, a Kepler quarter) are kept."""
 _PEAK_EXCLUSION = 1.5
 """Peaks closer than this many resolution elements to a higher one are its side lobes."""
 _MAX_RATIO = 10.0
@@ -418,11 +420,21 @@ def _shortest_period(time: NDArray[np.float64]) -> float:
     return max(MIN_PERIOD_DAYS, 2 * median) if tenth >= 0.5 * median else MIN_PERIOD_DAYS
 
 
-@lru_cache(maxsize=8)
 def _periodogram(exponent: int, top_freq: float) -> lc.Periodogram:
-    """Fast periodogram on ``2**exponent + 1`` angular frequencies from 0 to ``top_freq``."""
+    """Fast periodogram on ``2**exponent + 1`` angular frequencies from 0 to ``top_freq``; kept
+    for the next light curve when the grid is small (the grids of a survey's few cadences and
+    baselines), made anew when it is large (a rare long baseline must not stay in memory)."""
+    if exponent <= _CACHED_GRID_EXPONENT:
+        return _cached_periodogram(exponent, top_freq)
+    return _new_periodogram(exponent, top_freq)
+
+
+def _new_periodogram(exponent: int, top_freq: float) -> lc.Periodogram:
     angular = np.linspace(0.0, 2 * np.pi * top_freq, 2**exponent + 1)
     return lc.Periodogram(freqs=angular, fast=True, normalization="standard")
+
+
+_cached_periodogram = lru_cache(maxsize=8)(_new_periodogram)
 
 
 def _highest_peaks(

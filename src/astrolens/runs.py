@@ -88,6 +88,10 @@ class TrainedRun:
         """How a loaded input was observed (:meth:`Modality.sampling`)."""
         return self.modality.sampling(item)
 
+    def statistics(self, item: Item) -> dict[str, float]:
+        """What a loaded input looks like, in named numbers (:meth:`Modality.statistics`)."""
+        return self.modality.statistics(item)
+
     @property
     def representation(self) -> str:
         """What the encoder reads (``"wavelet"``, ``"features"``)."""

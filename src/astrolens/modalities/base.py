@@ -79,6 +79,12 @@ class Modality(ABC):
         """
         return {}
 
+    def statistics(self, item: Item) -> dict[str, float]:
+        """What an item looks like, in named numbers a search compares with those of the survey's
+        objects of the class it answers (for light curves: the hand-crafted features); none by
+        default."""
+        return {}
+
 
 _MODALITIES: Registry[Modality] = Registry("modality", Modality)
 

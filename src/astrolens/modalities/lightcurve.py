@@ -319,6 +319,18 @@ class LightCurveModality(Modality):
             "valid_share": valid_share,
         }
 
+    def statistics(self, item: Item) -> dict[str, float]:
+        """The light curve's hand-crafted features by name (:data:`astrolens.features.
+        FEATURE_NAMES`: periods, amplitude, flux distribution, time structure, Fourier shape).
+
+        Raises
+        ------
+        InvalidLightCurve
+            If it has fewer than :data:`astrolens.features.MIN_POINTS` usable points.
+        """
+        values = self.represent(item, "features")["features"]
+        return dict(zip(FEATURE_NAMES, values.astype(float).tolist(), strict=True))
+
 
 def _source(item: Item) -> str:
     return str(item.meta.get("source") or item.label)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,8 +69,10 @@ from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
 from astrolens.index.base import VectorIndex, brute_force_search
 from astrolens.search.domain import (
+    ClassStatistics,
     DomainCheck,
     NoveltyReference,
+    ObjectProfile,
     SamplingEnvelope,
     novelty_reference,
 )
@@ -768,7 +771,10 @@ class SimilaritySearch:
             sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
             positions=(position,) if position >= 0 else (),
         )
-        return self._run(query, k, filters, domain)
+        result = self._run(query, k, filters, domain)
+        if domain is not None:
+            result.domain = domain.with_reasons(*self._answer_reasons(item, result))
+        return result
 
     def by_vector(
         self,
@@ -860,14 +866,46 @@ class SimilaritySearch:
         )
 
     @functools.cached_property
-    def sampling_envelope(self) -> SamplingEnvelope:
-        """The range of the survey objects' sampling numbers (:meth:`_survey_sampling`)."""
-        return SamplingEnvelope.of(self._survey_sampling())
+    def survey_profiles(self) -> list[ObjectProfile]:
+        """A sample of the survey's objects as the domain check sees them (made once)."""
+        return self._survey_profiles()
 
-    def _survey_sampling(self) -> list[dict[str, float]]:
-        """Sampling numbers of a sample of the survey's objects; none here (a search that can
-        read its survey's light curves says, as the index-folder service does)."""
+    def _survey_profiles(self) -> list[ObjectProfile]:
+        """Class, sampling and statistics of a sample of the survey's objects; none here (a
+        search that can read its survey's light curves says, as the index-folder service does).
+        """
         return []
+
+    @functools.cached_property
+    def sampling_envelope(self) -> SamplingEnvelope:
+        """The range of the survey objects' sampling numbers (:attr:`survey_profiles`)."""
+        return SamplingEnvelope.of([profile.sampling for profile in self.survey_profiles])
+
+    @functools.cached_property
+    def class_statistics(self) -> ClassStatistics | None:
+        """The statistics of the survey's objects by class (:attr:`survey_profiles`); None
+        when the sample has no classes or no statistics."""
+        profiles = [p for p in self.survey_profiles if p.label is not None and p.statistics]
+        if not profiles:
+            return None
+        names = tuple(profiles[0].statistics)
+        return ClassStatistics.of(
+            np.array([[p.statistics[name] for name in names] for p in profiles]),
+            [str(p.label) for p in profiles],
+            names,
+        )
+
+    def _answer_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
+        """Why the matches' class does not fit the query (:class:`ClassStatistics`): empty when
+        it fits, or when the encoder or the survey cannot say."""
+        statistics = getattr(self.encoder, "statistics", None)  # optional, as sampling
+        if statistics is None or len(result) == 0 or "class" not in self.catalog.table.columns:
+            return ()
+        reference = self.class_statistics
+        if reference is None:
+            return ()
+        answer = Counter(str(name) for name in result.column("class")).most_common(1)[0][0]
+        return reference.reasons(statistics(item), answer)
 
     def domain_check(self, vector: ArrayLike) -> DomainCheck | None:
         """How an embedding compares with the survey's (None for a survey too small to say)."""

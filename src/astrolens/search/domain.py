@@ -9,7 +9,11 @@ farther out than :attr:`~astrolens.search.SearchConfig.novelty_percentile` of th
 is out of domain, and the check says why in words a user can act on. The embedding alone does not
 tell (a classifier puts what it has never seen in the middle of its space), so the query's
 sampling is compared too (:class:`SamplingEnvelope`): epochs, baseline, spacing and the share of
-its representation that can be read, against those of the survey's objects.
+its representation that can be read, against those of the survey's objects. And the answer is
+checked against the query (:class:`ClassStatistics`): the query's own statistics (for light
+curves: amplitude, shape of the flux distribution, time structure, periods) against those of the
+survey's objects of the class most of its matches are. A one-off dip answered with constant
+stars, or a light curve answered with a class whose members never look like it, is said.
 
 Examples
 --------
@@ -36,7 +40,14 @@ from numpy.typing import NDArray
 
 from astrolens.index.base import VectorIndex
 
-__all__ = ["DomainCheck", "NoveltyReference", "SamplingEnvelope", "novelty_reference"]
+__all__ = [
+    "ClassStatistics",
+    "DomainCheck",
+    "NoveltyReference",
+    "ObjectProfile",
+    "SamplingEnvelope",
+    "novelty_reference",
+]
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,17 @@ def novelty_reference(
     return NoveltyReference(k, np.sort(kth.astype(np.float32)), limit, len(positions))
 
 
+@dataclass(frozen=True)
+class ObjectProfile:
+    """One survey object as the domain check compares a query with it: its class (None when the
+    catalogue has none), its sampling and its statistics (:meth:`Modality.sampling`,
+    :meth:`Modality.statistics`)."""
+
+    label: str | None
+    sampling: Mapping[str, float]
+    statistics: Mapping[str, float]
+
+
 _SPREAD = 3.0
 """How many times beyond the survey's range a spacing or a baseline may lie."""
 
@@ -215,3 +237,102 @@ def _sampling_reason(key: str, value: float, low: float, high: float) -> str | N
             f"survey's at least {low:.0%}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class ClassStatistics:
+    """The statistics of a sample of the survey's objects, by class: is a query like the members
+    of the class its matches are?
+
+    Every statistic is standardised by its median and its inter-quartile range over the whole
+    sample. A class's *spread* is the largest distance of one of its members to the ``k``-th
+    nearest other member. A query farther than ``limit`` times its answer's spread from the
+    ``k``-th nearest member of that class is unlike every member the survey has: the reason
+    names the statistics where it differs most from the nearest member, with the class's range.
+    Classes with fewer than ``min_members`` members in the sample are not judged.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> names = ("amplitude", "skewness")
+    >>> features = np.vstack([rng.normal([0, 0], 0.1, (30, 2)), rng.normal([3, 0], 0.1, (30, 2))])
+    >>> reference = ClassStatistics.of(features, ["CONSTANT"] * 30 + ["EA"] * 30, names)
+    >>> reference.reasons({"amplitude": 0.02, "skewness": 0.05}, "CONSTANT")
+    ()
+    >>> print(reference.reasons({"amplitude": 0.0, "skewness": -4.0}, "CONSTANT")[0])
+    its statistics are unlike those of every CONSTANT object of the survey, the class of most of \
+its matches (32 times their spread): skewness -4 (CONSTANT: -0.189 to 0.204)
+    """
+
+    names: tuple[str, ...]
+    centre: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    members: Mapping[str, NDArray[np.float64]]
+    """Standardised statistics of each class's members, ``(n, len(names))``."""
+    spreads: Mapping[str, float]
+    k: int = 3
+    limit: float = 1.5
+
+    @classmethod
+    def of(
+        cls,
+        features: NDArray[np.floating[Any]],
+        classes: Sequence[str],
+        names: Sequence[str],
+        *,
+        k: int = 3,
+        limit: float = 1.5,
+        min_members: int = 10,
+    ) -> ClassStatistics:
+        """The reference of a sample: ``features`` ``(n, len(names))``, one class each."""
+        values = np.asarray(features, dtype=np.float64).reshape(len(classes), len(names))
+        centre = np.median(values, axis=0)
+        low, high = np.percentile(values, [25, 75], axis=0)
+        scale = np.maximum((high - low) / 1.349, 1e-9)
+        labels = np.asarray(classes, dtype=str)
+        members, spreads = {}, {}
+        for name in np.unique(labels):
+            standardised = (values[labels == name] - centre) / scale
+            if len(standardised) < max(min_members, k + 1):
+                continue
+            members[str(name)] = standardised
+            spreads[str(name)] = float(np.max(_kth_distances(standardised, standardised, k + 1)))
+        return cls(tuple(names), centre, scale, members, spreads, k, limit)
+
+    def reasons(self, statistics: Mapping[str, float], answer: str) -> tuple[str, ...]:
+        """Why a query with ``statistics`` (by name) is unlike the survey's ``answer`` objects
+        (empty: alike, or the class is not judged, or a statistic is missing or not finite)."""
+        if answer not in self.members or not all(name in statistics for name in self.names):
+            return ()
+        values = np.array([statistics[name] for name in self.names], dtype=np.float64)
+        if not np.all(np.isfinite(values)):
+            return ()
+        query = (values - self.centre) / self.scale
+        members = self.members[answer]
+        distances = np.sqrt(np.sum((members - query) ** 2, axis=1))
+        ratio = float(np.sort(distances)[self.k - 1] / max(self.spreads[answer], 1e-9))
+        if ratio <= self.limit:
+            return ()
+        nearest = members[np.argmin(distances)]
+        order = np.argsort(-np.abs(query - nearest))
+        outside = (query < members.min(axis=0)) | (query > members.max(axis=0))
+        named = [int(j) for j in order if outside[j]][:2] or [int(order[0])]
+        said = ", ".join(self._range_of(j, values[j], answer) for j in named)
+        return (
+            f"its statistics are unlike those of every {answer} object of the survey, the "
+            f"class of most of its matches ({ratio:.2g} times their spread): {said}",
+        )
+
+    def _range_of(self, j: int, value: float, answer: str) -> str:
+        column = self.members[answer][:, j] * self.scale[j] + self.centre[j]
+        return (
+            f"{self.names[j]} {value:.3g} ({answer}: {np.min(column):.3g} to {np.max(column):.3g})"
+        )
+
+
+def _kth_distances(
+    points: NDArray[np.float64], among: NDArray[np.float64], k: int
+) -> NDArray[np.float64]:
+    """Each point's Euclidean distance to its ``k``-th nearest of ``among`` (1: the nearest)."""
+    distances = np.sqrt(np.sum((points[:, None, :] - among[None, :, :]) ** 2, axis=2))
+    return np.sort(distances, axis=1)[:, min(k, among.shape[0]) - 1]

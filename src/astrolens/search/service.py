@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from tqdm.auto import tqdm
 
 from astrolens.catalog import Catalog
 from astrolens.errors import IndexMismatch, InvalidLightCurve
@@ -52,14 +54,22 @@ from astrolens.preprocess import UniformSeries
 from astrolens.runfolder import CONFIG_FILE, run_id
 from astrolens.runs import TrainedRun, load_run
 from astrolens.search.core import SearchConfig, SimilaritySearch
+from astrolens.search.domain import ObjectProfile
 from astrolens.search.figures import simulated_images
 from astrolens.simulate import source_arrays
 from astrolens.wavelets import PowerImage
 
-__all__ = ["SAMPLING_SAMPLE", "IndexedSearch", "open_search"]
+__all__ = ["PROFILES_PER_CLASS", "SAMPLING_SAMPLE", "IndexedSearch", "open_search"]
 
 SAMPLING_SAMPLE = 200
-"""Survey objects whose sampling a search by light curve is compared with."""
+"""Survey objects a search by light curve is compared with, in a catalogue without classes."""
+
+PROFILES_PER_CLASS = 30
+"""Survey objects of each class a search by light curve is compared with."""
+
+_PROFILES: dict[tuple[str, str], list[ObjectProfile]] = {}
+"""The survey samples of :meth:`IndexedSearch._survey_profiles`, by catalogue and run (the same
+index opened again, as a server or a notebook does, does not regenerate them)."""
 
 
 class IndexedSearch(SimilaritySearch):
@@ -147,19 +157,35 @@ class IndexedSearch(SimilaritySearch):
         """How a loaded query was observed, as the index's run reads it."""
         return self.run.sampling(item)
 
-    def _survey_sampling(self) -> list[dict[str, float]]:
-        """Sampling numbers of up to :data:`SAMPLING_SAMPLE` objects of a simulated survey,
-        regenerated (seeded); none for other indexes (their light curves are not at hand)."""
+    def statistics(self, item: Item) -> dict[str, float]:
+        """What a loaded query looks like, in named numbers, as the index's run reads it."""
+        return self.run.statistics(item)
+
+    def _survey_profiles(self) -> list[ObjectProfile]:
+        """Class, sampling and statistics of a seeded sample of a simulated survey's objects,
+        regenerated: up to :data:`PROFILES_PER_CLASS` of each class (or
+        :data:`SAMPLING_SAMPLE` in all without classes); none for other indexes (their light
+        curves are not at hand). Made once per process for a survey and run."""
         if self.source.survey_config is None:
             return []
-        rng = np.random.default_rng(0)
+        key = (json.dumps(self.source.catalog_fingerprint, sort_keys=True), self.source.run)
+        if key not in _PROFILES:
+            _PROFILES[key] = self._regenerated_profiles()
+        return _PROFILES[key]
+
+    def _regenerated_profiles(self) -> list[ObjectProfile]:
         table = self.catalog.table
-        rows = np.sort(rng.choice(len(table), min(SAMPLING_SAMPLE, len(table)), replace=False))
+        rows = _profile_rows(table, np.random.default_rng(0))
         found = []
-        for number in rows:
-            arrays = source_arrays(table.iloc[number], self.run.preprocess.quality_bitmask)
+        for number in tqdm(rows, desc="survey sample for the domain check", disable=None):
+            row = table.iloc[number]
+            arrays = source_arrays(row, self.run.preprocess.quality_bitmask)
             with contextlib.suppress(InvalidLightCurve):
-                found.append(self.run.sampling(self.run.load(arrays)))
+                item = self.run.load(arrays)
+                label = str(row["class"]) if "class" in table.columns else None
+                found.append(
+                    ObjectProfile(label, self.run.sampling(item), self.run.statistics(item))
+                )
         return found
 
     def embed_item(self, item: Item) -> NDArray[np.float32]:
@@ -170,6 +196,19 @@ class IndexedSearch(SimilaritySearch):
         """Light curve and power image of a loaded query, as the run's model sees them (reused
         from the embedding when it computed them)."""
         return self.run.picture(item)
+
+
+def _profile_rows(table: pd.DataFrame, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Row numbers of the survey sample: up to :data:`PROFILES_PER_CLASS` of each class, drawn
+    with ``rng``, or :data:`SAMPLING_SAMPLE` of all rows when the table has no ``class``."""
+    if "class" not in table.columns:
+        return np.sort(rng.choice(len(table), min(SAMPLING_SAMPLE, len(table)), replace=False))
+    labels = table["class"].astype(str).to_numpy()
+    chosen = []
+    for label in np.unique(labels):
+        positions = np.flatnonzero(labels == label)
+        chosen.append(rng.choice(positions, min(PROFILES_PER_CLASS, len(positions)), replace=False))
+    return np.sort(np.concatenate(chosen))
 
 
 def open_search(
