@@ -112,11 +112,13 @@ def _command_demo(args: argparse.Namespace) -> None:
 
 
 def _command_train(args: argparse.Namespace) -> None:
+    from astrolens.encoders import encoder_class
     from astrolens.training import TrainConfig, train
 
+    encoder = args.encoder or TrainConfig.encoder
     changes = {
-        "encoder": args.encoder,
-        "objective": args.objective,
+        "encoder": encoder,
+        "objective": args.objective or encoder_class(encoder).objectives[0],
         "survey": args.survey,
         "epochs": args.epochs,
         "seed": args.seed,
@@ -407,10 +409,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--encoder",
         choices=encoder_names(),
-        help="encoder to train: wavelet_cnn (default) or features (the non-neural baseline)",
+        help="encoder to train: wavelet_cnn (default), hybrid_cnn, metric_hybrid (metric learning "
+        "from physical parameters) or features (the non-neural baseline)",
     )
     train.add_argument(
-        "--objective", choices=objective_names(), help="what it learns (default: supervised)"
+        "--objective",
+        choices=objective_names(),
+        help="what it learns (default: the encoder's own; supervised for the CNNs, parameters "
+        "for metric_hybrid)",
     )
     train.add_argument("--survey", help="simulated survey: tiny, demo (default) or large")
     train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")

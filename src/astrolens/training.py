@@ -168,7 +168,7 @@ def train(
         If a run called ``name`` exists already.
     ValueError
         If no encoder is registered under ``config.encoder``, or no objective under
-        ``config.objective``.
+        ``config.objective``, or the encoder does not learn that objective.
     """
     runs_dir = Path(runs_dir)
     final = _new_run_path(runs_dir, name, config.survey)
@@ -176,6 +176,11 @@ def train(
     version = code_version()  # the code that trains, before any later change to the checkout
     kind = encoder_class(config.encoder)
     objective_class(config.objective)  # an unknown objective fails before any work
+    if config.objective not in kind.objectives:
+        raise ValueError(
+            f"the {config.encoder} encoder learns {' or '.join(map(repr, kind.objectives))}, "
+            f"not {config.objective!r}: set objective={kind.objectives[0]!r}"
+        )
     data = survey_data(
         survey_config(config.survey, config.survey_seed),
         kind.representation,

@@ -7,11 +7,11 @@ encoder does.
 Examples
 --------
 >>> encoder_names(), encoder_class("features").representation
-(('features', 'hybrid_cnn', 'wavelet_cnn'), 'features')
+(('features', 'hybrid_cnn', 'metric_hybrid', 'wavelet_cnn'), 'features')
 >>> encoder_class("nope")
 Traceback (most recent call last):
 ...
-ValueError: no encoder named 'nope'; known: features, hybrid_cnn, wavelet_cnn
+ValueError: no encoder named 'nope'; known: features, hybrid_cnn, metric_hybrid, wavelet_cnn
 """
 
 from astrolens.encoders.base import (
@@ -25,6 +25,7 @@ from astrolens.encoders.base import (
 register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
 register_encoder("features", "astrolens.encoders.features:FeaturesEncoder")
 register_encoder("hybrid_cnn", "astrolens.encoders.hybrid_cnn:HybridCNN")
+register_encoder("metric_hybrid", "astrolens.encoders.metric_hybrid:MetricHybrid")
 
 __all__ = [
     "Encoder",

@@ -55,6 +55,9 @@ class Encoder(ABC):
     representation: ClassVar[str]
     """Which representation of its modality it reads (``"wavelet"``, ``"features"``)."""
 
+    objectives: ClassVar[tuple[str, ...]] = ("supervised",)
+    """The objectives (:mod:`astrolens.objectives`) it can learn, its default first."""
+
     def __init__(self, config: TrainConfig, class_names: tuple[str, ...]) -> None:
         self.config = config
         self.class_names = tuple(class_names)

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from astrolens.trainconfig import AugmentConfig, TrainConfig
     from astrolens.training import TrainingData
 
-__all__ = ["HybridCNN", "build_hybrid_cnn", "model_inputs", "packed_shape"]
+__all__ = ["HybridCNN", "build_hybrid_cnn", "hybrid_features", "model_inputs", "packed_shape"]
 
 _SPECTRUM = ("power", "window", "coverage")
 
@@ -135,6 +135,20 @@ def build_hybrid_cnn(
     :func:`astrolens.encoders.wavelet_cnn.build_wavelet_cnn`, plus the periodogram's shape."""
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes, got {n_classes}")
+    inputs, features = hybrid_features(image_shape, channels, filters, periodogram)
+    return embedding_and_heads(
+        inputs, features, n_classes, embedding_dim, dropout, period_bins, "hybrid_cnn"
+    )
+
+
+def hybrid_features(
+    image_shape: tuple[int, int] = (64, 64),
+    channels: int = 4,
+    filters: Sequence[int] = (8, 16, 32, 64),
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
+) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The packed input and the concatenated features of the four branches (wavelet image,
+    periodogram along the period axis, folds, scalars), from which an embedding is made."""
     shape = packed_shape(image_shape, channels, periodogram)
     extra_rows = shape[0] - image_shape[0]
     n_periods, n_phase_bins = periodogram.n_periods, periodogram.n_phase_bins
@@ -162,10 +176,7 @@ def build_hybrid_cnn(
         _conv1d_features(folds, (16, 16), "phase"),
         _scalar_features(scalars),
     ]
-    x = layers.Concatenate(name="all_features")(features)
-    return embedding_and_heads(
-        inputs, x, n_classes, embedding_dim, dropout, period_bins, "hybrid_cnn"
-    )
+    return inputs, layers.Concatenate(name="all_features")(features)
 
 
 def _conv1d_features(x: keras.KerasTensor, filters: Sequence[int], name: str) -> keras.KerasTensor:
@@ -240,8 +251,15 @@ class HybridCNN(KerasEncoder):
         configure_backend(seed=config.seed, threads=config.threads)
         rows, width, channels = input_shape
         extra_rows = _extra_rows(_vector_length(PeriodogramConfig()), width, channels)
-        image_shape = (rows - extra_rows, width)
-        model = build_hybrid_cnn(
+        model = cls.build(config, class_names, (rows - extra_rows, width))
+        return cls(model, config, class_names)
+
+    @classmethod
+    def build(
+        cls, config: TrainConfig, class_names: tuple[str, ...], image_shape: tuple[int, int]
+    ) -> keras.Model:
+        """The network, for wavelet images of ``image_shape``."""
+        return build_hybrid_cnn(
             len(class_names),
             image_shape=image_shape,
             channels=config.channels,
@@ -250,7 +268,6 @@ class HybridCNN(KerasEncoder):
             dropout=config.dropout,
             period_bins=config.period_bins,
         )
-        return cls(model, config, class_names)
 
     def fit(self, data: TrainingData, progress: bool = True) -> pd.DataFrame:
         rows = self.model.get_layer("image").output.shape[1]

@@ -6,16 +6,18 @@ the metrics (:class:`FitTargets`). Each is one class, registered with one line
 (:func:`register_objective`); ``TrainConfig.objective`` names the one a run trains with, and a
 Keras encoder fits with whatever it returns. :class:`Supervised` is the survey's classes (weighted
 so that every class counts alike) and, when the network has a period head, soft labels over
-log-spaced period bins around the catalogued period. The helpers are plain NumPy.
+log-spaced period bins around the catalogued period; ``"parameters"``
+(:mod:`astrolens.objectives.parameters`) the similarity of the objects' physical parameters, for
+metric learning. The helpers are plain NumPy.
 
 Examples
 --------
 >>> objective_names(), objective_class("supervised").name
-(('supervised',), 'supervised')
+(('parameters', 'supervised'), 'supervised')
 >>> objective_class("contrastive")
 Traceback (most recent call last):
 ...
-ValueError: no objective named 'contrastive'; known: supervised
+ValueError: no objective named 'contrastive'; known: parameters, supervised
 """
 
 from __future__ import annotations
@@ -215,3 +217,4 @@ known names for an unknown one."""
 
 
 register_objective("supervised", "astrolens.objectives:Supervised")
+register_objective("parameters", "astrolens.objectives.parameters:ParameterSimilarity")
