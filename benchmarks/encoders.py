@@ -47,6 +47,7 @@ import platform
 import shlex
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -307,8 +308,10 @@ def label_efficiency(
 
 
 def neighbour_median(values: NDArray[np.float64], rows: NDArray[np.int64]) -> NDArray[np.float64]:
-    """The median of ``values`` over each row of neighbours, NaNs left out."""
-    with np.errstate(all="ignore"):
+    """The median of ``values`` over each row of neighbours, NaNs left out (NaN where all are:
+    neighbours without the parameter count as a miss)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN neighbours
         return np.array([np.nanmedian(values[row]) for row in rows])
 
 

@@ -105,8 +105,9 @@ def classification_scores(
     }
 
 
-def plot_history(history: pd.DataFrame) -> Figure:
-    """Loss and accuracy against epoch, training and validation (columns as Keras names them).
+def plot_history(history: pd.DataFrame, loss_label: str = "cross-entropy loss") -> Figure:
+    """Loss (``loss_label`` says which) and accuracy against epoch, training and validation
+    (columns as Keras names them).
 
     Examples
     --------
@@ -116,9 +117,7 @@ def plot_history(history: pd.DataFrame) -> Figure:
     ['cross-entropy loss', 'accuracy']
     """
     figure, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
-    for ax, metric, label in zip(
-        axes, ("loss", "accuracy"), ("cross-entropy loss", "accuracy"), strict=True
-    ):
+    for ax, metric, label in zip(axes, ("loss", "accuracy"), (loss_label, "accuracy"), strict=True):
         shown = [prefix for prefix in ("", "val_") if prefix + metric in history]
         for prefix in shown:
             name = "validation" if prefix else "training"

@@ -379,7 +379,8 @@ def _write_run(
     _write_json(folder / CONFIG_FILE, saved_config)
     encoder.save(folder)
     history.to_csv(folder / HISTORY_FILE, index=False, float_format="%.6g")
-    save_figure(plot_history(history), folder / HISTORY_FIGURE)
+    loss_label = objective_class(config.objective).loss_label
+    save_figure(plot_history(history, loss_label), folder / HISTORY_FIGURE)
     _write_json(folder / METRICS_FILE, metrics)
     if config.model_file:
         shutil.copyfile(config.model_file, folder / MODEL_CODE_FILE)

@@ -13,6 +13,7 @@ from astrolens.cli import main
 from astrolens.datasets import survey_data
 from astrolens.encoders.hybrid_cnn import packed_shape
 from astrolens.encoders.metric_hybrid import MetricHybrid
+from astrolens.evaluation import plot_history
 from astrolens.objectives.parameters import (
     ParameterSimilarity,
     ParameterWeights,
@@ -135,6 +136,10 @@ def test_a_metric_run_learns_the_parameter_similarity_and_is_usable(tmp_path):
     )
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["test"]["classifier"].startswith("random forest")
+    history = pd.read_csv(folder / "history.csv")
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    labels = [ax.get_ylabel() for ax in plot_history(history, "squared error").axes]
+    assert labels == ["squared error", "accuracy"] and (folder / "history.png").is_file()
     run = load_run(folder)
     vector = run.embed_item(run.load(example_files("Kepler")[0]))
     assert vector.shape == (16,) and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)

@@ -153,6 +153,9 @@ class Objective(ABC):
     name: ClassVar[str]
     """The registry name, recorded as ``TrainConfig.objective``."""
 
+    loss_label: ClassVar[str] = "loss"
+    """What the loss is, for the training history's figure."""
+
     @abstractmethod
     def fit_targets(self, data: TrainingData, config: TrainConfig) -> FitTargets:
         """Targets, weights, losses and metrics of every object of ``data``."""
@@ -178,6 +181,7 @@ class Supervised(Objective):
     """
 
     name = "supervised"
+    loss_label = "cross-entropy loss"
 
     def fit_targets(self, data: TrainingData, config: TrainConfig) -> FitTargets:
         labels, split = data.labels, data.split

@@ -158,6 +158,7 @@ class ParameterSimilarity(Objective):
     """
 
     name = "parameters"
+    loss_label = "squared error of cosine similarity"
 
     def fit_targets(self, data: TrainingData, config: TrainConfig) -> FitTargets:
         vectors = parameter_vectors(
