@@ -17,6 +17,7 @@ from astrolens.encoders.keras_encoder import class_probabilities
 from astrolens.encoders.wavelet_cnn import augment
 from astrolens.fingerprint import catalog_fingerprint
 from astrolens.objectives import class_weights, period_bin_centres, period_targets
+from astrolens.recovery import training_split
 from astrolens.runfolder import CONFIG_FILE, MODEL_CODE_FILE, MODEL_FILE, RESULT_FILES
 from astrolens.runs import load_run
 from astrolens.simulate import SurveyConfig, generate_catalog
@@ -311,8 +312,9 @@ def test_cli_train_has_help_with_an_example(capsys):
 
 
 def test_an_unknown_objective_is_refused_before_any_work(tmp_path):
-    config = TrainConfig(**{**TINY.to_dict(), "objective": "contrastive"})
-    with pytest.raises(ValueError, match="no objective named 'contrastive'; known: supervised"):
+    config = TrainConfig(**{**TINY.to_dict(), "objective": "nope"})
+    known = "known: parameters, supervised"
+    with pytest.raises(ValueError, match=f"no objective named 'nope'; {known}"):
         train(config, tmp_path, progress=False, cache_root=None)
     assert list(tmp_path.iterdir()) == []
 
@@ -333,3 +335,17 @@ def test_a_moved_run_folder_does_not_make_the_code_dirty(tmp_path):
     (tmp_path / "src" / "code.py").write_text("x = 2\n")
     assert code_version(tmp_path / "src")["dirty"] is True
     assert len(code_version(tmp_path / "src")["commit"]) == 40
+
+
+def test_a_few_label_run_trains_on_that_many_of_each_class_and_is_rebuilt(run, runs, wavelets):
+    config = TrainConfig(**{**TINY.to_dict(), "labels_per_class": 4, "epochs": 1})
+    folder = train(config, runs, name="few-labels", progress=False, cache_root=wavelets)
+    data = json.loads((folder / "data.json").read_text())
+    assert set(data["objects_per_class"]["train"].values()) == {4}
+    assert set(data["objects_per_class"]["validation"].values()) <= {1, 2, 3, 4}
+    full = json.loads((run / "data.json").read_text())
+    assert data["objects_per_class"]["test"] == full["objects_per_class"]["test"]
+    rebuilt = training_split(folder, cache=wavelets)
+    assert rebuilt.split.train.size == 4 * len(data["objects_per_class"]["train"])
+    with pytest.raises(ValueError, match="labels_per_class must be >= 1"):
+        TrainConfig(labels_per_class=0)

@@ -126,6 +126,7 @@ def _command_train(args: argparse.Namespace) -> None:
         "learning_rate": args.learning_rate,
         "patience": args.patience,
         "period_bins": args.period_bins,
+        "labels_per_class": args.labels_per_class,
         "threads": args.threads,
         "model_file": None if args.model is None else str(args.model),
     }
@@ -430,6 +431,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, help="TensorFlow threads")
     train.add_argument(
         "--period-bins", type=int, help="bins of the period head (0: no period head; default 128)"
+    )
+    train.add_argument(
+        "--labels-per-class",
+        type=int,
+        help="train and validate with only this many labelled objects of each class (a few-label "
+        "baseline; default: all)",
     )
     train.add_argument(
         "--wavelets", type=Path, default=Path("wavelets"), help="cache of power images"

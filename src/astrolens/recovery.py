@@ -44,8 +44,9 @@ from astrolens.runfolder import CONFIG_FILE, DATA_FILE, run_folder
 from astrolens.search import SimilaritySearch, open_search, parameter_distributions
 from astrolens.simulate import SurveyConfig
 from astrolens.simulate.cache import survey_catalog
-from astrolens.splits import DataSplit, stratified_split
+from astrolens.splits import DataSplit
 from astrolens.trainconfig import TrainConfig
+from astrolens.training import run_split
 
 __all__ = [
     "HeldOutRecovery",
@@ -97,7 +98,7 @@ def training_split(
     (or read from the cache, :func:`~astrolens.simulate.cache.survey_catalog`, whose root ``cache``
     is)
     and checked against the fingerprint (which allows another CPU's last-bit rounding), and
-    :func:`astrolens.training.stratified_split` is called as training called it; the counts per
+    :func:`astrolens.training.run_split` is called as training called it; the counts per
     class are checked against the record (the record does not say which object went where, so a
     split drawn with another seed would pass this check).
 
@@ -133,13 +134,7 @@ def training_split(
     skipped = {object_id for object_id, _ in data["skipped"]}
     used = catalog[~catalog["object_id"].isin(skipped)].reset_index(drop=True)
     labels = np.array([class_names.index(name) for name in used["class"]], dtype=np.int64)
-    split = stratified_split(
-        used["object_id"],
-        labels,
-        train_config.validation_fraction,
-        train_config.test_fraction,
-        train_config.seed,
-    )
+    split = run_split(used["object_id"], labels, train_config)
     for part, recorded in data["objects_per_class"].items():
         counts = np.bincount(labels[getattr(split, part)], minlength=len(class_names))
         if dict(zip(class_names, counts.tolist(), strict=True)) != recorded:

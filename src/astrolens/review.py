@@ -33,7 +33,7 @@ from astrolens.fingerprint import CatalogFingerprint
 from astrolens.modalities.lightcurve import period_range_days
 from astrolens.runfolder import CONFIG_FILE, DATA_FILE, METRICS_FILE, run_id
 from astrolens.runs import TrainedRun, resolve_run
-from astrolens.training import held_out_probabilities, stratified_split
+from astrolens.training import held_out_probabilities, run_split
 
 __all__ = [
     "HeldOutPredictions",
@@ -97,7 +97,7 @@ def held_out_predictions(
     """Predictions and embeddings of a run's test objects, as its training split them off.
 
     The survey's power images come from the wavelet cache the training filled (computed if
-    absent), the split is :func:`astrolens.training.stratified_split` with the run's seed and
+    absent), the split is :func:`astrolens.training.run_split` with the run's seed and
     fractions, and the model runs in inference mode; the accuracy therefore equals the
     ``test.accuracy`` of the run's ``metrics.json``.
 
@@ -130,9 +130,7 @@ def held_out_predictions(
         progress=progress,
     )
     labels = _class_indices(data.labels, trained.class_names)
-    split = stratified_split(
-        data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
-    )
+    split = run_split(data.object_ids, labels, config)
     _warn_if_data_changed(trained.path, data.catalog_fingerprint, split.sizes())
     inputs = trained.encoder.model_inputs(data.arrays, config)
     periods = period_range_days(trained.representation, trained.wavelet, trained.periodogram)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DataSplit", "TrainingData", "stratified_split"]
+__all__ = ["DataSplit", "TrainingData", "labelled_subset", "stratified_split"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,33 @@ def stratified_split(
         set_of_object[members[n_test : n_test + n_validation]] = 1
     set_of_row = set_of_object[object_of_row]
     return DataSplit(*(np.flatnonzero(set_of_row == which) for which in range(3)))
+
+
+def labelled_subset(
+    split: DataSplit, labels: ArrayLike, per_class: int, seed: int = 0
+) -> DataSplit:
+    """The split with at most ``per_class`` training rows and as many validation rows of each
+    class, drawn at random (seeded); the test rows unchanged: a few-label training set.
+
+    Examples
+    --------
+    >>> labels = ["EA"] * 10 + ["EW"] * 10
+    >>> split = stratified_split([f"KIC {i}" for i in range(20)], labels, 0.2, 0.2, seed=1)
+    >>> few = labelled_subset(split, labels, 2)
+    >>> few.sizes(), bool(np.array_equal(few.test, split.test))
+    ({'train': 4, 'validation': 4, 'test': 4}, True)
+    """
+    labels = np.asarray(labels, dtype=object)
+    rng = np.random.default_rng(seed)
+
+    def few(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        chosen = []
+        for label in sorted(set(labels[rows].tolist()), key=str):
+            members = rows[labels[rows] == label]
+            chosen.append(rng.choice(members, min(per_class, members.size), replace=False))
+        return np.sort(np.concatenate(chosen)) if chosen else rows[:0]
+
+    return DataSplit(few(split.train), few(split.validation), split.test)
 
 
 def _held_out_counts(n: int, validation_fraction: float, test_fraction: float) -> tuple[int, int]:

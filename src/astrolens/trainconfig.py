@@ -84,6 +84,10 @@ class TrainConfig(JsonConfig):
         Epochs without a better validation loss before training stops; the best weights are kept.
     validation_fraction, test_fraction
         Fractions of the objects of each class held out for validation and for the test metrics.
+    labels_per_class
+        Train with only this many labelled objects of each class, and validate with as many
+        (drawn with ``seed`` from the training and validation sets); the test set stays whole.
+        None: every one (the few-label baseline of :mod:`benchmarks/encoders.py` uses 20).
     augment
         Augmentation settings (a dict in JSON).
     threads
@@ -132,6 +136,7 @@ class TrainConfig(JsonConfig):
     patience: int = 8
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
+    labels_per_class: int | None = None
     augment: AugmentConfig = AugmentConfig()
     threads: int | None = 2
     workers: int = 2
@@ -155,6 +160,8 @@ class TrainConfig(JsonConfig):
                 "validation_fraction and test_fraction must be positive with a sum below 1, got "
                 f"{self.validation_fraction} and {self.test_fraction}"
             )
+        if self.labels_per_class is not None and self.labels_per_class < 1:
+            raise ValueError(f"labels_per_class must be >= 1, got {self.labels_per_class}")
         if min(self.epochs, self.batch_size, self.patience, self.retrieval_k) < 1:
             raise ValueError("epochs, batch_size, patience and retrieval_k must be >= 1")
         if not self.learning_rate > 0:

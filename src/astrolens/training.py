@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 import astrolens
 from astrolens.datasets import SurveyData, survey_config, survey_data
@@ -61,11 +61,18 @@ from astrolens.runfolder import (
 )
 from astrolens.runs import MODALITY
 from astrolens.simulate import CLASSES
-from astrolens.splits import DataSplit, stratified_split
+from astrolens.splits import DataSplit, labelled_subset, stratified_split
 from astrolens.trainconfig import TrainConfig
 from astrolens.wavelets import WaveletConfig
 
-__all__ = ["TrainConfig", "code_version", "held_out_probabilities", "stratified_split", "train"]
+__all__ = [
+    "TrainConfig",
+    "code_version",
+    "held_out_probabilities",
+    "run_split",
+    "stratified_split",
+    "train",
+]
 
 
 def code_version(checkout: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -192,9 +199,7 @@ def train(
     )
     class_names = tuple(_class_names(data.labels))
     labels = np.array([class_names.index(label) for label in data.labels], dtype=np.int64)
-    split = stratified_split(
-        data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
-    )
+    split = run_split(data.object_ids, labels, config)
     inputs = kind.model_inputs(data.arrays, config)
     periods = period_range_days(kind.representation, wavelet)
     training = TrainingData(inputs, labels, class_names, data.catalog, split, periods)
@@ -241,6 +246,18 @@ def _class_names(labels: NDArray[np.object_]) -> list[str]:
 
 RANDOM_FOREST_TREES = 300
 """Trees of the random forest that scores an encoder without a class head."""
+
+
+def run_split(object_ids: ArrayLike, labels: ArrayLike, config: TrainConfig) -> DataSplit:
+    """The training, validation and test rows a run of ``config`` uses:
+    :func:`~astrolens.splits.stratified_split` with its seed and fractions, then, with
+    ``labels_per_class``, the few labelled rows of :func:`~astrolens.splits.labelled_subset`."""
+    split = stratified_split(
+        object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
+    )
+    if config.labels_per_class is not None:
+        split = labelled_subset(split, labels, config.labels_per_class, config.seed)
+    return split
 
 
 def held_out_probabilities(
