@@ -3,8 +3,8 @@
 Several trained runs (``--runs``; e.g. the supervised hybrid CNN, the metric-learning hybrid and
 the features baseline), all trained on the same survey with the same split, compared on the same
 held-out test set: the test rows of the split that each run folder rebuilds exactly
-(``stratified_split`` of the run's seed and fractions; the script stops, naming the run, if the
-test objects of two runs differ). References are the training rows (not the validation rows).
+(``astrolens.training.run_split`` of the run's configuration; the script stops, naming the run,
+if the test objects of two runs differ). References are the training rows (not the validation rows).
 Every object of the survey is embedded by each run (its representations read from the cache,
 ``--cache``); no metric needs a class head.
 
@@ -68,7 +68,7 @@ from astrolens.runfolder import METRICS_FILE
 from astrolens.runs import TrainedRun, load_run
 from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
-from astrolens.splits import stratified_split
+from astrolens.training import run_split
 
 PER_CLASS = (20, 100, 500)
 """Labelled training objects per class of the probes."""
@@ -175,9 +175,7 @@ def embed_run(folder: str, run: TrainedRun, cache: str | None, workers: int) -> 
     )
     catalog = data.catalog.reset_index(drop=True)
     labels = np.array([run.class_names.index(label) for label in data.labels])
-    split = stratified_split(
-        data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
-    )
+    split = run_split(data.object_ids, labels, config)
     inputs = run.encoder.model_inputs(data.arrays, config)
     started = time.perf_counter()
     embeddings = run.encoder.embed(inputs)

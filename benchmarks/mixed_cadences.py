@@ -2,7 +2,7 @@
 
 For a run trained on a mixed-cadence survey (``demo-mixed``: Kepler, TESS 2-min, TESS FFI and
 OGLE-, MACHO/ASAS- and ZTF-like ground-based light curves), on the held-out test set that the run
-folder rebuilds exactly (``stratified_split`` of the run's seed):
+folder rebuilds exactly (``astrolens.training.run_split``):
 
 1. **Per cadence family**: accuracy of the class head and precision@10 of the class among the
    training objects (all families), for Kepler, TESS 2-min, TESS FFI, OGLE-like,
@@ -49,7 +49,7 @@ from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
 from astrolens.sources import read_arrays
 from astrolens.sources.examples import macho_files
-from astrolens.splits import stratified_split
+from astrolens.training import run_split
 
 SPACE = ("Kepler", "TESS 2-min", "TESS FFI")
 GROUND = ("OGLE-like", "MACHO/ASAS-like", "ZTF-like")
@@ -163,9 +163,7 @@ def main() -> None:
     )
     catalog = data.catalog.reset_index(drop=True)
     labels = np.array([run.class_names.index(label) for label in data.labels])
-    split = stratified_split(
-        data.object_ids, labels, config.validation_fraction, config.test_fraction, config.seed
-    )
+    split = run_split(data.object_ids, labels, config)
     train, test = np.asarray(split.train), np.asarray(split.test)
     inputs = run.encoder.model_inputs(data.arrays, config)
     embeddings = run.encoder.embed(inputs)
