@@ -37,6 +37,7 @@ __all__ = [
     "METRICS_FILE",
     "MODEL_CODE_FILE",
     "MODEL_FILE",
+    "RECONSTRUCTION_FIGURE",
     "RESULT_FILES",
     "VERSION_FILE",
     "default_run_path",
@@ -57,6 +58,9 @@ VERSION_FILE = "version.json"
 HISTORY_FIGURE = "history.png"
 CONFUSION_FIGURE = "confusion_matrix.png"
 MAP_FIGURE = "embedding_map.png"
+RECONSTRUCTION_FIGURE = "reconstructions.png"
+"""An encoder with a decoder: inputs (masked where the encoder learned to fill in), their
+reconstructions and the truth, for a few test objects."""
 MODEL_CODE_FILE = "model.py"
 """A copy of the architecture file a run was trained with (``astrolens train --model``)."""
 
@@ -68,6 +72,7 @@ RESULT_FILES = (
     HISTORY_FIGURE,
     CONFUSION_FIGURE,
     MAP_FIGURE,
+    RECONSTRUCTION_FIGURE,
     MODEL_CODE_FILE,
 )
 """What a run reports about itself: not part of its identity."""

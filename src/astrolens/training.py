@@ -142,7 +142,9 @@ def train(
     (test accuracy, per-class precision, recall and F1, confusion matrix, precision@k of test
     embeddings among training embeddings), ``data.json`` (survey, catalogue fingerprint, objects
     per set), ``version.json`` (:func:`code_version`), and the figures ``history.png``,
-    ``confusion_matrix.png`` and ``embedding_map.png`` (:mod:`astrolens.runfolder` names them).
+    ``confusion_matrix.png`` and ``embedding_map.png`` (:mod:`astrolens.runfolder` names them), and
+    the encoder's own figures (:meth:`~astrolens.encoders.Encoder.figures`: an autoencoder's
+    ``reconstructions.png``).
 
     The test accuracy is that of the encoder's own class head; an encoder without one (the
     features baseline) is scored by a random forest (300 trees) trained on its training
@@ -219,6 +221,8 @@ def train(
             metrics["best_epoch"] = int(history["epoch"][history["val_loss"].idxmin()])
         metrics["n_parameters"] = encoder.n_parameters
         _write_run(folder, encoder, history, metrics, preprocess, wavelet)
+        for file_name, figure in encoder.figures(training).items():
+            save_figure(figure, folder / file_name)
         _write_json(folder / VERSION_FILE, version)
         _write_json(folder / DATA_FILE, _data_description(data, split, labels, class_names))
     return write.target

@@ -12,7 +12,14 @@ from astrolens.errors import CacheError
 from astrolens.features import FEATURE_NAMES
 from astrolens.pipeline import build_survey_index
 from astrolens.review import held_out_predictions
-from astrolens.runfolder import CONFIG_FILE, MODEL_CODE_FILE, MODEL_FILE, RESULT_FILES, run_id
+from astrolens.runfolder import (
+    CONFIG_FILE,
+    MODEL_CODE_FILE,
+    MODEL_FILE,
+    RECONSTRUCTION_FIGURE,
+    RESULT_FILES,
+    run_id,
+)
 from astrolens.runs import load_run
 from astrolens.search import open_search
 from astrolens.sources import example_files
@@ -42,7 +49,10 @@ def test_the_registry_names_both_encoders_and_refuses_others():
 
 def test_the_run_folder_holds_the_features_not_a_network(run):
     names = {path.name for path in run.iterdir()}
-    assert names == {CONFIG_FILE, FEATURES_FILE, *RESULT_FILES} - {MODEL_CODE_FILE}
+    assert names == {CONFIG_FILE, FEATURES_FILE, *RESULT_FILES} - {
+        MODEL_CODE_FILE,
+        RECONSTRUCTION_FIGURE,
+    }
     assert MODEL_FILE not in names
     saved = json.loads((run / CONFIG_FILE).read_text())
     assert saved["modality"] == "lightcurve" and saved["train"]["encoder"] == "features"

@@ -6,12 +6,12 @@ encoder does.
 
 Examples
 --------
->>> encoder_names(), encoder_class("features").representation
-(('features', 'hybrid_cnn', 'metric_hybrid', 'wavelet_cnn'), 'features')
->>> encoder_class("nope")
+>>> encoder_names()[:3], encoder_class("features").representation
+(('autoencoder_hybrid', 'contrastive_hybrid', 'features'), 'features')
+>>> encoder_class("nope")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: no encoder named 'nope'; known: features, hybrid_cnn, metric_hybrid, wavelet_cnn
+ValueError: no encoder named 'nope'; known: autoencoder_hybrid, ..., wavelet_cnn
 """
 
 from astrolens.encoders.base import (
@@ -26,6 +26,9 @@ register_encoder("wavelet_cnn", "astrolens.encoders.wavelet_cnn:WaveletCNN")
 register_encoder("features", "astrolens.encoders.features:FeaturesEncoder")
 register_encoder("hybrid_cnn", "astrolens.encoders.hybrid_cnn:HybridCNN")
 register_encoder("metric_hybrid", "astrolens.encoders.metric_hybrid:MetricHybrid")
+register_encoder("contrastive_hybrid", "astrolens.encoders.contrastive_hybrid:ContrastiveHybrid")
+register_encoder("masked_hybrid", "astrolens.encoders.masked_hybrid:MaskedHybrid")
+register_encoder("autoencoder_hybrid", "astrolens.encoders.autoencoder_hybrid:AutoencoderHybrid")
 
 __all__ = [
     "Encoder",

@@ -18,6 +18,8 @@ The protocol (:class:`Encoder`):
 - :meth:`Encoder.embed`: inputs ``(N, ...)`` to embeddings ``(N, dim)`` float32, the same for one
   input whatever else is in the batch (within :data:`astrolens.embed.EMBEDDING_RTOL`);
 - :meth:`Encoder.heads`: the encoder's own class and period predictions, if it has heads;
+- :meth:`Encoder.figures`: figures of what it learned beyond the embedding (a decoder's
+  reconstructions), saved in the run folder;
 - :meth:`Encoder.save` and :meth:`Encoder.load`: the encoder's files in a run folder.
 """
 
@@ -35,6 +37,8 @@ from astrolens.plugins import Registry
 from astrolens.splits import TrainingData
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from astrolens.trainconfig import TrainConfig
 
 __all__ = [
@@ -96,6 +100,11 @@ class Encoder(ABC):
         """The outputs of the encoder's own heads, by name, in one pass: class probabilities
         ``(N, n_classes)`` as :data:`astrolens.objectives.CLASS_OUTPUT`, probabilities over period
         bins as :data:`~astrolens.objectives.PERIOD_OUTPUT`; empty without heads."""
+        return {}
+
+    def figures(self, data: TrainingData) -> dict[str, Figure]:
+        """Figures of what the encoder learned, by file name in the run folder, drawn from the
+        test objects of ``data`` (a decoder's reconstructions); none by default."""
         return {}
 
     @abstractmethod

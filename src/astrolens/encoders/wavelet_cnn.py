@@ -41,7 +41,7 @@ from astrolens.encoders.keras_encoder import (
     PERIOD_OUTPUT,
     KerasEncoder,
 )
-from astrolens.objectives import objective_class
+from astrolens.objectives import Augmentation, BatchMaker, objective_class, take_rows
 from astrolens.trainconfig import AugmentConfig
 
 if TYPE_CHECKING:
@@ -60,8 +60,6 @@ __all__ = [
 ]
 
 ModelBuilder = Callable[..., keras.Model]
-Augmentation = Callable[[NDArray[np.float32], np.random.Generator, "AugmentConfig"], NDArray]
-"""``augmentation(inputs, rng, config)``: augmented copies of a batch of model inputs."""
 
 
 def build_wavelet_cnn(
@@ -257,45 +255,49 @@ def augment(
 
 
 class _AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled, augmented training batches with targets and sample weights (arrays, or dicts of
-    arrays by output name); batch ``i`` of epoch ``e`` is drawn from the generator seeded
-    ``(seed, e, i)``, whatever the order Keras asks in."""
+    """Shuffled, augmented batches of ``rows`` of the inputs with their targets and sample weights
+    (arrays, or dicts of arrays by output name), or what the objective's ``batches`` makes of
+    them; batch ``i`` of epoch ``e`` is drawn from the generator seeded ``(seed, e, i)``, whatever
+    the order Keras asks in. ``fixed``: the same batches every epoch, in order (validation)."""
 
     def __init__(
         self,
         inputs: NDArray[np.float32],
+        rows: NDArray[np.int64],
         targets: NDArray[Any] | dict[str, NDArray[Any]],
         sample_weights: NDArray[np.float32] | dict[str, NDArray[np.float32]],
         batch_size: int,
         config: AugmentConfig,
         seed: int,
         augmentation: Augmentation,
+        batches: BatchMaker | None = None,
+        fixed: bool = False,
     ) -> None:
         super().__init__()
-        self.inputs, self.targets, self.sample_weights = inputs, targets, sample_weights
+        self.inputs, self.rows = inputs, np.asarray(rows, dtype=np.int64)
+        self.targets, self.sample_weights = targets, sample_weights
         self.batch_size, self.config, self.seed = batch_size, config, seed
-        self.augmentation = augmentation
+        self.augmentation, self.batches, self.fixed = augmentation, batches, fixed
         self.epoch = 0
 
     def __len__(self) -> int:
-        return math.ceil(len(self.inputs) / self.batch_size)
+        return math.ceil(len(self.rows) / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[NDArray, Any, Any]:
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.inputs))
-        rows = np.sort(order[index * self.batch_size : (index + 1) * self.batch_size])
+        if self.fixed:
+            order = np.arange(len(self.rows))
+        else:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.rows))
+        rows = self.rows[np.sort(order[index * self.batch_size : (index + 1) * self.batch_size])]
         rng = np.random.default_rng([self.seed, self.epoch, index])
+        if self.batches is not None:
+            return self.batches(self.inputs, rows, rng, self.augmentation, self.config)
         batch = self.augmentation(self.inputs[rows], rng, self.config)
-        return batch, _take(self.targets, rows), _take(self.sample_weights, rows)
+        return batch, take_rows(self.targets, rows), take_rows(self.sample_weights, rows)
 
     def on_epoch_end(self) -> None:
-        self.epoch += 1
-
-
-def _take(values: NDArray[Any] | dict[str, NDArray[Any]], rows: NDArray[np.int64]) -> Any:
-    """``values[rows]`` of an array or of each array of a dict."""
-    if isinstance(values, dict):
-        return {name: array[rows] for name, array in values.items()}
-    return values[rows]
+        if not self.fixed:
+            self.epoch += 1
 
 
 def load_model_builder(path: str | os.PathLike[str]) -> ModelBuilder:
@@ -383,17 +385,32 @@ def fit_encoder(
     fit = objective_class(config.objective)().fit_targets(data, config)
     targets, sample_weights = fit.targets, fit.sample_weights
     loss, loss_weights, metrics = fit.loss, fit.loss_weights, fit.metrics
-    batches = _AugmentedBatches(
-        inputs[split.train],
-        _take(targets, split.train),
-        _take(sample_weights, split.train),
-        config.batch_size,
-        config.augment,
-        config.seed,
-        augmentation,
-    )
+
+    def batches(rows: NDArray[np.int64], fixed: bool = False) -> _AugmentedBatches:
+        return _AugmentedBatches(
+            inputs,
+            rows,
+            targets,
+            sample_weights,
+            config.batch_size,
+            config.augment,
+            config.seed,
+            augmentation,
+            fit.batches,
+            fixed,
+        )
+
+    training = batches(split.train)
+    if fit.batches is None:
+        validation: Any = (
+            inputs[split.validation],
+            take_rows(targets, split.validation),
+            take_rows(sample_weights, split.validation),
+        )
+    else:
+        validation = batches(split.validation, fixed=True)
     schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, decay_steps=config.epochs * len(batches), alpha=0.01
+        config.learning_rate, decay_steps=config.epochs * len(training), alpha=0.01
     )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
@@ -405,13 +422,9 @@ def fit_encoder(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
     )
     result = model.fit(
-        batches,
+        training,
         epochs=config.epochs,
-        validation_data=(
-            inputs[split.validation],
-            _take(targets, split.validation),
-            _take(sample_weights, split.validation),
-        ),
+        validation_data=validation,
         callbacks=[stop],
         verbose=2 if progress else 0,
     )

@@ -13,16 +13,17 @@ metric learning. The helpers are plain NumPy.
 Examples
 --------
 >>> objective_names(), objective_class("supervised").name
-(('parameters', 'supervised'), 'supervised')
->>> objective_class("contrastive")
+(('contrastive', 'masked', 'parameters', 'reconstruction', 'supervised'), 'supervised')
+>>> objective_class("triplet")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: no objective named 'contrastive'; known: parameters, supervised
+ValueError: no objective named 'triplet'; known: contrastive, masked, ..., supervised
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,11 +34,13 @@ from astrolens.plugins import Registry
 from astrolens.splits import TrainingData
 
 if TYPE_CHECKING:
-    from astrolens.trainconfig import TrainConfig
+    from astrolens.trainconfig import AugmentConfig, TrainConfig
 
 __all__ = [
     "CLASS_OUTPUT",
     "PERIOD_OUTPUT",
+    "Augmentation",
+    "BatchMaker",
     "FitTargets",
     "Objective",
     "Supervised",
@@ -47,6 +50,7 @@ __all__ = [
     "period_bin_centres",
     "period_targets",
     "register_objective",
+    "take_rows",
 ]
 
 CLASS_OUTPUT = "class_probabilities"
@@ -124,6 +128,30 @@ def class_weights(labels: ArrayLike, n_classes: int) -> dict[int, float]:
     }
 
 
+Augmentation = Callable[[NDArray[np.float32], np.random.Generator, "AugmentConfig"], NDArray]
+"""An encoder's augmentation of a batch of its inputs: ``(inputs, rng, config) -> inputs``."""
+
+BatchMaker = Callable[
+    [NDArray[np.float32], NDArray[np.int64], np.random.Generator, Augmentation, "AugmentConfig"],
+    tuple[Any, Any, Any],
+]
+"""Makes one batch ``(inputs, targets, sample_weights)`` from all the inputs and the rows of the
+batch, with a generator, the encoder's augmentation and its configuration."""
+
+
+def take_rows(values: Any, rows: NDArray[np.int64]) -> Any:
+    """``values[rows]`` of an array, or of each array of a dict.
+
+    Examples
+    --------
+    >>> take_rows({"a": np.arange(4)}, np.array([3, 1]))["a"].tolist()
+    [3, 1]
+    """
+    if isinstance(values, dict):
+        return {name: array[rows] for name, array in values.items()}
+    return values[rows]
+
+
 @dataclass(frozen=True)
 class FitTargets:
     """What a network is fitted on, for every object of the training data (rows as its inputs).
@@ -138,6 +166,11 @@ class FitTargets:
         Weights of the outputs' losses (None: one output).
     metrics
         Keras metric names, or names by output.
+    batches
+        For an objective that makes its own views or masks (contrastive, masked modelling): what
+        makes each batch, the validation batches included (with generators that stay the same
+        from epoch to epoch, so that validation losses compare). None: a batch is the augmented
+        inputs of its rows with their targets and weights, and validation is not augmented.
     """
 
     targets: Any
@@ -145,6 +178,7 @@ class FitTargets:
     loss: Any
     loss_weights: dict[str, float] | None
     metrics: Any
+    batches: BatchMaker | None = None
 
 
 class Objective(ABC):
@@ -222,3 +256,6 @@ known names for an unknown one."""
 
 register_objective("supervised", "astrolens.objectives:Supervised")
 register_objective("parameters", "astrolens.objectives.parameters:ParameterSimilarity")
+register_objective("contrastive", "astrolens.objectives.contrastive:Contrastive")
+register_objective("masked", "astrolens.objectives.reconstruction:MaskedReconstruction")
+register_objective("reconstruction", "astrolens.objectives.reconstruction:Reconstruction")
