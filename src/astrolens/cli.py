@@ -23,6 +23,9 @@ __all__ = ["main"]
 
 EXIT_BAD_INPUT = 2
 
+DEFAULT_INDEX = Path("indexes/demo-default")
+"""The index folder ``search`` and ``serve`` use when given none (``astrolens index build``)."""
+
 
 def _command_transform(args: argparse.Namespace) -> None:
     from astrolens.transform import transform_files
@@ -71,6 +74,7 @@ def _command_simulate(args: argparse.Namespace) -> None:
 
 def _command_demo(args: argparse.Namespace) -> None:
     from astrolens.demo import DemoConfig, run_demo, table_text
+    from astrolens.index.folder import read_index_source
 
     config = DemoConfig(
         survey=args.survey,
@@ -100,7 +104,11 @@ def _command_demo(args: argparse.Namespace) -> None:
         state = "reused" if stage in result.reused else "made"
         print(f"{what} ({state}, {result.seconds[stage]:.1f} s): {path}")
     answer = result.result
-    print(f"\n{answer.query.label}: the {len(answer)} most similar of the {config.survey} survey")
+    source = read_index_source(result.index)
+    print(
+        f"\n{answer.query.label}: the {len(answer)} most similar of the {config.survey} survey "
+        f"({_answered_by(Path(source.run_path), source.run)})"
+    )
     print(table_text(answer))
     print(f"\ntable: {result.table}\nresult figure: {result.figure}")
     print("seconds: " + ", ".join(f"{stage} {time:.1f}" for stage, time in result.seconds.items()))
@@ -240,7 +248,10 @@ def _command_search(args: argparse.Namespace) -> None:
     if len(result) == 0:
         survey = search.source.survey
         raise ValueError(f"{result.query.label}: no object of {survey} passes the filters")
-    print(f"{result.query.label}{at}: the {len(result)} most similar of {search.source.survey}")
+    print(
+        f"{result.query.label}{at}: the {len(result)} most similar of {search.source.survey}"
+        f" ({_answered_by(search.run_path, search.index.run)})"
+    )
     if result.domain is not None and result.domain.warning is not None:
         print(f"warning: {result.query.label} is {result.domain.warning}", file=sys.stderr)
     print(table_text(result))
@@ -249,6 +260,17 @@ def _command_search(args: argparse.Namespace) -> None:
     if args.figure is not None:
         figure = search.plot_matches(result, lightcurve=query_file, n=min(len(result), 12))
         print(f"figure: {save_figure(figure, args.figure)}")
+
+
+def _answered_by(run_path: Path, run: str) -> str:
+    """``"encoder hybrid_cnn, run default@3f2a9c1b0d4e"``: what made the embeddings searched."""
+    from astrolens.runs import run_encoder_name
+
+    try:
+        encoder = run_encoder_name(run_path)
+    except FileNotFoundError:  # the run folder is gone: searches by id still work
+        encoder = "unknown"
+    return f"encoder {encoder}, run {run}"
 
 
 def _query_file(path: Path | None, band: str | None) -> Any:
@@ -271,7 +293,8 @@ def _command_serve(args: argparse.Namespace) -> None:
         allowed_hosts=(*WebConfig().allowed_hosts, *args.allow_hosts),
         allowed_origins=tuple(args.allow_origins),
     )
-    serve(args.index, args.host, args.port, config=config, workers=args.workers)
+    folders = args.index or [DEFAULT_INDEX]
+    serve(folders, args.host, args.port, config=config, workers=args.workers)
 
 
 def _parse_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
@@ -303,12 +326,14 @@ def _parser() -> argparse.ArgumentParser:
         help: str,
         example: str,
         parent: Any = commands,
+        notes: str = "",
     ):
+        epilog = "example:\n" + textwrap.indent(example, "  ")
         sub = parent.add_parser(
             name,
             help=help,
             description=help,
-            epilog="example:\n" + textwrap.indent(example, "  "),
+            epilog=f"{epilog}\n\n{notes}" if notes else epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(run=run)
@@ -521,7 +546,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--index",
         type=Path,
-        default=Path("indexes/demo-default"),
+        default=DEFAULT_INDEX,
         help="index folder (default: indexes/demo-default, from `astrolens index build`)",
     )
     query = search.add_mutually_exclusive_group(required=True)
@@ -567,16 +592,22 @@ def _parser() -> argparse.ArgumentParser:
     serve = add(
         "serve",
         _command_serve,
-        "Serve the web page and REST API of an index (OpenAPI schema at /docs).",
+        "Serve the web page and REST API of one or more indexes (OpenAPI schema at /docs).",
         "astrolens serve --index indexes/demo-default\n"
+        "astrolens serve --index indexes/demo-default --index indexes/demo-features\n"
         "astrolens serve --index indexes/demo-default --host 0.0.0.0 --port 8080 "
         "--allow-host lens.example.org --allow-origin https://portal.example.org",
+        notes="several indexes (--index repeated; one per encoder, say) are served together\n"
+        "under their folder names, the first by default: the page gets an Encoder choice that\n"
+        "runs the query again on another index, the API takes index=NAME on every endpoint\n"
+        "(GET /api/indexes lists them), and every answer names the encoder that gave it.",
     )
     serve.add_argument(
         "--index",
         type=Path,
-        default=Path("indexes/demo-default"),
-        help="index folder (default: indexes/demo-default, from `astrolens index build`)",
+        action="append",
+        help="index folder; repeat it to serve several, the first by default "
+        "(default: indexes/demo-default, from `astrolens index build`)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default local)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -610,7 +641,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help="server processes sharing the loaded index (default: one per core, at most 4)",
+        help="server processes sharing the loaded indexes (default: one per core, at most 4)",
     )
     return parser
 

@@ -25,7 +25,14 @@ from astrolens.runfolder import CONFIG_FILE, default_run_path, read_run_config
 from astrolens.trainconfig import TrainConfig
 from astrolens.wavelets import WaveletConfig
 
-__all__ = ["MODALITY", "TrainedRun", "load_default", "load_run", "resolve_run"]
+__all__ = [
+    "MODALITY",
+    "TrainedRun",
+    "load_default",
+    "load_run",
+    "resolve_run",
+    "run_encoder_name",
+]
 
 MODALITY = "lightcurve"
 """The modality of the runs astrolens trains now (and of runs that record none)."""
@@ -137,6 +144,29 @@ def load_run(path: str | os.PathLike[str]) -> TrainedRun:
     return TrainedRun(
         trained, config, class_names, preprocess, wavelet, folder, modality, periodogram
     )
+
+
+def run_encoder_name(path: str | os.PathLike[str]) -> str:
+    """The registered name of a run folder's encoder, as its ``config.json`` records it; nothing
+    is loaded (no model, no TensorFlow).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is not a training run.
+    CacheError
+        If ``config.json`` is unreadable.
+
+    Examples
+    --------
+    >>> run_encoder_name(default_run_path())
+    'hybrid_cnn'
+    """
+    saved = read_run_config(path)
+    train = saved.get("train")
+    if not isinstance(train, dict):
+        raise CacheError(f"{Path(path) / CONFIG_FILE}: unreadable run configuration (no 'train')")
+    return str(train.get("encoder", TrainConfig.encoder))
 
 
 def load_default() -> TrainedRun:

@@ -1,7 +1,9 @@
-"""A real server process for the web tests: ``astrolens.web.serve`` of the tiny survey's index.
+"""Real server processes for the web tests: ``astrolens.web.serve`` of the tiny survey's index.
 
 One uvicorn process for the whole session, on a free port of 127.0.0.1, with its own temporary
-folder (to check that uploads leave nothing behind) and its own cache folder (thumbnails).
+folder (to check that uploads leave nothing behind) and its own cache folder (thumbnails); and
+one serving two indexes of the tiny survey made by different encoders (the default model's and
+the features baseline's), to compare them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 
 from astrolens.pipeline import build_survey_index
 from astrolens.search import SimilaritySearch, open_search
+from astrolens.training import TrainConfig, train
 
 MAX_UPLOAD_BYTES = 1_000_000
 """The test server's upload limit: a Kepler quarter (0.5 MB) passes, a TESS sector (2 MB) not."""
@@ -59,6 +62,29 @@ def oracle(index_folder) -> SimilaritySearch:
     return open_search(index_folder)
 
 
+@pytest.fixture(scope="session")
+def features_index(tmp_path_factory) -> Path:
+    """The index folder ``features`` of the tiny survey embedded by a features-baseline run
+    (no neural network: quick to train)."""
+    work = tmp_path_factory.mktemp("features-web")
+    run = train(
+        TrainConfig(encoder="features", survey="tiny", threads=1, workers=1),
+        work / "runs",
+        name="features",
+        progress=False,
+        cache_root=work / "wavelets",
+    )
+    return build_survey_index(
+        "tiny", run, work / "features", cache=work / "cache", workers=1, progress=False
+    )
+
+
+@pytest.fixture(scope="session")
+def features_oracle(features_index) -> SimilaritySearch:
+    """The features index searched in this process."""
+    return open_search(features_index)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,21 +99,37 @@ def server(index_folder, tmp_path_factory) -> Server:
 
 
 @pytest.fixture(scope="session")
+def two_encoders(index_folder, features_index, tmp_path_factory) -> Server:
+    """One server (two worker processes) of two indexes: ``index`` (the default model's, the
+    default) and ``features`` (the features baseline's)."""
+    work = tmp_path_factory.mktemp("web-two-encoders")
+    with running_server([index_folder, features_index], work, workers=2) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def serve_index():
     """``serve_index(index_folder, work, workers=1, host=..., **settings)``: a context manager
-    running a server of that index (``settings``: fields of its ``WebConfig``)."""
+    running a server of that index, or of several (``settings``: fields of its ``WebConfig``)."""
     return running_server
 
 
 @contextlib.contextmanager
 def running_server(
-    index_folder: Path, work: Path, workers: int = 1, *, host: str = "127.0.0.1", **settings
+    index_folder: Path | Sequence[Path],
+    work: Path,
+    workers: int = 1,
+    *,
+    host: str = "127.0.0.1",
+    **settings,
 ) -> Iterator[Server]:
-    """Serve ``index_folder`` in its own process (files under ``work``) until the block ends.
+    """Serve ``index_folder`` (or several) in its own process (files under ``work``) until the
+    block ends.
 
     It listens on ``host`` and is reached at 127.0.0.1; ``settings`` are fields of its
     ``WebConfig`` (``max_upload_bytes`` is :data:`MAX_UPLOAD_BYTES` unless given).
     """
+    folders = [index_folder] if isinstance(index_folder, Path) else list(index_folder)
     port = free_port()
     temporary, cache = work / "tmp", work / "cache"
     temporary.mkdir()
@@ -95,8 +137,9 @@ def running_server(
     settings = {"max_upload_bytes": MAX_UPLOAD_BYTES, **settings}
     code = (
         "import json, sys; from astrolens.web import WebConfig, serve; "
-        "serve(sys.argv[1], host=sys.argv[2], port=int(sys.argv[3]), workers=int(sys.argv[4]), "
-        "config=WebConfig.from_dict(json.loads(sys.argv[5])), log_level='warning')"
+        "serve(json.loads(sys.argv[1]), host=sys.argv[2], port=int(sys.argv[3]), "
+        "workers=int(sys.argv[4]), config=WebConfig.from_dict(json.loads(sys.argv[5])), "
+        "log_level='warning')"
     )
     environment = {
         **os.environ,
@@ -110,7 +153,7 @@ def running_server(
                 sys.executable,
                 "-c",
                 code,
-                str(index_folder),
+                json.dumps([str(folder) for folder in folders]),
                 host,
                 str(port),
                 str(workers),

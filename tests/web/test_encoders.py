@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from astrolens.pipeline import build_survey_index
-from astrolens.search import open_search
 from astrolens.sources import example_files
-from astrolens.training import TrainConfig, train
 
 KEPLER = example_files("Kepler")[0]
 
 
-@pytest.fixture(scope="module")
-def features_index(tmp_path_factory):
-    work = tmp_path_factory.mktemp("features-web")
-    run = train(
-        TrainConfig(encoder="features", survey="tiny", threads=1, workers=1),
-        work / "runs",
-        name="features",
-        progress=False,
-        cache_root=work / "wavelets",
-    )
-    return build_survey_index(
-        "tiny", run, work / "index", cache=work / "cache", workers=1, progress=False
-    )
-
-
-def test_a_features_index_is_served_like_any_other(features_index, serve_index, tmp_path):
-    oracle = open_search(features_index)
+def test_a_features_index_is_served_like_any_other(
+    features_index, features_oracle, serve_index, tmp_path
+):
+    oracle = features_oracle
     with serve_index(features_index, tmp_path) as server, server.client() as client:
-        assert client.get("/api/health").json()["run"] == oracle.index.run
+        health = client.get("/api/health").json()
+        assert health["run"] == oracle.index.run and health["encoder"] == "features"
         first = oracle.catalog.object_ids[0]
         by_id = client.get("/api/search/object", params={"id": first, "k": 4}).json()
         expected = oracle.by_object(first, 4).matches

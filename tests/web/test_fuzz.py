@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 ENDPOINTS = [
     ("GET", "/api/health"),
+    ("GET", "/api/indexes"),
     ("GET", "/api/catalog"),
     ("GET", "/api/objects/{object_id}"),
     ("GET", "/api/thumbnails/{object_id}.png"),
@@ -25,7 +26,7 @@ ENDPOINTS = [
     ("GET", "/api/search/random"),
     ("POST", "/api/search/upload"),
 ]
-WITHOUT_INPUT = {"/api/health", "/api/catalog"}
+WITHOUT_INPUT = {"/api/indexes"}
 """Endpoints that take no parameter, so there is no invalid input to make up."""
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 CASES = [

@@ -5,6 +5,7 @@ Screenshots go to ``$ASTROLENS_TEST_ARTIFACTS`` (default ``tests/artifacts/``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -14,6 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
+from astrolens.runfolder import default_run_path
+from astrolens.runs import run_encoder_name
 from astrolens.sources import example_files
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the Python package playwright")
@@ -44,20 +47,28 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, server):
+@contextlib.contextmanager
+def opened(browser, url: str):
+    """The page at ``url``, once it has said what it searches; no script error nor failed
+    request until the block ends."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
-    page.goto(server.url)
+    page.goto(url)
     sync_api.expect(page.locator("#index-info")).to_contain_text("objects")
     yield page
     context.close()
     # a picture still loading when the grid is replaced is cancelled (ERR_ABORTED): not a fault
     assert [problem for problem in problems if "ERR_ABORTED" not in problem] == []
+
+
+@pytest.fixture
+def page(browser, server):
+    with opened(browser, server.url) as page:
+        yield page
 
 
 def shown_ids(page) -> list[str]:
@@ -186,3 +197,46 @@ def test_an_upload_unlike_the_survey_is_shown_with_a_warning(page, oracle):
     page.fill("#object-id", oracle.catalog.object_ids[0])
     page.click("#search-button")
     sync_api.expect(warning).to_be_hidden()  # a catalogued object: no check, no warning
+
+
+def test_one_index_has_no_encoder_choice(page):
+    sync_api.expect(page.locator("#index-choice")).to_be_hidden()
+
+
+def test_the_encoder_choice_asks_the_other_index_the_same_query(
+    browser, two_encoders, oracle, features_oracle
+):
+    object_id = str(oracle.index.ids[8])
+    encoder = run_encoder_name(default_run_path())
+    expected = {
+        "index": oracle.by_object(object_id, 5).matches["object_id"].tolist(),
+        "features": features_oracle.by_object(object_id, 5).matches["object_id"].tolist(),
+    }
+    assert expected["index"] != expected["features"]
+    with opened(browser, two_encoders.url) as page:
+        choice = page.locator("#index-choice")
+        sync_api.expect(choice).to_be_visible()
+        sync_api.expect(choice).to_contain_text("Encoder")
+        sync_api.expect(page.locator("#index option")).to_have_text(
+            [f"index ({encoder})", "features (features)"]
+        )
+        page.fill("#object-id", object_id)
+        page.click("#search-button")
+        answered_by = page.locator("#answered-by")
+        sync_api.expect(answered_by).to_have_text(f"by the {encoder} encoder (index index)")
+        assert shown_ids(page) == expected["index"]
+        page.select_option("#index", "features")
+        sync_api.expect(answered_by).to_have_text("by the features encoder (index features)")
+        sync_api.expect(page.locator("#status")).to_contain_text("by the features encoder")
+        assert shown_ids(page) == expected["features"]
+        assert "index=features" in page.url
+        page.wait_for_function(ALL_PICTURES_LOADED)
+        assert all(
+            source.endswith("?index=features")
+            for source in page.locator("img.thumbnail").evaluate_all("els => els.map(e => e.src)")
+        )
+        screenshot(page, "encoder-choice.png")
+        page.goto(page.url)  # the address keeps the choice and the query
+        sync_api.expect(page.locator("#index")).to_have_value("features")
+        sync_api.expect(answered_by).to_have_text("by the features encoder (index features)")
+        assert shown_ids(page) == expected["features"]

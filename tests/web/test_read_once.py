@@ -47,7 +47,7 @@ def test_an_upload_with_its_picture_is_read_and_transformed_once(index_folder, c
     state = state.state.astrolens
     path = shutil.copy(KEPLER, tmp_path / "upload.fits")
     upload = ReceivedFile(path, "my star.fits", path.stat().st_size)
-    result, thumbnail = _search_file(state, upload, 5, Filters(), picture=True)
+    result, thumbnail = _search_file(state, search, upload, 5, Filters(), picture=True)
     assert counted == {"read": 1, "clean": 1, "transform": 1}
     assert thumbnail is not None and thumbnail.startswith("data:image/png;base64,")
     assert result.query.label == "KIC 10002792" and len(result.matches) == 5

@@ -42,6 +42,8 @@ def test_at_most_max_concurrent_uploads_are_embedded_at_once(index_folder, tmp_p
         uploads.append(ReceivedFile(path, path.name, path.stat().st_size))
     with ThreadPoolExecutor(6) as pool:
         answers = list(
-            pool.map(lambda upload: _search_file(state, upload, 3, Filters(), False), uploads)
+            pool.map(
+                lambda upload: _search_file(state, search, upload, 3, Filters(), False), uploads
+            )
         )
     assert most[0] == 2 and all(len(result) == 3 for result, _ in answers)

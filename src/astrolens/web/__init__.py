@@ -2,7 +2,8 @@
 
 ``astrolens serve --index <folder>`` (:func:`serve`) serves a page where one searches by object
 id, sky position, uploaded light curve, several ids or a random object, and an API an archive
-portal can call (:func:`create_app`; the OpenAPI schema is at ``/openapi.json``).
+portal can call (:func:`create_app`; the OpenAPI schema is at ``/openapi.json``). Repeat
+``--index`` to serve several indexes (one per encoder, say) and switch between them on the page.
 """
 
 from astrolens.web.app import create_app, run_app, serve

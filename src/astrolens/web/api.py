@@ -1,7 +1,14 @@
-"""The HTTP API: searches, object details, thumbnails, health.
+"""The HTTP API: searches, object details, thumbnails, health, the indexes served.
+
+An app may serve several indexes, one per encoder say (``GET /api/indexes`` lists them: name,
+encoder, model run, size, embedding dimension, which is the default). Every endpoint that reads
+an index -- the searches, the catalogue summary, object details, thumbnails, health -- takes an
+optional ``index`` query parameter naming one (absent: the default, the first served); an index
+not served gets 404 with a ``detail`` that names those that are.
 
 Every search endpoint takes ``k`` and the same filters (``class``, ``mission``, ``mag_window``,
-``mag_min``, ``mag_max``) and answers JSON (:func:`astrolens.web.results.search_payload`) or, with
+``mag_min``, ``mag_max``) and answers JSON (:func:`astrolens.web.results.search_payload`, with
+``index``, ``encoder`` and ``run``: which index answered, and its encoder and model run) or, with
 ``format=csv``, the matches as a CSV download. Bad input gets a 4xx answer whose ``detail`` says
 what was wrong (see :mod:`astrolens.web.app` for how astrolens errors map to status codes).
 
@@ -29,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 import astrolens
 from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidLightCurve
-from astrolens.search import Filters, SearchResult
+from astrolens.search import Filters, Search, SearchResult
 from astrolens.sources import read_arrays
 from astrolens.web.results import (
     FastJSONResponse,
@@ -39,7 +46,7 @@ from astrolens.web.results import (
     thumbnail_url,
     units,
 )
-from astrolens.web.state import WebState
+from astrolens.web.state import ServedIndex, WebState
 from astrolens.web.thumbnails import render_thumbnail
 from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_upload
 
@@ -51,12 +58,17 @@ DEFAULT_K = 5
 router = APIRouter(prefix="/api")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown object id, or no object at the position"},
+    404: {"description": "Unknown object id, no object at the position, or unknown index"},
     422: {"description": "Invalid parameters (the detail says which and why)"},
+}
+_INDEX_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown index (the detail names those served)"},
+    422: _ERRORS[422],
 }
 _UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed or truncated multipart body"},
     408: {"description": "Body not received within the server's upload time limit"},
+    404: {"description": "Unknown index (the detail names those served)"},
     413: {"description": "File or body larger than the server's limit"},
     415: {"description": "Body is not multipart/form-data"},
     422: {"description": "Unreadable light curve, no file, or invalid parameters"},
@@ -94,6 +106,27 @@ async def get_state(request: Request) -> WebState:
 
 
 State = Annotated[WebState, Depends(get_state)]
+
+
+async def chosen_index(
+    state: State,
+    index: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Index to use, by name (GET /api/indexes); default: the server's first",
+        ),
+    ] = None,
+) -> ServedIndex:
+    """The index the ``index`` query parameter names (absent: the default); 404 if not served."""
+    try:
+        return state.index(index)
+    except LookupError as error:
+        raise HTTPException(404, str(error)) from None
+
+
+Served = Annotated[ServedIndex, Depends(chosen_index)]
 ObjectId = Annotated[str, Query(alias="id", min_length=1, max_length=200, description="Object id")]
 
 
@@ -176,9 +209,14 @@ def bad_query() -> Iterator[None]:
 
 
 def answer(
-    state: WebState, result: SearchResult, shown: Presentation, query_thumbnail: str | None = None
+    state: WebState,
+    served: ServedIndex,
+    result: SearchResult,
+    shown: Presentation,
+    query_thumbnail: str | None = None,
 ) -> Response:
-    """The result as JSON or as a CSV download."""
+    """The result as JSON (saying which index, encoder and model run answered) or as a CSV
+    download."""
     if shown.output == "csv":
         return Response(
             result.matches.to_csv(index=False),
@@ -190,47 +228,73 @@ def answer(
         parameters=shown.parameters,
         histogram_bins=state.config.histogram_bins,
         query_thumbnail=query_thumbnail,
+        index=served.name,
     )
-    return FastJSONResponse(payload)
+    answered_by = {"index": served.name, "encoder": served.encoder, "run": served.search.index.run}
+    return FastJSONResponse({**answered_by, **payload})
 
 
-@router.get("/health", summary="The index served: model run, size")
-async def health(state: State) -> dict[str, Any]:
-    """Whether the server is up, and what it searches."""
-    index = state.search.index
+@router.get("/health", summary="An index served: encoder, model run, size", responses=_INDEX_ERRORS)
+async def health(state: State, served: Served) -> dict[str, Any]:
+    """Whether the server is up, and what it searches (the default index, or ``index``)."""
+    search = served.search
+    index = search.index
     return {
         "status": "ok",
         "astrolens_version": astrolens.__version__,
         "process": os.getpid(),
+        "index": served.name,
+        "encoder": served.encoder,
+        "indexes": list(state.indexes),
         "run": index.run,
         "count": len(index),
         "dimension": index.dimension,
         "factory": index.factory,
-        "catalog": state.search.catalog.name,
-        "catalog_count": len(state.search.catalog),
-        "lightcurve_search": state.search.encoder is not None,
+        "catalog": search.catalog.name,
+        "catalog_count": len(search.catalog),
+        "lightcurve_search": search.encoder is not None,
         "max_upload_bytes": state.config.max_upload_bytes,
         "max_k": state.config.max_k,
     }
 
 
-@router.get("/catalog", summary="Catalogue columns and the values filters can take")
-async def catalog(state: State) -> dict[str, Any]:
-    """Name, size and columns of the catalogue; its classes, missions and magnitude range."""
-    return state.catalog_summary
+@router.get("/indexes", summary="The indexes served: name, encoder, model run, size")
+async def indexes(state: State) -> dict[str, Any]:
+    """Every index the server searches, the default first: its name (the ``index`` parameter of
+    the other endpoints), encoder, model run, object count, embedding dimension, catalogue, and
+    whether it is the default."""
+    default = state.default.name
+    return {
+        "default": default,
+        "indexes": [
+            {**served.describe(), "default": name == default}
+            for name, served in state.indexes.items()
+        ],
+    }
+
+
+@router.get(
+    "/catalog",
+    summary="Catalogue columns and the values filters can take",
+    responses=_INDEX_ERRORS,
+)
+async def catalog(served: Served) -> dict[str, Any]:
+    """Name, size and columns of the index's catalogue; its classes, missions and magnitude
+    range."""
+    return served.catalog_summary
 
 
 @router.get("/objects/{object_id}", summary="One object's catalogue row", responses=_ERRORS)
 async def object_detail(
-    state: State, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
+    served: Served, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
 ) -> dict[str, Any]:
     """An object's catalogue row, the units of its columns, and the link to its thumbnail."""
-    row = state.search.catalog.row(object_id)
+    row = served.search.catalog.row(object_id)
     return {
         "object_id": str(row["object_id"]),
         "object": row_payload(row),
         "units": units(row.index),
-        "thumbnail": thumbnail_url(str(row["object_id"])),
+        "thumbnail": thumbnail_url(str(row["object_id"]), served.name),
     }
 
 
@@ -241,12 +305,13 @@ async def object_detail(
     responses={200: {"content": {"image/png": {}}}, **_ERRORS},
 )
 def thumbnail(
-    state: State, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
+    served: Served, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
 ) -> Response:
-    """The object's light curve above its wavelet power image; drawn once, then cached."""
-    row = state.search.catalog.row(object_id)
+    """The object's light curve above its wavelet power image, as the index's model run
+    prepares it; drawn once, then cached."""
+    row = served.search.catalog.row(object_id)
     try:
-        png = state.thumbnails.png(row)
+        png = served.thumbnails.png(row)
     except ValueError as error:  # InvalidLightCurve too: a row whose light curve is unusable
         raise HTTPException(404, f"{object_id}: no light curve to draw ({error})") from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
@@ -259,13 +324,18 @@ def thumbnail(
     responses={200: {"content": _SEARCH_CONTENT}, **_ERRORS},
 )
 async def search_object(
-    state: State, object_id: ObjectId, k: K, filters: SearchFilters, shown: Shown
+    state: State,
+    served: Served,
+    object_id: ObjectId,
+    k: K,
+    filters: SearchFilters,
+    shown: Shown,
 ) -> Response:
     """The ``k`` objects most similar to ``id`` (the object itself and its sky duplicates left
     out)."""
     with bad_query():
-        result = state.search.by_object(object_id, k, filters=filters)
-    return answer(state, result, shown)
+        result = served.search.by_object(object_id, k, filters=filters)
+    return answer(state, served, result, shown)
 
 
 @router.get(
@@ -276,6 +346,7 @@ async def search_object(
 )
 async def search_coordinates(
     state: State,
+    served: Served,
     ra: Annotated[
         str,
         Query(
@@ -302,10 +373,10 @@ async def search_coordinates(
 ) -> Response:
     """The neighbours of the catalogued object nearest to (``ra``, ``dec``) within the radius."""
     with bad_query():
-        result = state.search.by_coordinates(
+        result = served.search.by_coordinates(
             (ra, dec), k, radius_arcsec=radius_arcsec, filters=filters
         )
-    return answer(state, result, shown)
+    return answer(state, served, result, shown)
 
 
 @router.get(
@@ -316,6 +387,7 @@ async def search_coordinates(
 )
 async def search_examples(
     state: State,
+    served: Served,
     object_ids: Annotated[
         list[Annotated[str, Query(min_length=1, max_length=200)]],
         Query(alias="id", min_length=1, description="Object ids (repeat the parameter)"),
@@ -334,18 +406,19 @@ async def search_examples(
             422, f"id: at most {state.config.max_examples} examples, got {len(object_ids)}"
         )
     with bad_query():
-        result = state.search.by_examples(object_ids, k, filters=filters, combine=combine)
-    return answer(state, result, shown)
+        result = served.search.by_examples(object_ids, k, filters=filters, combine=combine)
+    return answer(state, served, result, shown)
 
 
 @router.get(
     "/search/random",
     summary="Objects similar to a random object",
     response_class=FastJSONResponse,
-    responses={200: {"content": _SEARCH_CONTENT}, 422: _ERRORS[422]},
+    responses={200: {"content": _SEARCH_CONTENT}, **_INDEX_ERRORS},
 )
 async def search_random(
     state: State,
+    served: Served,
     k: K,
     filters: SearchFilters,
     shown: Shown,
@@ -355,8 +428,8 @@ async def search_random(
 ) -> Response:
     """The neighbours of an object of the index drawn at random."""
     with bad_query():
-        result = state.search.random(k, seed=seed, filters=filters)
-    return answer(state, result, shown)
+        result = served.search.random(k, seed=seed, filters=filters)
+    return answer(state, served, result, shown)
 
 
 @router.post(
@@ -369,6 +442,7 @@ async def search_random(
 async def search_upload(
     request: Request,
     state: State,
+    served: Served,
     k: K,
     filters: SearchFilters,
     shown: Shown,
@@ -393,30 +467,38 @@ async def search_upload(
         )
         try:
             result, picture = await run_in_threadpool(
-                _search_file, state, upload, k, filters, thumbnail and shown.output == "json", band
+                _search_file,
+                state,
+                served.search,
+                upload,
+                k,
+                filters,
+                thumbnail and shown.output == "json",
+                band,
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
-    return answer(state, result, shown, query_thumbnail=picture)
+    return answer(state, served, result, shown, query_thumbnail=picture)
 
 
 def _search_file(
     state: WebState,
+    search: Search,
     upload: ReceivedFile,
     k: int,
     filters: Filters,
     picture: bool,
     band: str | None = None,
 ) -> tuple[SearchResult, str | None]:
-    """Search by the uploaded file; errors name the file as the client called it."""
+    """Search ``search`` by the uploaded file; errors name the file as the client called it."""
     try:
         with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
-            encoder = state.search.encoder
+            encoder = search.encoder
             if encoder is None:
                 raise ValueError("this index cannot embed light curves (no model run)")
             source = upload.path if band is None else read_arrays(upload.path, band=band)
             item = encoder.load(source, label=upload.filename)  # read once
-            result = state.search.by_lightcurve(item, k, filters=filters)  # transformed once
+            result = search.by_lightcurve(item, k, filters=filters)  # transformed once
             thumbnail = None
             if picture:
                 png = render_thumbnail(*encoder.picture(item))  # the same image again

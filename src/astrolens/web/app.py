@@ -1,10 +1,18 @@
 """The web app: the search page and the HTTP API in one FastAPI application.
 
-:func:`create_app` wraps a :class:`~astrolens.search.Search`; :func:`serve` opens an
-index folder (:func:`astrolens.search.open_search`) and serves it with uvicorn, on 127.0.0.1
-unless told otherwise. The page (``/``) and its script and style (``/static/``) are files of the
-package: nothing is loaded from elsewhere. The OpenAPI schema is at ``/openapi.json``, its
-documentation at ``/docs``.
+:func:`create_app` wraps a :class:`~astrolens.search.Search`, or several by name; :func:`serve`
+opens one or more index folders (:func:`astrolens.search.open_search`) and serves them with
+uvicorn, on 127.0.0.1 unless told otherwise. The page (``/``) and its script and style
+(``/static/``) are files of the package: nothing is loaded from elsewhere. The OpenAPI schema is
+at ``/openapi.json``, its documentation at ``/docs``.
+
+**Several indexes.** Index folders built from runs of different encoders (``hybrid_cnn``,
+``features``, ...) can be served side by side, to compare their answers to the same query: each
+is served under its folder's name (made unique: ``tiny``, ``tiny-2``), the first is the default.
+``GET /api/indexes`` lists them with their encoders; every endpoint takes ``index=NAME``
+(:mod:`astrolens.web.api`), and every search answer says which index and encoder answered. The
+page shows an "Encoder" choice when there are several. All are opened before any worker process
+is forked, so the processes share them.
 
 There is no authentication. Requests from web pages other than the server's own and requests
 for host names it does not know are refused (:mod:`astrolens.web.guard`; 403 and 400), so that
@@ -13,7 +21,7 @@ says which hosts and origins are allowed.
 
 Errors: astrolens's exceptions become answers with the message as ``detail`` -- an unknown object
 404, unreadable coordinates or light curve 422, anything else the server's fault (500); invalid
-parameters 422 with the parameter named.
+parameters 422 with the parameter named; an index not served 404, naming those that are.
 
 Examples
 --------
@@ -26,6 +34,10 @@ Examples
 >>> app = create_app(SimilaritySearch(index, Catalog(table)))
 >>> [path for path in app.openapi()["paths"] if path.startswith("/api/search/")][:3]
 ['/api/search/object', '/api/search/coordinates', '/api/search/examples']
+>>> two = create_app({"cnn": SimilaritySearch(index, Catalog(table)),
+...                   "features": SimilaritySearch(index, Catalog(table))})
+>>> list(two.state.astrolens.indexes), two.state.astrolens.default.name
+(['cnn', 'features'], 'cnn')
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ import signal
 import sys
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -61,8 +74,7 @@ from astrolens.search import Search, open_search
 from astrolens.web.api import router
 from astrolens.web.guard import ANY, RequestGuard
 from astrolens.web.results import FastJSONResponse
-from astrolens.web.state import WebConfig, WebState
-from astrolens.web.thumbnails import ThumbnailCache
+from astrolens.web.state import WebConfig, WebState, served_indexes
 
 __all__ = [
     "ERROR_STATUS",
@@ -70,6 +82,7 @@ __all__ = [
     "STATIC_DIR",
     "create_app",
     "default_workers",
+    "index_names",
     "run_app",
     "serve",
 ]
@@ -90,7 +103,7 @@ STATIC_DIR = Path(str(files("astrolens.web") / "static"))
 
 
 def create_app(
-    search: Search,
+    search: Search | Mapping[str, Search],
     *,
     config: WebConfig | None = None,
     thumbnail_dir: str | os.PathLike[str] | None = None,
@@ -103,11 +116,14 @@ def create_app(
         What to search: any :class:`~astrolens.search.Search`, e.g. the search over an index
         folder (:func:`~astrolens.search.open_search`), which embeds uploads and draws light
         curves with its model run, or a :class:`~astrolens.search.SimilaritySearch`. Its
-        ``images`` draw the thumbnails; uploads need its ``encoder``.
+        ``images`` draw the thumbnails; uploads need its ``encoder``. Or several searches by
+        name (``{"demo-default": ..., "demo-features": ...}``): requests choose one with
+        ``index=NAME``, the first is the default. One search alone is served under its model
+        run's name (:func:`~astrolens.web.state.served_indexes`).
     config
         Limits and settings (default ``WebConfig()``), the hosts and origins allowed among them.
     thumbnail_dir
-        Where thumbnails (drawn by ``search.images``) are kept (default:
+        Where thumbnails (drawn by each search's ``images``) are kept (default:
         ``cache_dir("thumbnails")``).
 
     Returns
@@ -115,7 +131,7 @@ def create_app(
     fastapi.FastAPI
         The application, for uvicorn or any ASGI server.
     """
-    thumbnail_cache = ThumbnailCache(search.images, thumbnail_dir, namespace=search.index.run)
+    indexes = served_indexes(search, thumbnail_dir)
     app = FastAPI(
         default_response_class=FastJSONResponse,
         title="astrolens",
@@ -123,7 +139,7 @@ def create_app(
         version=astrolens.__version__,
     )
     config = config or WebConfig()
-    app.state.astrolens = WebState(search, config, thumbnail_cache)
+    app.state.astrolens = WebState(indexes, config)
     if ANY not in config.allowed_hosts or ANY not in config.allowed_origins:
         app.add_middleware(
             RequestGuard,
@@ -139,7 +155,7 @@ def create_app(
 
 
 def serve(
-    index_dir: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
@@ -147,13 +163,15 @@ def serve(
     log_level: str = "info",
     workers: int | None = None,
 ) -> None:
-    """Serve the index folder ``index_dir`` (page and API) until interrupted.
+    """Serve the index folder ``index_dir``, or several, (page and API) until interrupted.
 
     Parameters
     ----------
     index_dir
         An index folder of :func:`astrolens.pipeline.build_survey_index` or
-        :func:`~astrolens.pipeline.build_embeddings_index`.
+        :func:`~astrolens.pipeline.build_embeddings_index`, or several (e.g. one per encoder):
+        each is served under its folder's name (:func:`index_names`), the first is the default.
+        All are opened here, before the worker processes are forked.
     host, port
         Where to listen (by default on this machine only). ``host`` is added to the config's
         ``allowed_hosts`` (unless it is a wildcard address such as ``0.0.0.0``). Any address
@@ -169,13 +187,41 @@ def serve(
     Raises
     ------
     FileNotFoundError, CorruptIndex, IndexMismatch
-        As :func:`astrolens.search.open_search` raises them for the folder.
+        As :func:`astrolens.search.open_search` raises them for a folder.
+    ValueError
+        If no folder is given.
     """
+    folders = [index_dir] if isinstance(index_dir, (str, os.PathLike)) else list(index_dir)
+    if not folders:
+        raise ValueError("no index folder to serve")
     config = _with_host(config or WebConfig(), host)
     if not _is_loopback(host):
         warnings.warn(_exposed(host, config), UserWarning, stacklevel=2)
-    app = create_app(open_search(index_dir), config=config)
+    names = index_names(folders)
+    searches = {name: open_search(folder) for name, folder in zip(names, folders, strict=True)}
+    app = create_app(searches, config=config)
     run_app(app, host, port, log_level=log_level, workers=workers)
+
+
+def index_names(folders: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The names the web app serves index folders under: each folder's name, with ``-2``,
+    ``-3``, ... added where it would repeat one before.
+
+    Examples
+    --------
+    >>> index_names(["indexes/tiny", "other/tiny", "indexes/tiny-features", "."]) == [
+    ...     "tiny", "tiny-2", "tiny-features", Path.cwd().name]
+    True
+    """
+    names: list[str] = []
+    for folder in folders:
+        base = Path(folder).name or Path(folder).resolve().name or "index"
+        name, number = base, 1
+        while name in names:
+            number += 1
+            name = f"{base}-{number}"
+        names.append(name)
+    return names
 
 
 def _with_host(config: WebConfig, host: str) -> WebConfig:
@@ -227,13 +273,13 @@ def run_app(
 ) -> None:
     """Serve ``app`` with uvicorn until interrupted.
 
-    Everything loaded so far (the index, a catalogue of millions of rows) is moved out of the
+    Everything loaded so far (the indexes, catalogues of millions of rows) is moved out of the
     garbage collector's reach first (:func:`gc.freeze`): otherwise each full collection walks
     millions of objects that never become garbage, and queries wait tens of milliseconds.
 
     With ``workers`` > 1 (default :func:`default_workers`; POSIX only), the socket is opened
-    here and that many processes are forked to answer on it: they share the loaded index and
-    catalogue page by page (copy-on-write; frozen objects are not written by the collector), and
+    here and that many processes are forked to answer on it: they share the loaded indexes and
+    catalogues page by page (copy-on-write; frozen objects are not written by the collector), and
     the kernel hands each connection to one of them. Each loads the model for uploads on its
     first upload. Interrupting this process (SIGINT, SIGTERM) stops them all.
     """

@@ -103,15 +103,19 @@ def _units(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name, unit) for name in columns if (unit := column_unit(name)) is not None)
 
 
-def thumbnail_url(object_id: str) -> str:
-    """The API path of an object's thumbnail.
+def thumbnail_url(object_id: str, index: str | None = None) -> str:
+    """The API path of an object's thumbnail (as the index named ``index`` draws it; None: the
+    server's default index).
 
     Examples
     --------
     >>> thumbnail_url("KIC 900000003")
     '/api/thumbnails/KIC%20900000003.png'
+    >>> thumbnail_url("KIC 900000003", "demo features")
+    '/api/thumbnails/KIC%20900000003.png?index=demo%20features'
     """
-    return f"/api/thumbnails/{quote(str(object_id), safe='')}.png"
+    path = f"/api/thumbnails/{quote(str(object_id), safe='')}.png"
+    return path if index is None else f"{path}?index={quote(index, safe='')}"
 
 
 def csv_filename(result: SearchResult) -> str:
@@ -195,6 +199,7 @@ def search_payload(
     parameters: bool = True,
     histogram_bins: int = 10,
     query_thumbnail: str | None = None,
+    index: str | None = None,
 ) -> dict[str, Any]:
     """A search result as the API's JSON: the query, the matches, their parameters.
 
@@ -210,6 +215,8 @@ def search_payload(
     query_thumbnail
         Link or ``data:`` URL of the query's picture; default: the thumbnail of a catalogued
         query object, else None.
+    index
+        The name of the index searched, for the thumbnail links (None: the server's default).
 
     Examples
     --------
@@ -231,7 +238,7 @@ def search_payload(
     columns = result.columns
     rows = result.records()  # without the DataFrame of the matches: fast
     if query_thumbnail is None and query.row is not None:
-        query_thumbnail = thumbnail_url(str(query.row["object_id"]))
+        query_thumbnail = thumbnail_url(str(query.row["object_id"]), index)
     return {
         "query": {
             "kind": query.kind,

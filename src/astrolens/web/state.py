@@ -1,12 +1,14 @@
-"""What the web app serves from: the search, its settings, the thumbnail cache."""
+"""What the web app serves from: its indexes (each a search, its encoder and its thumbnails)
+and its settings."""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -14,10 +16,19 @@ from typing import Any
 import numpy as np
 
 from astrolens.config import JsonConfig
+from astrolens.runs import run_encoder_name
 from astrolens.search import MAX_K, Search
 from astrolens.web.thumbnails import ThumbnailCache
 
-__all__ = ["LOOPBACK_HOSTS", "WebConfig", "WebState"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "UNKNOWN_ENCODER",
+    "ServedIndex",
+    "WebConfig",
+    "WebState",
+    "search_encoder",
+    "served_indexes",
+]
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 """The names of this machine that requests may address by default."""
@@ -133,29 +144,83 @@ def _origin(origin: str) -> str:
     return origin
 
 
+UNKNOWN_ENCODER = "unknown"
+"""The encoder of a search whose model run is not at hand (no run folder, or not there)."""
+
+
+def search_encoder(search: Search) -> str:
+    """The registered name of the encoder whose embeddings ``search`` holds, as its model run
+    records it (the ``run_path`` of a search over an index folder); :data:`UNKNOWN_ENCODER`
+    without a run folder. Nothing is loaded.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from astrolens.runfolder import default_run_path
+    >>> search_encoder(SimpleNamespace(run_path=default_run_path()))
+    'hybrid_cnn'
+    >>> search_encoder(SimpleNamespace())
+    'unknown'
+    """
+    run_path = getattr(search, "run_path", None)
+    if run_path is None:
+        return UNKNOWN_ENCODER
+    try:
+        return run_encoder_name(run_path)
+    except FileNotFoundError:  # the run folder is gone: searches by id still work
+        return UNKNOWN_ENCODER
+
+
 @dataclass(eq=False)
-class WebState:
-    """The objects one app serves from (kept as ``app.state.astrolens``).
+class ServedIndex:
+    """One index the app serves, under a name.
 
     Attributes
     ----------
+    name
+        What requests call it (the ``index`` parameter).
     search
         The search over the index and its catalogue.
-    config
-        The app's settings.
+    encoder
+        The registered name of the encoder that made its embeddings (:func:`search_encoder`).
     thumbnails
-        Thumbnails of catalogue objects.
+        Thumbnails of its catalogue objects, drawn as its model run prepares light curves.
     """
 
+    name: str
     search: Search
-    config: WebConfig
+    encoder: str
     thumbnails: ThumbnailCache
 
-    @cached_property
-    def upload_slots(self) -> threading.BoundedSemaphore:
-        """Taken by each upload while it is read and embedded
-        (:attr:`WebConfig.max_concurrent_uploads`)."""
-        return threading.BoundedSemaphore(self.config.max_concurrent_uploads)
+    def describe(self) -> dict[str, Any]:
+        """Name, encoder, model run, size, embedding dimension and catalogue of the index.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from astrolens.catalog import Catalog
+        >>> from astrolens.index import build_index
+        >>> from astrolens.search import SimilaritySearch
+        >>> table = pd.DataFrame({"object_id": ["a", "b"], "ra": [0.0, 1], "dec": [0.0, 0]})
+        >>> index = build_index(np.eye(2, dtype=np.float32), table["object_id"], run="r@1",
+        ...                     progress=False)
+        >>> search = SimilaritySearch(index, Catalog(table, name="two stars"))
+        >>> served = ServedIndex("mine", search, "features", ThumbnailCache(search.images))
+        >>> served.describe()  # doctest: +NORMALIZE_WHITESPACE
+        {'name': 'mine', 'encoder': 'features', 'run': 'r@1', 'count': 2, 'dim': 2,
+         'factory': 'Flat', 'catalog': 'two stars', 'lightcurve_search': False}
+        """
+        index = self.search.index
+        return {
+            "name": self.name,
+            "encoder": self.encoder,
+            "run": index.run,
+            "count": len(index),
+            "dim": index.dimension,
+            "factory": index.factory,
+            "catalog": self.search.catalog.name,
+            "lightcurve_search": self.search.encoder is not None,
+        }
 
     @cached_property
     def catalog_summary(self) -> dict[str, Any]:
@@ -176,3 +241,98 @@ class WebState:
             bounds = [float(finite.min()), float(finite.max())] if finite.size else None
             summary["mag_range"] = bounds
         return summary
+
+
+def served_indexes(
+    searches: Search | Mapping[str, Search],
+    thumbnail_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, ServedIndex]:
+    """The indexes an app serves, by name, the default first.
+
+    Parameters
+    ----------
+    searches
+        One search, served under its model run's name (``index.run`` up to its ``@``), or
+        several by name (the first is the default).
+    thumbnail_dir
+        Where thumbnails are kept (default: ``cache_dir("thumbnails")``); each index's are
+        told apart by its model run.
+
+    Raises
+    ------
+    ValueError
+        If there is no search, or a name is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from astrolens.catalog import Catalog
+    >>> from astrolens.index import build_index
+    >>> from astrolens.search import SimilaritySearch
+    >>> table = pd.DataFrame({"object_id": ["a", "b"], "ra": [0.0, 1], "dec": [0.0, 0]})
+    >>> index = build_index(np.eye(2, dtype=np.float32), table["object_id"], run="cnn@3f2a",
+    ...                     progress=False)
+    >>> search = SimilaritySearch(index, Catalog(table))
+    >>> list(served_indexes(search)), list(served_indexes({"b": search, "a": search}))
+    (['cnn'], ['b', 'a'])
+    """
+    if not isinstance(searches, Mapping):
+        searches = {searches.index.run.partition("@")[0] or "index": searches}
+    if not searches:
+        raise ValueError("no index to serve: give at least one search")
+    served = {}
+    for name, search in searches.items():
+        if not str(name).strip():
+            raise ValueError(f"an index needs a name, got {name!r}")
+        thumbnails = ThumbnailCache(search.images, thumbnail_dir, namespace=search.index.run)
+        served[str(name)] = ServedIndex(str(name), search, search_encoder(search), thumbnails)
+    return served
+
+
+@dataclass(eq=False)
+class WebState:
+    """The objects one app serves from (kept as ``app.state.astrolens``).
+
+    Attributes
+    ----------
+    indexes
+        The indexes served, by name (:func:`served_indexes`); the first is the default.
+    config
+        The app's settings.
+    """
+
+    indexes: dict[str, ServedIndex]
+    config: WebConfig
+
+    def __post_init__(self) -> None:
+        if not self.indexes:
+            raise ValueError("no index to serve")
+
+    @property
+    def default(self) -> ServedIndex:
+        """The index a request that names none searches."""
+        return next(iter(self.indexes.values()))
+
+    def index(self, name: str | None = None) -> ServedIndex:
+        """The index called ``name`` (None: the default).
+
+        Raises
+        ------
+        LookupError
+            If no index of that name is served; the message names those that are.
+        """
+        if name is None:
+            return self.default
+        try:
+            return self.indexes[name]
+        except KeyError:
+            known = ", ".join(self.indexes)
+            raise LookupError(
+                f"index {name!r}: not served here; the indexes are {known} (GET /api/indexes)"
+            ) from None
+
+    @cached_property
+    def upload_slots(self) -> threading.BoundedSemaphore:
+        """Taken by each upload while it is read and embedded, whichever index it searches
+        (:attr:`WebConfig.max_concurrent_uploads`)."""
+        return threading.BoundedSemaphore(self.config.max_concurrent_uploads)

@@ -9,9 +9,11 @@ const TABLE_COLUMNS = [
 ];
 
 const $ = (selector) => document.querySelector(selector);
-const state = { mode: "object", lastUpload: null };
+// indexes: those the server serves (GET /api/indexes); index: the one searched (null: the
+// server's default); searched: whether a search was asked for (switching the index repeats it).
+const state = { mode: "object", lastUpload: null, indexes: [], index: null, searched: false, lastResult: null };
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   document.querySelectorAll('input[name="mode"]').forEach((radio) => {
     radio.addEventListener("change", () => setMode(radio.value));
   });
@@ -20,6 +22,8 @@ document.addEventListener("DOMContentLoaded", () => {
     search();
   });
   $("#csv-link").addEventListener("click", downloadUploadCsv);
+  $("#index").addEventListener("change", switchIndex);
+  await loadIndexes();
   describeIndex();
   loadFilters();
   startFromAddress();
@@ -27,30 +31,101 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // -- set-up -------------------------------------------------------------------------------------
 
+// The indexes served; with several, the "Encoder" choice lists them and the one in the address
+// (?index=...) is chosen, else the server's default.
+async function loadIndexes() {
+  let listing;
+  try {
+    listing = await getJson("/api/indexes");
+  } catch (error) {
+    showStatus(`The server does not answer: ${error.message}`, true);
+    return;
+  }
+  state.indexes = listing.indexes;
+  const wanted = new URLSearchParams(window.location.search).get("index");
+  const known = state.indexes.map((entry) => entry.name);
+  state.index = known.includes(wanted) ? wanted : listing.default;
+  if (wanted !== null && !known.includes(wanted)) {
+    showStatus(`No index "${wanted}" here: searching ${listing.default} (one of ${known.join(", ")}).`, true);
+  }
+  const select = $("#index");
+  for (const entry of state.indexes) {
+    select.append(new Option(`${entry.name} (${entry.encoder})`, entry.name));
+  }
+  select.value = state.index;
+  $("#index-choice").hidden = !severalIndexes();
+}
+
+function severalIndexes() {
+  return state.indexes.length > 1;
+}
+
+// A path of the API with the chosen index (only when there is a choice).
+function withIndex(path, params = new URLSearchParams()) {
+  const chosen = new URLSearchParams(params);
+  if (severalIndexes()) chosen.set("index", state.index);
+  const query = chosen.toString();
+  return query ? `${path}?${query}` : path;
+}
+
 async function describeIndex() {
   try {
-    const health = await getJson("/api/health");
+    const health = await getJson(withIndex("/api/health"));
+    const encoder = severalIndexes() ? `, encoder ${health.encoder}` : "";
     $("#index-info").textContent =
-      `${health.count.toLocaleString()} objects of the ${health.catalog}, model run ${health.run}`;
+      `${health.count.toLocaleString()} objects of the ${health.catalog}, model run ${health.run}${encoder}`;
   } catch (error) {
     showStatus(`The server does not answer: ${error.message}`, true);
   }
 }
 
+// The filters' choices: the missions and classes of the chosen index's catalogue (those chosen
+// before and still there stay chosen).
 async function loadFilters() {
-  const catalog = await getJson("/api/catalog");
-  for (const mission of catalog.missions || []) {
-    $("#mission").append(new Option(mission, mission));
+  const catalog = await getJson(withIndex("/api/catalog"));
+  const missions = $("#mission");
+  const mission = missions.value;
+  missions.replaceChildren(new Option("any", ""));
+  for (const name of catalog.missions || []) {
+    missions.append(new Option(name, name));
   }
+  missions.value = (catalog.missions || []).includes(mission) ? mission : "";
+  const chosen = new Set(checkedClasses());
   const box = $("#classes");
+  box.replaceChildren();
   for (const name of catalog.classes || []) {
     const label = document.createElement("label");
     const input = document.createElement("input");
     input.type = "checkbox";
     input.value = name;
+    input.checked = chosen.has(name);
     input.addEventListener("change", summariseClasses);
     label.append(input, ` ${name}`);
     box.append(label);
+  }
+  summariseClasses();
+}
+
+// Another index chosen: say so in the address, and ask it the query asked last (a random object's
+// query becomes a search by that object, so that both indexes answer the same query).
+async function switchIndex() {
+  state.index = $("#index").value;
+  const address = new URLSearchParams(window.location.search);
+  address.set("index", state.index);
+  window.history.replaceState(null, "", `/?${address}`);
+  describeIndex();
+  try {
+    await loadFilters();
+  } catch (error) {
+    showStatus(error.message, true);
+    return;
+  }
+  if (!state.searched) return;
+  const last = state.lastResult;
+  if (state.mode === "random" && last && last.query.kind === "random") {
+    searchObject(last.query.object_ids[0]);
+  } else {
+    search();
   }
 }
 
@@ -91,6 +166,7 @@ function searchObject(objectId) {
 
 function commonParams() {
   const params = new URLSearchParams();
+  if (severalIndexes()) params.set("index", state.index);
   params.set("k", $("#k").value || "5");
   params.set("parameters", "true");
   checkedClasses().forEach((name) => params.append("class", name));
@@ -145,6 +221,7 @@ async function search() {
     showStatus(error.message, true);
     return;
   }
+  state.searched = true;
   const button = $("#search-button");
   button.disabled = true;
   showStatus("Searching…");
@@ -159,6 +236,7 @@ async function search() {
       result = await getJson(`${path}?${params}`);
       state.lastUpload = null;
     }
+    state.lastResult = result;
     render(result, path, params);
     showStatus(describe(result));
   } catch (error) {
@@ -186,7 +264,13 @@ async function getJson(url, options = {}) {
 function describe(result) {
   const query = result.query;
   const where = query.separation_arcsec == null ? "" : ` (${format(query.separation_arcsec)}″ from the position)`;
-  return `${result.count} objects most similar to ${query.label}${where}`;
+  const by = severalIndexes() ? `, by the ${answeredBy(result)}` : "";
+  return `${result.count} objects most similar to ${query.label}${where}${by}`;
+}
+
+// "features encoder (index tiny-features)": which index answered.
+function answeredBy(result) {
+  return `${result.encoder} encoder (index ${result.index})`;
 }
 
 function showStatus(message, isError = false) {
@@ -225,6 +309,7 @@ async function downloadUploadCsv(event) {
 
 function render(result, path, params) {
   $("#results").hidden = false;
+  $("#answered-by").textContent = severalIndexes() ? `by the ${answeredBy(result)}` : "";
   renderDomain(result.domain);
   renderQuery(result.query);
   renderMatches(result);
@@ -302,7 +387,7 @@ function renderTable(result) {
       const value = match[name];
       if (name === "object_id") {
         const link = element("a", "", value);
-        link.href = `/?id=${encodeURIComponent(value)}`;
+        link.href = withIndex("/", new URLSearchParams({ id: value }));
         link.addEventListener("click", (event) => {
           event.preventDefault();
           searchObject(value);
@@ -376,7 +461,7 @@ function histogramSvg(parameter) {
 // -- small helpers -------------------------------------------------------------------------------
 
 function thumbnailUrl(objectId) {
-  return `/api/thumbnails/${encodeURIComponent(objectId)}.png`;
+  return withIndex(`/api/thumbnails/${encodeURIComponent(objectId)}.png`);
 }
 
 function thumbnailImage(source, description) {
