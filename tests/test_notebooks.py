@@ -122,6 +122,7 @@ def test_3_checks_the_run_of_notebook_2(executed):
     assert summary["test_objects"] == data["n_objects"]["test"]
     assert summary["shown_mistakes"] == min(4, summary["misclassified"])
     assert trained.name in summary["runs"]
+    assert summary["maps"] == len(summary["runs"])  # one embedding map per run
     assert Path(summary["baseline_run"]).name in summary["runs"]
     assert summary["baseline_encoder"] == "features" and 0 < summary["baseline_accuracy"] <= 1
     assert executed.images(NOTEBOOKS[2]) >= 3

@@ -29,3 +29,12 @@ def test_grid_has_one_column_per_light_curve():
     figure = plot_transforms([_pair(1.0), _pair(3.0), _pair(5.0)], titles=["a", "b", "c"])
     titled = [ax.get_title() for ax in figure.axes if ax.get_title()]
     assert titled == ["a", "b", "c"]
+
+
+def test_grid_takes_light_curves_without_an_image_last_or_alone():
+    sparse, _ = _pair(2.0)
+    figure = plot_transforms([_pair(1.0), (sparse, None)], titles=["dense", "ground-based"])
+    assert [ax.get_label() for ax in figure.axes].count("<colorbar>") == 1  # from the dense one
+    alone = plot_transforms([(sparse, None)])
+    assert alone.axes[0].get_title() == sparse.source
+    assert "<colorbar>" not in [ax.get_label() for ax in alone.axes]

@@ -120,7 +120,8 @@ def plot_transform(series: UniformSeries, image: PowerImage, title: str | None =
 def plot_transforms(
     pairs: Sequence[tuple[UniformSeries, PowerImage]], titles: Sequence[str] | None = None
 ) -> Figure:
-    """Several light curves, each above its power image, side by side in one figure."""
+    """Several light curves, each above its power image, side by side in one figure; an image
+    may be None (a light curve too sparse for one: a ground-based survey's), the panel says so."""
     import matplotlib.pyplot as plt
 
     n = len(pairs)
@@ -135,9 +136,11 @@ def plot_transforms(
     for column, (series, image) in enumerate(pairs):
         plot_series(series, axes[0, column])
         plot_power_image(image, axes[1, column], colorbar=False)
-        title = titles[column] if titles else image.object_id or series.source
+        title = titles[column] if titles else getattr(image, "object_id", None) or series.source
         axes[0, column].set_title(title, fontsize=9)
-    figure.colorbar(axes[1, -1].collections[0], ax=axes, label=COLORBAR_LABEL, pad=0.01)
+    drawn = [ax.collections[0] for ax in axes[1] if ax.collections]
+    if drawn:
+        figure.colorbar(drawn[-1], ax=axes, label=COLORBAR_LABEL, pad=0.01)
     return figure
 
 

@@ -4,7 +4,8 @@ A run folder (:func:`astrolens.training.train`) keeps its test-set scores in ``m
 :func:`held_out_predictions` recomputes the per-object predictions behind them (the same survey,
 power images and stratified split as the training used), so that a notebook can show *which*
 objects were confused and what their light curves look like. :func:`compare_runs` puts the
-metrics of every run of a ``runs/`` folder into one table.
+metrics of every run of a ``runs/`` folder into one table, :func:`plot_run_maps` their embedding
+maps side by side.
 
 Examples
 --------
@@ -21,17 +22,20 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 from astrolens.datasets import recorded_catalog_difference, survey_config, survey_data
 from astrolens.encoders import TrainingData
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.modalities.lightcurve import period_range_days
-from astrolens.runfolder import CONFIG_FILE, DATA_FILE, METRICS_FILE, run_id
+from astrolens.runfolder import CONFIG_FILE, DATA_FILE, MAP_FIGURE, METRICS_FILE, run_id
 from astrolens.runs import TrainedRun, resolve_run
 from astrolens.training import held_out_probabilities, run_split
 
@@ -40,6 +44,7 @@ __all__ = [
     "compare_runs",
     "held_out_predictions",
     "per_class_metrics",
+    "plot_run_maps",
     "read_metrics",
 ]
 
@@ -237,6 +242,41 @@ def compare_runs(runs_dir: str | os.PathLike[str] = "runs") -> pd.DataFrame:
         "retrieval_k",
     ]
     return pd.DataFrame(records, columns=columns).set_index("run")
+
+
+def plot_run_maps(runs_dir: str | os.PathLike[str] = "runs", columns: int = 3) -> Figure:
+    """The embedding map of every complete run of ``runs_dir`` (the t-SNE map of its test
+    embeddings coloured by class, ``embedding_map.png``, drawn when it was trained), side by
+    side, each titled with the run, its encoder and its retrieval precision.
+
+    Examples
+    --------
+    >>> from astrolens.runfolder import default_run_path
+    >>> figure = plot_run_maps(default_run_path().parent)
+    >>> [ax.get_title() for ax in figure.axes if ax.get_title().startswith("default")]
+    ['default (hybrid_cnn): precision@10 0.91']
+    """
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    table = compare_runs(runs_dir)
+    table = table[[(Path(runs_dir) / name / MAP_FIGURE).is_file() for name in table.index]]
+    if table.empty:
+        raise FileNotFoundError(f"{runs_dir}: no run folder with an {MAP_FIGURE}")
+    columns = min(columns, len(table))
+    rows = -(-len(table) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(6 * columns, 5 * rows), squeeze=False)
+    for ax in axes.flat[len(table) :]:
+        ax.remove()
+    for ax, (name, run) in zip(axes.flat, table.iterrows(), strict=False):
+        ax.imshow(matplotlib.image.imread(Path(runs_dir) / name / MAP_FIGURE))
+        ax.set_title(
+            f"{name} ({run['encoder']}): precision@{run['retrieval_k']} "
+            f"{run['retrieval_precision']:.2f}"
+        )
+        ax.set_axis_off()
+    figure.tight_layout()
+    return figure
 
 
 def _class_indices(labels: Any, class_names: tuple[str, ...]) -> NDArray[np.int64]:
