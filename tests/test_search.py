@@ -543,3 +543,29 @@ def test_class_statistics_judge_a_query_against_the_members_of_its_answer():
     assert reference.reasons(member_like, "RARE") == ()
     assert reference.reasons({"amplitude": 2.0}, "CONSTANT") == ()  # a statistic missing
     assert reference.reasons(dict(member_like, period=np.nan), "CONSTANT") == ()
+
+
+def test_a_process_keeps_the_survey_samples_of_the_indexes_it_searched_last(monkeypatch):
+    from types import SimpleNamespace
+
+    from astrolens.search import service
+
+    monkeypatch.setattr(service, "_PROFILES", service.OrderedDict())
+    monkeypatch.setattr(service, "PROFILE_CACHE_SIZE", 2)
+    made = []
+
+    def search(run):
+        source = SimpleNamespace(survey_config={}, catalog_fingerprint={"key": "k"}, run=run)
+        return SimpleNamespace(
+            source=source, _regenerated_profiles=lambda: made.append(run) or [run]
+        )
+
+    def profiles(run):
+        return service.IndexedSearch._survey_profiles(search(run))
+
+    assert profiles("a") == ["a"] and profiles("b") == ["b"] and profiles("a") == ["a"]
+    assert made == ["a", "b"]  # "a" again: kept
+    profiles("c")  # "b" was used least recently: it goes
+    assert [key[1] for key in service._PROFILES] == ["a", "c"]
+    profiles("b")
+    assert made == ["a", "b", "c", "b"]

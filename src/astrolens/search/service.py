@@ -36,6 +36,7 @@ import contextlib
 import functools
 import json
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,13 @@ from astrolens.search.figures import simulated_images
 from astrolens.simulate import source_arrays
 from astrolens.wavelets import PowerImage
 
-__all__ = ["PROFILES_PER_CLASS", "SAMPLING_SAMPLE", "IndexedSearch", "open_search"]
+__all__ = [
+    "PROFILES_PER_CLASS",
+    "PROFILE_CACHE_SIZE",
+    "SAMPLING_SAMPLE",
+    "IndexedSearch",
+    "open_search",
+]
 
 SAMPLING_SAMPLE = 200
 """Survey objects a search by light curve is compared with, in a catalogue without classes."""
@@ -67,9 +74,14 @@ SAMPLING_SAMPLE = 200
 PROFILES_PER_CLASS = 30
 """Survey objects of each class a search by light curve is compared with."""
 
-_PROFILES: dict[tuple[str, str], list[ObjectProfile]] = {}
+_PROFILES: OrderedDict[tuple[str, str], list[ObjectProfile]] = OrderedDict()
 """The survey samples of :meth:`IndexedSearch._survey_profiles`, by catalogue and run (the same
-index opened again, as a server or a notebook does, does not regenerate them)."""
+index opened again, as a server or a notebook does, does not regenerate them); the
+:data:`PROFILE_CACHE_SIZE` used last."""
+
+PROFILE_CACHE_SIZE = 8
+"""Survey samples kept by one process (one per index it searches: a server of several indexes, a
+notebook comparing runs); the least recently used goes first."""
 
 
 class IndexedSearch(SimilaritySearch):
@@ -171,6 +183,9 @@ class IndexedSearch(SimilaritySearch):
         key = (json.dumps(self.source.catalog_fingerprint, sort_keys=True), self.source.run)
         if key not in _PROFILES:
             _PROFILES[key] = self._regenerated_profiles()
+            while len(_PROFILES) > PROFILE_CACHE_SIZE:
+                _PROFILES.popitem(last=False)
+        _PROFILES.move_to_end(key)
         return _PROFILES[key]
 
     def _regenerated_profiles(self) -> list[ObjectProfile]:
