@@ -59,15 +59,25 @@ NON_PHYSICAL_COLUMNS = frozenset(
         "epoch_days",
         "ogle_i_mag",
         "ogle_v_mag",
+        "pixel_scale_arcsec",
+        "image_size",
+        "seeing_fwhm_arcsec",
+        "sky_mag_arcsec2_g",
+        "sky_mag_arcsec2_r",
+        "sky_mag_arcsec2_z",
+        "n_neighbours",
+        "n_field_stars",
     }
 )
-"""Numeric columns that describe the observation or bookkeeping, not the star's physics."""
+"""Numeric columns that describe the observation or bookkeeping, not the object's physics (the
+light-curve survey's and the galaxy survey's)."""
 
 _UNIT_SUFFIXES = (
     ("_per_day", "1/d"),
     ("_days", "d"),
     ("_hours", "h"),
     ("_deg", "deg"),
+    ("_arcsec", "arcsec"),
     ("_mag", "mag"),
     ("_uhz", "μHz"),
 )

@@ -240,7 +240,7 @@ def _command_search(args: argparse.Namespace) -> None:
             (args.ra, args.dec), args.k, radius_arcsec=args.radius, filters=filters
         )
     elif args.file is not None:
-        result = search.by_lightcurve(query_file, args.k, filters=filters)
+        result = search.by_input(query_file, args.k, filters=filters)
     else:
         result = search.random(args.k, seed=args.seed, filters=filters)
     separation = result.query.separation_arcsec
@@ -557,7 +557,12 @@ def _parser() -> argparse.ArgumentParser:
         help="catalogued object id; repeat it for one query of several examples",
     )
     query.add_argument("--ra", help="right ascension: degrees or hours (19:22:40.1, 19h22m40s)")
-    query.add_argument("--file", type=Path, help="FITS or CSV light curve, embedded by the model")
+    query.add_argument(
+        "--file",
+        type=Path,
+        help="FITS or CSV light curve (or, for an index of galaxy images, a JPEG, PNG or FITS "
+        "cutout), embedded by the model",
+    )
     query.add_argument("--random", action="store_true", help="a random object of the index")
     search.add_argument(
         "--band",

@@ -38,15 +38,18 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.config import stable_key
-from astrolens.errors import CacheError, InvalidLightCurve, skip_reason
+from astrolens.errors import CacheError, InvalidImage, InvalidLightCurve, skip_reason
 from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.modalities import Modality
-from astrolens.modalities.lightcurve import REPRESENTATIONS, LightCurveModality
+from astrolens.modalities.galaxy import REPRESENTATIONS as IMAGE_REPRESENTATIONS
+from astrolens.modalities.galaxy import GalaxyImageModality
+from astrolens.modalities.lightcurve import REPRESENTATIONS as LIGHTCURVE_REPRESENTATIONS
+from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.periodogram import PeriodogramConfig
 from astrolens.preprocess import PreprocessConfig
-from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
-from astrolens.simulate.cache import survey_config
+from astrolens.simulate import source_arrays
+from astrolens.simulate.cache import AnySurveyConfig, generate_survey_catalog, survey_config
 from astrolens.wavelets import WaveletCache, WaveletConfig
 
 __all__ = [
@@ -63,6 +66,10 @@ __all__ = [
     "survey_config",
     "survey_data",
 ]
+
+REPRESENTATIONS = LIGHTCURVE_REPRESENTATIONS + IMAGE_REPRESENTATIONS
+"""Every representation of a simulated survey's objects: the light curves' and the galaxy
+images' (``"cutout"``)."""
 
 _STACK_FORMAT = 3
 """Version of the survey stack file layout; part of its name."""
@@ -129,7 +136,7 @@ class SurveyData:
     arrays: dict[str, NDArray[Any]]
     catalog: pd.DataFrame
     skipped: tuple[tuple[str, str], ...]
-    survey: SurveyConfig
+    survey: AnySurveyConfig
     catalog_fingerprint: CatalogFingerprint
     representation: str = "wavelet"
 
@@ -195,7 +202,8 @@ def represent_rows(
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
 ) -> Batch:
-    """Representations of simulated-survey catalogue rows: regenerate, clean, represent.
+    """Representations of simulated-survey catalogue rows: regenerate, clean, represent (or,
+    for the galaxy survey's ``"cutout"``, render).
 
     Examples
     --------
@@ -206,8 +214,10 @@ def represent_rows(
     >>> batch.object_ids == catalog["object_id"].tolist()
     True
     """
-    modality = LightCurveModality(preprocess, wavelet)
     names = [(str(row["object_id"]), str(row["object_id"])) for row in rows]
+    if representation in IMAGE_REPRESENTATIONS:
+        return _represent_each(rows, names, GalaxyImageModality(), representation)
+    modality = LightCurveModality(preprocess, wavelet)
     light_curves = (source_arrays(row, preprocess.quality_bitmask) for row in rows)
     return _represent_each(light_curves, names, modality, representation)
 
@@ -226,7 +236,7 @@ def _represent_each(
             origin = item.meta.get("source") or origin
             for name, values in modality.represent(item, representation).items():
                 arrays[name][index] = values
-        except (FileNotFoundError, InvalidLightCurve) as error:
+        except (FileNotFoundError, InvalidLightCurve, InvalidImage) as error:
             reason = skip_reason(error)
         object_ids.append(object_id)
         sources_out.append(origin)
@@ -362,7 +372,7 @@ def _worker_pool(workers: int) -> Pool:
 
 
 def survey_data(
-    survey: SurveyConfig | str = "demo",
+    survey: AnySurveyConfig | str = "demo",
     representation: str = "wavelet",
     *,
     preprocess: PreprocessConfig = PreprocessConfig(),
@@ -376,7 +386,8 @@ def survey_data(
     Parameters
     ----------
     survey
-        A survey configuration, or the name of a size (``"tiny"``, ``"demo"``, ``"large"``).
+        A survey configuration, or the name of a size (``"tiny"``, ``"demo"``, ``"large"``;
+        ``"galaxies-tiny"``, ... for the galaxy survey, whose representation is ``"cutout"``).
     representation
         One of :data:`REPRESENTATIONS`.
     preprocess, wavelet
@@ -405,7 +416,7 @@ def survey_data(
     if representation not in REPRESENTATIONS:
         raise ValueError(f"unknown representation {representation!r}; known: {REPRESENTATIONS}")
     config = survey_config(survey)
-    catalog = generate_catalog(config)
+    catalog = generate_survey_catalog(config)
     fingerprint = catalog_fingerprint(catalog)
     path = None
     if cache_root is not None:
@@ -460,13 +471,14 @@ def _represent_rows_task(
 _FLOAT16_ARRAYS = ("harmonic",)
 """Arrays kept as float16 in a survey stack: the harmonic coherence lies in [-1, 1]."""
 
+_UINT8_ARRAYS = ("cutout",)
+"""Arrays kept as 8-bit integers in a survey stack: the galaxy survey's pictures are 8-bit
+colour images divided by 255, so nothing is lost."""
+
 
 def _write_stack(path: Path, data: SurveyData, good: NDArray[np.bool_]) -> None:
     """Save the arrays, which rows have one and the skip reasons, atomically."""
-    arrays = {
-        f"array_{name}": values.astype(np.float16) if name in _FLOAT16_ARRAYS else values
-        for name, values in data.arrays.items()
-    }
+    arrays = {f"array_{name}": _stored(name, values) for name, values in data.arrays.items()}
     arrays |= {
         "good": good,
         "skipped_json": np.str_(json.dumps(data.skipped)),
@@ -476,10 +488,24 @@ def _write_stack(path: Path, data: SurveyData, good: NDArray[np.bool_]) -> None:
         np.savez(temporary, **arrays)
 
 
+def _stored(name: str, values: NDArray[Any]) -> NDArray[Any]:
+    if name in _FLOAT16_ARRAYS:
+        return values.astype(np.float16)
+    if name in _UINT8_ARRAYS:
+        return np.rint(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
+    return values
+
+
+def _restored(name: str, values: NDArray[Any]) -> NDArray[np.float32]:
+    if name in _UINT8_ARRAYS:
+        return values.astype(np.float32) / np.float32(255.0)
+    return values.astype(np.float32)
+
+
 def _read_stack(
     path: Path,
     catalog: pd.DataFrame,
-    config: SurveyConfig,
+    config: AnySurveyConfig,
     fingerprint: CatalogFingerprint,
     representation: str,
 ) -> SurveyData:
@@ -495,7 +521,7 @@ def _read_stack(
     except (OSError, ValueError, KeyError, EOFError) as error:
         raise CacheError(f"{path}: unreadable survey stack ({error}); delete it") from error
     arrays = {
-        name: values.astype(np.float32) if name in _FLOAT16_ARRAYS else values
+        name: _restored(name, values) if name in _FLOAT16_ARRAYS + _UINT8_ARRAYS else values
         for name, values in arrays.items()
     }
     rows = {len(values) for values in arrays.values()}

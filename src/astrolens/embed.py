@@ -51,8 +51,7 @@ from astrolens.files import written_atomically
 from astrolens.fingerprint import catalog_fingerprint
 from astrolens.runfolder import run_folder, run_id
 from astrolens.runs import TrainedRun, resolve_run
-from astrolens.simulate import SurveyConfig, iter_catalog_chunks
-from astrolens.simulate.cache import cache_folder, survey_catalog
+from astrolens.simulate.cache import AnySurveyConfig, cache_folder, catalog_chunks, survey_catalog
 
 if TYPE_CHECKING:
     pass
@@ -211,7 +210,7 @@ def embed_files(
 
 
 def embed_survey(
-    survey: SurveyConfig | str,
+    survey: AnySurveyConfig | str,
     out: str | os.PathLike[str],
     *,
     run: TrainedRun | str | os.PathLike[str] | None = None,
@@ -245,7 +244,7 @@ def embed_survey(
             trained.preprocess,
             trained.wavelet,
         )
-        for catalog in iter_catalog_chunks(config)
+        for catalog in catalog_chunks(config)
         for rows in [catalog.to_dict("records")]
         for start in range(0, len(rows), ITEMS_PER_TASK)
     )
@@ -373,7 +372,7 @@ _EMBEDDINGS_FORMAT = 1
 
 
 def survey_embeddings(
-    survey: str | SurveyConfig = "demo",
+    survey: str | AnySurveyConfig = "demo",
     run: str | os.PathLike[str] = "runs/default",
     *,
     workers: int = 2,

@@ -36,6 +36,21 @@ class InvalidLightCurve(AstrolensError, ValueError):
         super().__init__(f"{self.source}: {reason}")
 
 
+class InvalidImage(AstrolensError, ValueError):
+    """An image that cannot be used: unreadable, too large, too small, blank, ...
+
+    Examples
+    --------
+    >>> str(InvalidImage("m51.png", "every pixel is NaN"))
+    'm51.png: every pixel is NaN'
+    """
+
+    def __init__(self, source: str | PathLike[str], reason: str) -> None:
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
 class ArchiveUnavailable(AstrolensError, ConnectionError):
     """The remote archive (MAST) cannot be reached or did not answer."""
 
@@ -88,8 +103,8 @@ NO_SUCH_FILE = "no such file"
 """The reason given for a light-curve file that does not exist."""
 
 
-def skip_reason(error: InvalidLightCurve | FileNotFoundError) -> str:
-    """Why a light curve was skipped, in words, for the lists of skipped files.
+def skip_reason(error: InvalidLightCurve | InvalidImage | FileNotFoundError) -> str:
+    """Why a light curve (or an image) was skipped, in words, for the lists of skipped files.
 
     Examples
     --------
@@ -98,4 +113,4 @@ def skip_reason(error: InvalidLightCurve | FileNotFoundError) -> str:
     >>> skip_reason(FileNotFoundError("a.fits"))
     'no such file'
     """
-    return error.reason if isinstance(error, InvalidLightCurve) else NO_SUCH_FILE
+    return error.reason if isinstance(error, (InvalidLightCurve, InvalidImage)) else NO_SUCH_FILE

@@ -81,8 +81,8 @@ from astrolens.index.folder import (
     write_index_folder,
 )
 from astrolens.runfolder import CONFIG_FILE, run_folder, run_id
-from astrolens.simulate import CATALOG_COLUMNS, SurveyConfig, read_catalog
-from astrolens.simulate.cache import survey_catalog
+from astrolens.simulate import CATALOG_COLUMNS, read_catalog
+from astrolens.simulate.cache import AnySurveyConfig, survey_catalog
 
 if TYPE_CHECKING:
     pass
@@ -94,7 +94,7 @@ __all__ = [
 
 
 def build_survey_index(
-    survey: str | SurveyConfig = "demo",
+    survey: str | AnySurveyConfig = "demo",
     run: str | os.PathLike[str] = "runs/default",
     out: str | os.PathLike[str] | None = None,
     *,

@@ -61,6 +61,7 @@ from astrolens.runfolder import (
 )
 from astrolens.runs import MODALITY
 from astrolens.simulate import CLASSES
+from astrolens.simulate.cache import survey_modality
 from astrolens.splits import DataSplit, labelled_subset, stratified_split
 from astrolens.trainconfig import TrainConfig
 from astrolens.wavelets import WaveletConfig
@@ -190,8 +191,14 @@ def train(
             f"the {config.encoder} encoder learns {' or '.join(map(repr, kind.objectives))}, "
             f"not {config.objective!r}: set objective={kind.objectives[0]!r}"
         )
+    survey = survey_config(config.survey, config.survey_seed)
+    if survey_modality(survey) != kind.modality:
+        raise ValueError(
+            f"the {config.encoder} encoder reads {kind.modality} data; the survey "
+            f"{config.survey!r} has {survey_modality(survey)} data"
+        )
     data = survey_data(
-        survey_config(config.survey, config.survey_seed),
+        survey,
         kind.representation,
         preprocess=preprocess,
         wavelet=wavelet,
@@ -220,7 +227,7 @@ def train(
         if "val_loss" in history:
             metrics["best_epoch"] = int(history["epoch"][history["val_loss"].idxmin()])
         metrics["n_parameters"] = encoder.n_parameters
-        _write_run(folder, encoder, history, metrics, preprocess, wavelet)
+        _write_run(folder, encoder, history, metrics, preprocess, wavelet, kind.modality)
         for file_name, figure in encoder.figures(training).items():
             save_figure(figure, folder / file_name)
         _write_json(folder / VERSION_FILE, version)
@@ -387,10 +394,11 @@ def _write_run(
     metrics: dict[str, Any],
     preprocess: PreprocessConfig,
     wavelet: WaveletConfig,
+    modality: str = MODALITY,
 ) -> None:
     config = encoder.config
     saved_config = {
-        "modality": MODALITY,
+        "modality": modality,
         "train": config.to_dict(),
         "preprocess": preprocess.to_dict(),
         "wavelet": wavelet.to_dict(),

@@ -108,6 +108,15 @@ def two_encoders(index_folder, features_index, tmp_path_factory) -> Server:
 
 
 @pytest.fixture(scope="session")
+def lightcurves_and_galaxies(index_folder, galaxy_index, tmp_path_factory) -> Server:
+    """One server of ``index`` (light curves of the tiny survey, the default) and ``galaxies``
+    (the tiny galaxy survey's images)."""
+    work = tmp_path_factory.mktemp("lightcurves-and-galaxies")
+    with running_server([index_folder, galaxy_index], work) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def serve_index():
     """``serve_index(index_folder, work, workers=1, host=..., **settings)``: a context manager
     running a server of that index, or of several (``settings``: fields of its ``WebConfig``)."""

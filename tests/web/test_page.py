@@ -240,3 +240,38 @@ def test_the_encoder_choice_asks_the_other_index_the_same_query(
         sync_api.expect(page.locator("#index")).to_have_value("features")
         sync_api.expect(answered_by).to_have_text("by the features encoder (index features)")
         assert shown_ids(page) == expected["features"]
+
+
+def test_the_page_offers_an_image_upload_for_the_galaxy_index(
+    browser, lightcurves_and_galaxies, galaxy_index, tmp_path
+):
+    from PIL import Image
+
+    from astrolens.modalities.galaxy import survey_cutout
+    from astrolens.search import open_search
+
+    row = open_search(galaxy_index).catalog.table.iloc[21]
+    picture = tmp_path / "galaxy.png"
+    Image.fromarray(survey_cutout(row)).save(picture)
+    with opened(browser, lightcurves_and_galaxies.url) as page:
+        sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Light-curve file")
+        page.select_option("#index", "galaxies")
+        sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Image file")
+        sync_api.expect(page.locator("#upload-label")).to_have_text("JPEG, PNG or FITS image")
+        assert ".png" in page.locator("#file").get_attribute("accept")
+        page.check('input[name="mode"][value="upload"]')
+        sync_api.expect(page.locator("#upload-note")).to_be_visible()
+        page.set_input_files("#file", str(picture))
+        page.click("#search-button")
+        sync_api.expect(page.locator(".match-card")).to_have_count(5)
+        assert shown_ids(page)[0] == row["object_id"]
+        sync_api.expect(page.locator("#query .card-kind")).to_have_text("your image")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img.thumbnail.picture')]"
+            ".every((image) => image.complete && image.naturalWidth === 192)"
+        )
+        sync_api.expect(page.locator("#histograms")).to_contain_text("sersic_n")
+        screenshot(page, "search-by-image.png")
+        page.select_option("#index", "index")  # back to light curves: the image query is not
+        sync_api.expect(page.locator("#status")).to_contain_text("an index of light curves")
+        sync_api.expect(page.locator("#results")).to_be_hidden()

@@ -55,6 +55,9 @@ class ForwardingSearch:
     def by_lightcurve(self, lightcurve, k=10, *, filters=None, label=None):
         return self._forward("by_lightcurve", lightcurve, k, filters=filters, label=label)
 
+    def by_input(self, source, k=10, *, filters=None, label=None):
+        return self._forward("by_input", source, k, filters=filters, label=label)
+
     def by_examples(self, examples, k=10, *, filters=None, combine="centroid"):
         return self._forward("by_examples", examples, k, filters=filters, combine=combine)
 
@@ -125,7 +128,7 @@ def test_the_app_answers_through_the_search_protocol_only(forwarding, served):
     np.testing.assert_allclose(
         [match["distance"] for match in uploaded.json()["matches"]], expected["distance"], rtol=1e-5
     )
-    assert forwarding.calls == ["by_object", "by_examples", "by_lightcurve"]
+    assert forwarding.calls == ["by_object", "by_examples", "by_input"]
 
     thumbnail = served.get(f"/api/thumbnails/{first}.png")
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\x89PNG")
@@ -139,5 +142,5 @@ def test_a_search_without_an_encoder_refuses_uploads_with_a_client_error(forward
         files = {"file": (KEPLER.name, handle, "application/octet-stream")}
         answer = served.post("/api/search/upload", params={"k": 5}, files=files)
     assert answer.status_code == 422
-    assert "cannot embed light curves" in answer.json()["detail"]
+    assert "cannot embed uploads" in answer.json()["detail"]
     assert forwarding.calls == []

@@ -1,4 +1,4 @@
-"""Encoders by name: what turns a light curve's representation into its embedding.
+"""Encoders by name: what turns a light curve's or an image's representation into its embedding.
 
 Each encoder is one module here and one line below (:func:`register_encoder`); its module is
 imported the first time the encoder is used. See :mod:`astrolens.encoders.base` for what an
@@ -7,7 +7,7 @@ encoder does.
 Examples
 --------
 >>> encoder_names()[:3], encoder_class("features").representation
-(('autoencoder_hybrid', 'contrastive_hybrid', 'features'), 'features')
+(('autoencoder_hybrid', 'contrastive_galaxy', 'contrastive_hybrid'), 'features')
 >>> encoder_class("nope")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -29,6 +29,8 @@ register_encoder("metric_hybrid", "astrolens.encoders.metric_hybrid:MetricHybrid
 register_encoder("contrastive_hybrid", "astrolens.encoders.contrastive_hybrid:ContrastiveHybrid")
 register_encoder("masked_hybrid", "astrolens.encoders.masked_hybrid:MaskedHybrid")
 register_encoder("autoencoder_hybrid", "astrolens.encoders.autoencoder_hybrid:AutoencoderHybrid")
+register_encoder("galaxy_cnn", "astrolens.encoders.galaxy_cnn:GalaxyCNN")
+register_encoder("contrastive_galaxy", "astrolens.encoders.contrastive_galaxy:ContrastiveGalaxy")
 
 __all__ = [
     "Encoder",

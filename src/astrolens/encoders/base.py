@@ -59,6 +59,9 @@ class Encoder(ABC):
     representation: ClassVar[str]
     """Which representation of its modality it reads (``"wavelet"``, ``"features"``)."""
 
+    modality: ClassVar[str] = "lightcurve"
+    """The modality (:mod:`astrolens.modalities`) whose representation it reads."""
+
     objectives: ClassVar[tuple[str, ...]] = ("supervised",)
     """The objectives (:mod:`astrolens.objectives`) it can learn, its default first."""
 

@@ -32,7 +32,7 @@ from astrolens.files import file_sha256, written_folder
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.index.base import MANIFEST_NAME, load_manifest, readable_directory, verify_files
 from astrolens.index.registry import build_index
-from astrolens.simulate import SurveyConfig
+from astrolens.simulate.cache import AnySurveyConfig
 
 __all__ = [
     "CATALOG_FILE",
@@ -143,7 +143,7 @@ def _same_catalog(recorded: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 def default_index_dir(
-    survey: str | SurveyConfig = "demo", run: str | os.PathLike[str] = "runs/default"
+    survey: str | AnySurveyConfig = "demo", run: str | os.PathLike[str] = "runs/default"
 ) -> Path:
     """Where :func:`build_survey_index` puts the index of a survey: ``indexes/<survey>-<run>``.
 
@@ -152,7 +152,7 @@ def default_index_dir(
     >>> default_index_dir("demo", "runs/default")
     PosixPath('indexes/demo-default')
     """
-    name = survey.name if isinstance(survey, SurveyConfig) else survey
+    name = survey if isinstance(survey, str) else survey.name
     return INDEXES_DIR / f"{name}-{Path(run).name}"
 
 

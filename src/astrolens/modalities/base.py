@@ -51,6 +51,10 @@ class Modality(ABC):
     name: ClassVar[str]
     """The registry name, recorded in a run's ``config.json``."""
 
+    query_kind: ClassVar[str]
+    """What a query of this modality is called in a search result (``"lightcurve"``,
+    ``"image"``)."""
+
     @classmethod
     @abstractmethod
     def from_run_config(cls, saved: Mapping[str, Any]) -> Modality:

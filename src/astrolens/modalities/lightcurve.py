@@ -178,6 +178,7 @@ class LightCurveModality(Modality):
     """
 
     name: ClassVar[str] = "lightcurve"
+    query_kind: ClassVar[str] = "lightcurve"
 
     preprocess: PreprocessConfig = PreprocessConfig()
     wavelet: WaveletConfig = WaveletConfig()

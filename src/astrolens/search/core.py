@@ -76,7 +76,12 @@ from astrolens.search.domain import (
     SamplingEnvelope,
     novelty_reference,
 )
-from astrolens.search.figures import ImageSource, plot_matches, simulated_images
+from astrolens.search.figures import (
+    ImageSource,
+    plot_image_matches,
+    plot_matches,
+    simulated_images,
+)
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -164,6 +169,18 @@ class Search(Protocol):
         label: str | None = None,
     ) -> SearchResult:
         """The objects most similar to a query that is not catalogued (read by ``encoder``)."""
+        ...
+
+    def by_input(
+        self,
+        source: Any,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        label: str | None = None,
+    ) -> SearchResult:
+        """The objects most similar to an input of the search's modality (a light curve, an
+        image), what the front ends call for an upload."""
         ...
 
     def by_examples(
@@ -746,24 +763,67 @@ class SimilaritySearch:
         FileNotFoundError, InvalidLightCurve
             If a file cannot be read.
         """
+        return self._by_input(lightcurve, "lightcurve", k, filters, label)
+
+    def by_input(
+        self,
+        source: Any,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        label: str | None = None,
+    ) -> SearchResult:
+        """The objects most similar to an input of the search's modality, whichever it is: a
+        light curve for a survey of light curves (:meth:`by_lightcurve`), an image for one of
+        galaxy images (:meth:`by_image`); the encoder's ``query_kind`` says which."""
+        kind = getattr(self.encoder, "query_kind", "lightcurve")
+        return self._by_input(source, kind, k, filters, label)
+
+    def by_image(
+        self,
+        image: Any,
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        label: str | None = None,
+    ) -> SearchResult:
+        """The objects most similar to an image (a search of galaxy images): a JPEG, PNG or
+        FITS file, an array, or an input the encoder has loaded already; as
+        :meth:`by_lightcurve` (a FITS header's ``OBJECT``, ``RA`` and ``DEC`` are its metadata).
+
+        Raises
+        ------
+        ValueError
+            If the search has no ``encoder`` or it returns a vector of the wrong size.
+        FileNotFoundError, InvalidImage
+            If a file cannot be read.
+        """
+        return self._by_input(image, "image", k, filters, label)
+
+    def _by_input(
+        self, source: Any, kind: str, k: int, filters: Filters | None, label: str | None
+    ) -> SearchResult:
+        """Read, embed and search one input of the encoder's modality (``kind`` names it)."""
+        words = "light curve" if kind == "lightcurve" else kind
         if self.encoder is None:
             raise ValueError(
-                "searching by light curve needs an encoder: "
+                f"searching by {words} needs an encoder: "
                 "SimilaritySearch(index, catalog, encoder=run), run = astrolens.load_run(...)"
             )
-        item = self.encoder.load(lightcurve, label=label)
-        vector = self._as_vector(self.encoder.embed_item(item), "the embedding of the light curve")
+        item = self.encoder.load(source, label=label)
+        vector = self._as_vector(self.encoder.embed_item(item), f"the embedding of the {words}")
         domain = self.domain_check(vector)
         sampling = getattr(self.encoder, "sampling", None)  # optional: readers that can say
-        if domain is not None and sampling is not None:
-            domain = domain.with_reasons(*self.sampling_envelope.reasons(sampling(item)))
+        numbers = sampling(item) if sampling is not None else {}
+        if domain is not None and numbers:  # images have no sampling to compare
+            domain = domain.with_reasons(*self.sampling_envelope.reasons(numbers))
         meta = item.meta
         object_id = meta.get("object_id")
         row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
         position = int(self._position_of_row[row_number]) if row_number >= 0 else -1
         ra, dec = _as_float(meta.get("ra")), _as_float(meta.get("dec"))
         query = Query(
-            kind="lightcurve",
+            kind=kind,
             label=item.label,
             vectors=vector[None],
             object_ids=(str(object_id),) if position >= 0 else (),
@@ -901,11 +961,14 @@ class SimilaritySearch:
         statistics = getattr(self.encoder, "statistics", None)  # optional, as sampling
         if statistics is None or len(result) == 0 or "class" not in self.catalog.table.columns:
             return ()
+        numbers = statistics(item)
+        if not numbers:  # a modality without statistics (images) is not judged
+            return ()
         reference = self.class_statistics
         if reference is None:
             return ()
         answer = Counter(str(name) for name in result.column("class")).most_common(1)[0][0]
-        return reference.reasons(statistics(item), answer)
+        return reference.reasons(numbers, answer)
 
     def domain_check(self, vector: ArrayLike) -> DomainCheck | None:
         """How an embedding compares with the survey's (None for a survey too small to say)."""
@@ -922,7 +985,8 @@ class SimilaritySearch:
         drawn by :attr:`images`.
 
         ``lightcurve`` is the query of a search by light curve (a file, arrays, a loaded
-        input), drawn as the search's ``encoder`` sees it.
+        input), drawn as the search's ``encoder`` sees it; for a search of images, the query
+        image, and the figure is :func:`~astrolens.search.figures.plot_image_matches`.
 
         Raises
         ------
@@ -932,8 +996,10 @@ class SimilaritySearch:
         query = None
         if lightcurve is not None:
             if self.encoder is None:
-                raise ValueError("drawing a light-curve query needs the search's encoder")
+                raise ValueError("drawing a query that is not in the survey needs an encoder")
             query = self.encoder.picture(self.encoder.load(lightcurve))
+        if getattr(self.encoder, "query_kind", "lightcurve") == "image":
+            return plot_image_matches(result, self.images, n=n, query_picture=query)
         return plot_matches(result, self.images, n=n, query_images=query)
 
     # -- anomalies ----------------------------------------------------------------------------

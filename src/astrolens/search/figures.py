@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ImageSource",
+    "PictureSource",
+    "plot_image_matches",
     "plot_matches",
     "plot_parameter_distributions",
     "simulated_images",
@@ -37,6 +39,9 @@ __all__ = [
 
 ImageSource = Callable[[pd.Series], tuple[UniformSeries, PowerImage | None]]
 """Turns a catalogue row into its cleaned light curve and power image (None: too sparse)."""
+
+PictureSource = Callable[[pd.Series], "np.ndarray"]
+"""Turns a catalogue row of a survey of images into its colour picture ``(H, W, 3)`` uint8."""
 
 
 def simulated_images(
@@ -198,6 +203,61 @@ def plot_parameter_distributions(
     figure.suptitle(
         f"parameters of the {len(result.matches)} matches of {result.query.label}", fontsize=10
     )
+    return figure
+
+
+def plot_image_matches(
+    result: SearchResult,
+    pictures: PictureSource,
+    *,
+    n: int = 8,
+    columns: int = 4,
+    query_picture: np.ndarray | None = None,
+) -> Figure:
+    """The query picture beside a grid of the pictures of its first ``n`` matches (a search of
+    galaxy images), each titled with its rank, id, class and distance.
+
+    ``pictures`` draws a catalogue row; ``query_picture`` is the picture of a query that is not
+    a catalogued object (an upload), else the query object is drawn with ``pictures``.
+
+    Examples
+    --------
+    >>> from astrolens.catalog import Catalog
+    >>> from astrolens.index import build_index
+    >>> from astrolens.search import SimilaritySearch
+    >>> table = pd.DataFrame({"object_id": ["A", "B", "C"], "class": ["ring", "spiral", "ring"]})
+    >>> vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
+    >>> index = build_index(vectors, table["object_id"], run="demo", progress=False)
+    >>> result = SimilaritySearch(index, Catalog(table)).by_object("A", k=2)
+    >>> grey = lambda row: np.full((8, 8, 3), 128, np.uint8)
+    >>> len(plot_image_matches(result, grey).subfigs)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    shown = result.matches.head(n)
+    if shown.empty:
+        raise ValueError(f"no matches to draw for {result.query.label}")
+    columns = max(1, min(columns, len(shown)))
+    grid_rows = math.ceil(len(shown) / columns)
+    figure = plt.figure(figsize=(2.6 * (columns + 1) + 0.5, 2.9 * grid_rows), layout="constrained")
+    query_figure, matches_figure = figure.subfigures(1, 2, width_ratios=[1, columns])
+    query_ax = query_figure.subplots()
+    if query_picture is None and result.query.row is not None:
+        query_picture = pictures(result.query.row)
+    if query_picture is None:
+        query_ax.text(0.5, 0.5, "no picture", ha="center", va="center")
+    else:
+        query_ax.imshow(query_picture, origin="upper")
+    query_ax.set_axis_off()
+    query_ax.set_title(f"query: {_query_title(result)}", fontsize=9)
+    axes = matches_figure.subplots(grid_rows, columns, squeeze=False)
+    for number, (_, match) in enumerate(shown.iterrows()):
+        ax = axes[divmod(number, columns)]
+        ax.imshow(pictures(match), origin="upper")
+        ax.set_title(_match_title(match), fontsize=8)
+    for ax in axes.flat:
+        ax.set_axis_off()
     return figure
 
 

@@ -53,7 +53,7 @@ from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source,
 from astrolens.modalities import Item
 from astrolens.preprocess import UniformSeries
 from astrolens.runfolder import CONFIG_FILE, run_id
-from astrolens.runs import TrainedRun, load_run
+from astrolens.runs import MODALITY, TrainedRun, load_run
 from astrolens.search.core import SearchConfig, SimilaritySearch
 from astrolens.search.domain import ObjectProfile
 from astrolens.search.figures import simulated_images
@@ -145,9 +145,9 @@ class IndexedSearch(SimilaritySearch):
         _check_run(self.folder, self.source, self.run_path)
         return load_run(self.run_path)
 
-    def _images(self, row: pd.Series) -> tuple[UniformSeries, PowerImage]:
+    def _images(self, row: pd.Series) -> Any:
         """Light curve and power image of a catalogue row of a simulated survey, drawn as the
-        index's run prepares them (:attr:`images`).
+        index's run prepares them (:attr:`images`); for a survey of images, its picture.
 
         Raises
         ------
@@ -159,7 +159,16 @@ class IndexedSearch(SimilaritySearch):
                 f"{self.folder}: the light curves of {self.source.survey} cannot be regenerated "
                 "(not a simulated survey), so its matches cannot be drawn"
             )
+        if self.run.modality_name != MODALITY:  # images: the row's own picture
+            return self.run.picture(self.run.load(row))
         return simulated_images(row, self.run.preprocess, self.run.wavelet)
+
+    @property
+    def query_kind(self) -> str:
+        """What a query of the index's modality is called (``"lightcurve"``, ``"image"``)."""
+        if not (self.run_path / CONFIG_FILE).is_file():
+            return "lightcurve"
+        return self.run.modality.query_kind
 
     def load(self, source: Any, *, label: str | None = None) -> Item:
         """Read a query once, as the index's run reads (its :class:`QueryEncoder` side)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +20,40 @@ from astrolens import simulate
 from astrolens.config import stable_key
 from astrolens.errors import CacheError
 from astrolens.files import cache_dir, file_sha256, written_atomically
+from astrolens.simulate.galaxies import (
+    SIZES as GALAXY_SIZES,
+)
+from astrolens.simulate.galaxies import (
+    GalaxySurveyConfig,
+    generate_galaxy_catalog,
+    iter_galaxy_catalog_chunks,
+)
 from astrolens.simulate.ogle import ogle3_checksum
 from astrolens.simulate.survey import (
     SurveyConfig,
     generate_catalog,
+    iter_catalog_chunks,
     read_catalog,
 )
 
-__all__ = ["CATALOGS_CACHE", "cache_folder", "survey_catalog", "survey_config"]
+__all__ = [
+    "CATALOGS_CACHE",
+    "GALAXY_SURVEY_PREFIX",
+    "AnySurveyConfig",
+    "cache_folder",
+    "catalog_chunks",
+    "generate_survey_catalog",
+    "survey_catalog",
+    "survey_config",
+    "survey_modality",
+]
+
+AnySurveyConfig = SurveyConfig | GalaxySurveyConfig
+"""A simulated survey of light curves or of galaxy images."""
+
+GALAXY_SURVEY_PREFIX = "galaxies-"
+"""How the name of a simulated galaxy survey starts (``galaxies-tiny``, ``galaxies-demo``,
+``galaxies-large``), to tell it from a light-curve survey of the same size."""
 
 CATALOGS_CACHE = "catalogs"
 """Cache folder (under :func:`astrolens.files.cache_dir`) of :func:`survey_catalog`."""
@@ -35,9 +62,10 @@ _CATALOG_FORMAT = 1
 """Version of the cached survey catalogues; part of their key."""
 
 
-def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> SurveyConfig:
+def survey_config(survey: AnySurveyConfig | str, seed: int | None = None) -> AnySurveyConfig:
     """A survey configuration from a named size (``"tiny"``, ``"demo"``, ``"large"``; with
-    ``-mixed``: ground-based surveys too, :data:`~astrolens.simulate.MIXED_CADENCE_MIX`) or as is.
+    ``-mixed``: ground-based surveys too, :data:`~astrolens.simulate.MIXED_CADENCE_MIX`; with
+    ``galaxies-`` before it: the simulated galaxy survey of that size) or as is.
 
     Examples
     --------
@@ -45,14 +73,48 @@ def survey_config(survey: SurveyConfig | str, seed: int | None = None) -> Survey
     (320, 5)
     >>> survey_config("tiny-mixed").name, "ogle_i" in survey_config("tiny-mixed").mission_mix
     ('tiny-mixed', True)
+    >>> config = survey_config("galaxies-tiny")
+    >>> type(config).__name__, config.name, config.n_objects
+    ('GalaxySurveyConfig', 'galaxies-tiny', 320)
     """
-    if isinstance(survey, SurveyConfig):
+    if isinstance(survey, (SurveyConfig, GalaxySurveyConfig)):
         return survey
+    if survey.startswith(GALAXY_SURVEY_PREFIX):
+        size = survey.removeprefix(GALAXY_SURVEY_PREFIX)
+        if size not in GALAXY_SIZES:
+            raise ValueError(
+                f"unknown galaxy survey {survey!r}; choose one of "
+                + ", ".join(GALAXY_SURVEY_PREFIX + name for name in GALAXY_SIZES)
+            )
+        return GalaxySurveyConfig(
+            name=survey,
+            n_objects=GALAXY_SIZES[size],
+            **({} if seed is None else {"seed": seed}),
+        )
     return SurveyConfig.named(survey) if seed is None else SurveyConfig.named(survey, seed=seed)
 
 
+def survey_modality(config: AnySurveyConfig) -> str:
+    """The modality of a simulated survey's objects: ``"galaxy_image"`` or ``"lightcurve"``."""
+    return "galaxy_image" if isinstance(config, GalaxySurveyConfig) else "lightcurve"
+
+
+def generate_survey_catalog(config: AnySurveyConfig) -> pd.DataFrame:
+    """The catalogue of a light-curve or galaxy survey configuration, drawn now."""
+    if isinstance(config, GalaxySurveyConfig):
+        return generate_galaxy_catalog(config)
+    return generate_catalog(config)
+
+
+def catalog_chunks(config: AnySurveyConfig) -> Iterator[pd.DataFrame]:
+    """The catalogue of a light-curve or galaxy survey configuration, chunk by chunk."""
+    if isinstance(config, GalaxySurveyConfig):
+        return iter_galaxy_catalog_chunks(config)
+    return iter_catalog_chunks(config)
+
+
 def survey_catalog(
-    survey: str | SurveyConfig = "demo", *, cache: str | os.PathLike[str] | None = None
+    survey: str | AnySurveyConfig = "demo", *, cache: str | os.PathLike[str] | None = None
 ) -> pd.DataFrame:
     """The catalogue of a simulated survey, generated once and cached as Parquet.
 
@@ -92,10 +154,12 @@ def survey_catalog(
     path = cache_folder(cache, CATALOGS_CACHE) / f"{config.name}-{key}.parquet"
     if path.is_file():
         try:
+            if isinstance(config, GalaxySurveyConfig):
+                return pd.read_parquet(path)  # Parquet keeps the galaxy columns' types
             return read_catalog(path)
         except (OSError, ValueError) as error:
             raise CacheError(f"{path}: unreadable cached catalogue ({error}); delete it") from None
-    catalog = generate_catalog(config)
+    catalog = generate_survey_catalog(config)
     with written_atomically(path) as temporary:
         catalog.to_parquet(temporary, index=False)
     return catalog
@@ -110,5 +174,8 @@ def _simulation_key() -> str:
     """A hash of what a simulated catalogue depends on besides its configuration: the code of
     :mod:`astrolens.simulate`, NumPy's version (its random streams) and the OGLE-III catalogue."""
     package = Path(simulate.__file__).parent
-    code = {path.name: file_sha256(path) for path in sorted(package.glob("*.py"))}
+    code = {
+        str(path.relative_to(package)): file_sha256(path)
+        for path in sorted(package.glob("**/*.py"))
+    }
     return stable_key({"code": code, "numpy": np.__version__, "ogle3": ogle3_checksum()})

@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 
 import astrolens
 from astrolens.datasets import return_freed_memory
-from astrolens.errors import AstrolensError, InvalidLightCurve
+from astrolens.errors import AstrolensError, InvalidImage, InvalidLightCurve
 from astrolens.search import Filters, Search, SearchResult
 from astrolens.sources import read_arrays
 from astrolens.web.results import (
@@ -46,8 +46,8 @@ from astrolens.web.results import (
     thumbnail_url,
     units,
 )
-from astrolens.web.state import ServedIndex, WebState
-from astrolens.web.thumbnails import render_thumbnail
+from astrolens.web.state import ServedIndex, WebState, upload_kind
+from astrolens.web.thumbnails import render_drawing
 from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_upload
 
 __all__ = ["DEFAULT_K", "router"]
@@ -252,7 +252,8 @@ async def health(state: State, served: Served) -> dict[str, Any]:
         "factory": index.factory,
         "catalog": search.catalog.name,
         "catalog_count": len(search.catalog),
-        "lightcurve_search": search.encoder is not None,
+        "lightcurve_search": upload_kind(search) == "lightcurve",
+        "upload_kind": upload_kind(search),
         "max_upload_bytes": state.config.max_upload_bytes,
         "max_k": state.config.max_k,
     }
@@ -300,7 +301,7 @@ async def object_detail(
 
 @router.get(
     "/thumbnails/{object_id}.png",
-    summary="Light curve and wavelet image of an object (PNG)",
+    summary="Light curve and wavelet image of an object, or its picture (PNG)",
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **_ERRORS},
 )
@@ -308,12 +309,12 @@ def thumbnail(
     served: Served, object_id: Annotated[str, PathParam(min_length=1, max_length=200)]
 ) -> Response:
     """The object's light curve above its wavelet power image, as the index's model run
-    prepares it; drawn once, then cached."""
+    prepares it (for an index of galaxy images: its picture); drawn once, then cached."""
     row = served.search.catalog.row(object_id)
     try:
         png = served.thumbnails.png(row)
     except ValueError as error:  # InvalidLightCurve too: a row whose light curve is unusable
-        raise HTTPException(404, f"{object_id}: no light curve to draw ({error})") from None
+        raise HTTPException(404, f"{object_id}: nothing to draw ({error})") from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
@@ -495,14 +496,16 @@ def _search_file(
         with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
             encoder = search.encoder
             if encoder is None:
-                raise ValueError("this index cannot embed light curves (no model run)")
+                raise ValueError("this index cannot embed uploads (no model run)")
             source = upload.path if band is None else read_arrays(upload.path, band=band)
             item = encoder.load(source, label=upload.filename)  # read once
-            result = search.by_lightcurve(item, k, filters=filters)  # transformed once
+            result = search.by_input(item, k, filters=filters)  # transformed once
             thumbnail = None
             if picture:
-                png = render_thumbnail(*encoder.picture(item))  # the same image again
+                png = render_drawing(encoder.picture(item))  # the same image again
                 thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     except InvalidLightCurve as error:
         raise InvalidLightCurve(upload.filename, error.reason) from None
+    except InvalidImage as error:
+        raise InvalidImage(upload.filename, error.reason) from None
     return result, thumbnail

@@ -67,6 +67,7 @@ from astrolens.errors import (
     ArchiveUnavailable,
     AstrolensError,
     InvalidCoordinates,
+    InvalidImage,
     InvalidLightCurve,
     UnknownObject,
 )
@@ -91,6 +92,7 @@ ERROR_STATUS: tuple[tuple[type[AstrolensError], int], ...] = (
     (UnknownObject, 404),
     (InvalidCoordinates, 422),
     (InvalidLightCurve, 422),
+    (InvalidImage, 422),
     (ArchiveUnavailable, 503),
 )
 """HTTP status of each astrolens exception (the first that matches); others are 500."""

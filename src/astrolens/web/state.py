@@ -28,6 +28,7 @@ __all__ = [
     "WebState",
     "search_encoder",
     "served_indexes",
+    "upload_kind",
 ]
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -171,6 +172,14 @@ def search_encoder(search: Search) -> str:
         return UNKNOWN_ENCODER
 
 
+def upload_kind(search: Search) -> str | None:
+    """What an upload to a search is: ``"lightcurve"``, ``"image"``, or None when the search
+    cannot embed one (no model run)."""
+    if search.encoder is None:
+        return None
+    return str(getattr(search.encoder, "query_kind", "lightcurve"))
+
+
 @dataclass(eq=False)
 class ServedIndex:
     """One index the app serves, under a name.
@@ -208,7 +217,8 @@ class ServedIndex:
         >>> served = ServedIndex("mine", search, "features", ThumbnailCache(search.images))
         >>> served.describe()  # doctest: +NORMALIZE_WHITESPACE
         {'name': 'mine', 'encoder': 'features', 'run': 'r@1', 'count': 2, 'dim': 2,
-         'factory': 'Flat', 'catalog': 'two stars', 'lightcurve_search': False}
+         'factory': 'Flat', 'catalog': 'two stars', 'lightcurve_search': False,
+         'upload_kind': None}
         """
         index = self.search.index
         return {
@@ -219,7 +229,8 @@ class ServedIndex:
             "dim": index.dimension,
             "factory": index.factory,
             "catalog": self.search.catalog.name,
-            "lightcurve_search": self.search.encoder is not None,
+            "lightcurve_search": upload_kind(self.search) == "lightcurve",
+            "upload_kind": upload_kind(self.search),
         }
 
     @cached_property

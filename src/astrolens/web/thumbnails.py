@@ -24,8 +24,10 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -38,6 +40,8 @@ from astrolens.wavelets import PowerImage
 __all__ = [
     "THUMBNAIL_CACHE",
     "ThumbnailCache",
+    "render_drawing",
+    "render_picture",
     "render_thumbnail",
 ]
 
@@ -90,6 +94,36 @@ def render_thumbnail(
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=_DPI)
     return buffer.getvalue()
+
+
+def render_picture(picture: np.ndarray, *, width_px: int = 240) -> bytes:
+    """A PNG of a colour picture ``(H, W, 3)`` uint8 (a galaxy cutout), enlarged by a whole
+    factor to at most ``width_px`` pixels with each pixel kept square and sharp.
+
+    Examples
+    --------
+    >>> png = render_picture(np.zeros((64, 64, 3), np.uint8), width_px=200)
+    >>> int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    (192, 192)
+    """
+    from PIL import Image
+
+    height, width = picture.shape[:2]
+    factor = max(1, width_px // width)
+    shown = Image.fromarray(np.ascontiguousarray(picture, dtype=np.uint8))
+    if factor > 1:
+        shown = shown.resize((width * factor, height * factor), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    shown.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def render_drawing(drawn: Any, *, width_px: int = 240, height_px: int = 200) -> bytes:
+    """The thumbnail of what an image source gives for a row: a colour picture (images) or a
+    light curve and its power image."""
+    if isinstance(drawn, np.ndarray):
+        return render_picture(drawn, width_px=width_px)
+    return render_thumbnail(*drawn, width_px=width_px, height_px=height_px)
 
 
 class ThumbnailCache:
@@ -173,8 +207,8 @@ class ThumbnailCache:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            data = render_thumbnail(
-                *self.images(row), width_px=self.width_px, height_px=self.height_px
+            data = render_drawing(
+                self.images(row), width_px=self.width_px, height_px=self.height_px
             )
             with written_atomically(path) as temporary:
                 temporary.write_bytes(data)

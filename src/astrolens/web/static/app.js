@@ -6,12 +6,16 @@ const SVG = "http://www.w3.org/2000/svg";
 const TABLE_COLUMNS = [
   "rank", "object_id", "distance", "rrf_score", "class", "subclass", "mission", "cadence",
   "mag", "period_days", "amplitude",
+  "redshift", "mag_r", "half_light_radius_arcsec", "sersic_n", "bulge_fraction", "inclination_deg",
 ];
 
 const $ = (selector) => document.querySelector(selector);
 // indexes: those the server serves (GET /api/indexes); index: the one searched (null: the
 // server's default); searched: whether a search was asked for (switching the index repeats it).
-const state = { mode: "object", lastUpload: null, indexes: [], index: null, searched: false, lastResult: null };
+const state = {
+  mode: "object", lastUpload: null, indexes: [], index: null, searched: false, lastResult: null,
+  uploadKind: "lightcurve",
+};
 
 document.addEventListener("DOMContentLoaded", async () => {
   document.querySelectorAll('input[name="mode"]').forEach((radio) => {
@@ -56,6 +60,32 @@ async function loadIndexes() {
   $("#index-choice").hidden = !severalIndexes();
 }
 
+// The index served decides what an upload is: a light curve or an image (or none without a model).
+const UPLOADS = {
+  lightcurve: {
+    mode: "Light-curve file",
+    label: "FITS or CSV light curve",
+    accept: ".fits,.fit,.fts,.gz,.csv,.txt,.dat,.ecsv",
+  },
+  image: {
+    mode: "Image file",
+    label: "JPEG, PNG or FITS image",
+    accept: ".jpg,.jpeg,.png,.fits,.fit,.fts,.gz",
+  },
+};
+
+function offerUpload(kind) {
+  state.uploadKind = kind;
+  const offer = UPLOADS[kind] || UPLOADS.lightcurve;
+  $("#upload-mode-label").textContent = offer.mode;
+  $("#upload-label").textContent = offer.label;
+  $("#file").accept = offer.accept;
+  $("#upload-note").hidden = kind !== "image";
+  const radio = document.querySelector('input[name="mode"][value="upload"]');
+  radio.disabled = !kind;
+  radio.parentElement.title = kind ? "" : "this index has no model run to embed an upload";
+}
+
 function severalIndexes() {
   return state.indexes.length > 1;
 }
@@ -74,6 +104,7 @@ async function describeIndex() {
     const encoder = severalIndexes() ? `, encoder ${health.encoder}` : "";
     $("#index-info").textContent =
       `${health.count.toLocaleString()} objects of the ${health.catalog}, model run ${health.run}${encoder}`;
+    offerUpload(health.upload_kind);
   } catch (error) {
     showStatus(`The server does not answer: ${error.message}`, true);
   }
@@ -90,6 +121,10 @@ async function loadFilters() {
     missions.append(new Option(name, name));
   }
   missions.value = (catalog.missions || []).includes(mission) ? mission : "";
+  missions.parentElement.hidden = !(catalog.missions || []).length;
+  for (const id of ["#mag-window", "#mag-min", "#mag-max"]) {
+    $(id).parentElement.hidden = !("mag_range" in catalog);  // none in a catalogue of galaxies
+  }
   const chosen = new Set(checkedClasses());
   const box = $("#classes");
   box.replaceChildren();
@@ -109,6 +144,8 @@ async function loadFilters() {
 // Another index chosen: say so in the address, and ask it the query asked last (a random object's
 // query becomes a search by that object, so that both indexes answer the same query).
 async function switchIndex() {
+  const kindOf = (name) => (state.indexes.find((entry) => entry.name === name) || {}).upload_kind;
+  const sameKind = kindOf(state.index) === kindOf($("#index").value);
   state.index = $("#index").value;
   const address = new URLSearchParams(window.location.search);
   address.set("index", state.index);
@@ -121,6 +158,13 @@ async function switchIndex() {
     return;
   }
   if (!state.searched) return;
+  if (!sameKind) {  // light curves and images: the last query means nothing to the other index
+    $("#results").hidden = true;
+    state.searched = false;
+    const holds = kindOf(state.index) === "image" ? "galaxy images" : "light curves";
+    showStatus(`Now searching ${state.index}, an index of ${holds}.`);
+    return;
+  }
   const last = state.lastResult;
   if (state.mode === "random" && last && last.query.kind === "random") {
     searchObject(last.query.object_ids[0]);
@@ -327,16 +371,18 @@ function render(result, path, params) {
 function renderDomain(domain) {
   const warning = $("#domain-warning");
   warning.hidden = !domain || domain.in_domain;
-  warning.textContent = warning.hidden ? "" : `Take these matches with care: your light curve is ${domain.warning}.`;
+  const yours = state.uploadKind === "image" ? "your image" : "your light curve";
+  warning.textContent = warning.hidden ? "" : `Take these matches with care: ${yours} is ${domain.warning}.`;
 }
 
 function renderQuery(query) {
   const card = $("#query");
   card.replaceChildren();
-  const heading = element("p", "card-kind", query.kind === "lightcurve" ? "your light curve" : `query (${query.kind})`);
+  const yours = { lightcurve: "your light curve", image: "your image" }[query.kind];
+  const heading = element("p", "card-kind", yours || `query (${query.kind})`);
   card.append(heading);
   if (query.thumbnail) {
-    card.append(thumbnailImage(query.thumbnail, `light curve and wavelet image of ${query.label}`));
+    card.append(thumbnailImage(query.thumbnail, `${pictureWords()} of ${query.label}`));
   } else {
     card.append(element("div", "no-picture", "no picture"));
   }
@@ -359,7 +405,7 @@ function renderMatches(result) {
     card.dataset.objectId = match.object_id;
     card.title = `Search from ${match.object_id}`;
     card.append(
-      thumbnailImage(thumbnailUrl(match.object_id), `light curve and wavelet image of ${match.object_id}`),
+      thumbnailImage(thumbnailUrl(match.object_id), `${pictureWords()} of ${match.object_id}`),
       element("h3", "card-title", `#${match.rank} ${match.object_id}`),
       element("p", "card-facts", [match.class, match.mission].filter(Boolean).join(" · ")),
       element("p", "card-distance", `distance ${format(match.distance)}`),
@@ -404,8 +450,10 @@ function renderTable(result) {
 function renderHistograms(parameters) {
   const box = $("#histograms");
   box.replaceChildren();
-  if (!parameters || !parameters.length) box.append(element("p", "muted", "No physical parameter among the matches."));
-  for (const parameter of parameters || []) {
+  // a parameter that one match has (a lens's Einstein radius) makes no distribution
+  const shown = (parameters || []).filter((parameter) => parameter.n >= 2);
+  if (!shown.length) box.append(element("p", "muted", "No physical parameter shared by the matches."));
+  for (const parameter of shown) {
     const figure = element("figure", "histogram", "");
     figure.append(histogramSvg(parameter));
     const caption = element("figcaption", "", parameter.label);
@@ -464,13 +512,19 @@ function thumbnailUrl(objectId) {
   return withIndex(`/api/thumbnails/${encodeURIComponent(objectId)}.png`);
 }
 
+// What a thumbnail of the index served shows.
+function pictureWords() {
+  return state.uploadKind === "image" ? "picture" : "light curve and wavelet image";
+}
+
 function thumbnailImage(source, description) {
   const image = document.createElement("img");
-  image.className = "thumbnail";
+  const picture = state.uploadKind === "image";
+  image.className = picture ? "thumbnail picture" : "thumbnail";
   image.src = source;
   image.alt = description;
-  image.width = 240;
-  image.height = 200;
+  image.width = picture ? 192 : 240;
+  image.height = picture ? 192 : 200;
   image.loading = "lazy";
   image.addEventListener("error", () => image.classList.add("missing"));
   return image;
