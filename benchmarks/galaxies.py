@@ -108,7 +108,9 @@ def embedded(
     vectors = np.concatenate(
         [
             embed(pictures[start : start + 2048])
-            for start in tqdm(range(0, len(pictures), 2048), desc=f"embed {name}", unit="batch")
+            for start in tqdm(
+                range(0, len(pictures), 2048), desc=f"embed {name}", unit="batch", disable=None
+            )
         ]
     )
     return Embedded(
@@ -151,7 +153,10 @@ def real_images(embed: Any) -> dict[str, Any] | None:
     table = stellarium_catalog()
     modality = GalaxyImageModality()
     pictures = np.stack(
-        [modality.load(path).data for path in tqdm(table["path"], desc="Stellarium", unit="img")]
+        [
+            modality.load(path).data
+            for path in tqdm(table["path"], desc="Stellarium", unit="img", disable=None)
+        ]
     )
     vectors = embed(pictures)
     found = neighbours(vectors, vectors, REAL_K + 1)[:, 1:]  # the first is itself

@@ -264,13 +264,9 @@ def _command_search(args: argparse.Namespace) -> None:
 
 def _answered_by(run_path: Path, run: str) -> str:
     """``"encoder hybrid_cnn, run default@3f2a9c1b0d4e"``: what made the embeddings searched."""
-    from astrolens.runs import run_encoder_name
+    from astrolens.runs import encoder_name_or_unknown
 
-    try:
-        encoder = run_encoder_name(run_path)
-    except FileNotFoundError:  # the run folder is gone: searches by id still work
-        encoder = "unknown"
-    return f"encoder {encoder}, run {run}"
+    return f"encoder {encoder_name_or_unknown(run_path)}, run {run}"
 
 
 def _query_file(path: Path | None, band: str | None) -> Any:

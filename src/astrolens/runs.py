@@ -27,7 +27,9 @@ from astrolens.wavelets import WaveletConfig
 
 __all__ = [
     "MODALITY",
+    "UNKNOWN_ENCODER",
     "TrainedRun",
+    "encoder_name_or_unknown",
     "load_default",
     "load_run",
     "resolve_run",
@@ -167,6 +169,27 @@ def run_encoder_name(path: str | os.PathLike[str]) -> str:
     if not isinstance(train, dict):
         raise CacheError(f"{Path(path) / CONFIG_FILE}: unreadable run configuration (no 'train')")
     return str(train.get("encoder", TrainConfig.encoder))
+
+
+UNKNOWN_ENCODER = "unknown"
+"""What :func:`encoder_name_or_unknown` says of a run folder that is not there."""
+
+
+def encoder_name_or_unknown(path: str | os.PathLike[str] | None) -> str:
+    """:func:`run_encoder_name`, or :data:`UNKNOWN_ENCODER` when there is no run folder (none
+    given, or gone: searches by id still work without it).
+
+    Examples
+    --------
+    >>> encoder_name_or_unknown(default_run_path()), encoder_name_or_unknown("no/such/run")
+    ('hybrid_cnn', 'unknown')
+    """
+    if path is None:
+        return UNKNOWN_ENCODER
+    try:
+        return run_encoder_name(path)
+    except FileNotFoundError:
+        return UNKNOWN_ENCODER
 
 
 def load_default() -> TrainedRun:

@@ -74,6 +74,8 @@ __all__ = [
     "SurveyConfig",
     "astrophysical_flux",
     "catalog_path",
+    "check_weights",
+    "exact_counts",
     "family",
     "generate_catalog",
     "iter_catalog_chunks",
@@ -302,8 +304,8 @@ class SurveyConfig(JsonConfig):
     twin_share: float = 0.25
 
     def __post_init__(self) -> None:
-        _check_weights(self.class_weights, CLASSES, "class_weights", "class(es)")
-        _check_weights(self.mission_mix, MODES, "mission_mix", "observing mode(s)")
+        check_weights(self.class_weights, CLASSES, "class_weights", "class(es)")
+        check_weights(self.mission_mix, MODES, "mission_mix", "observing mode(s)")
         if not 0.0 <= self.twin_share <= 1.0:
             raise ValueError(f"twin_share must be within 0-1, got {self.twin_share}")
         if self.n_objects < 1 or self.chunk_size < 1:
@@ -677,9 +679,18 @@ def iter_lightcurves(
             yield rows, curves
 
 
-def _check_weights(
+def check_weights(
     weights: Mapping[str, float], known: Mapping[str, Any], what: str, kind: str
 ) -> None:
+    """Refuse weights by name (``what``, of ``kind`` such as "class(es)") that name something
+    not ``known``, or are negative, or sum to nothing.
+
+    >>> check_weights({"EA": 1.0, "RRab": 0.0}, {"EA": None, "RRab": None}, "w", "class(es)")
+    >>> check_weights({"EB": 1.0}, {"EA": None}, "w", "class(es)")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown class(es) ['EB'] in w; known: EA
+    """
     unknown = sorted(set(weights) - set(known))
     if unknown:
         raise ValueError(f"unknown {kind} {unknown} in {what}; known: {', '.join(known)}")
@@ -690,8 +701,12 @@ def _check_weights(
         )
 
 
-def _exact_counts(weights: Mapping[str, float], names: list[str], total: int) -> NDArray[np.int64]:
-    """Counts proportional to the weights summing to ``total`` (largest remainders)."""
+def exact_counts(weights: Mapping[str, float], names: list[str], total: int) -> NDArray[np.int64]:
+    """Counts proportional to the weights summing to ``total`` (largest remainders).
+
+    >>> exact_counts({"a": 1.0, "b": 2.0}, ["a", "b"], 10).tolist()
+    [3, 7]
+    """
     share = np.array([weights.get(name, 0.0) for name in names], dtype=float)
     share = total * share / share.sum()
     counts = np.floor(share).astype(np.int64)
@@ -707,7 +722,7 @@ def _allocate(config: SurveyConfig) -> tuple[NDArray[np.int8], NDArray[np.int8]]
         (config.class_weights, list(CLASSES)),
         (config.mission_mix, list(_MODE_KEYS)),
     ):
-        counts = _exact_counts(weights, names, config.n_objects)
+        counts = exact_counts(weights, names, config.n_objects)
         labels.append(rng.permutation(np.repeat(np.arange(len(names), dtype=np.int8), counts)))
     _keep_in_space(labels[0], labels[1])
     return labels[0], labels[1]

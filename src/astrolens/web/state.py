@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from astrolens.config import JsonConfig
-from astrolens.runs import run_encoder_name
+from astrolens.runs import UNKNOWN_ENCODER, encoder_name_or_unknown
 from astrolens.search import MAX_K, Search
 from astrolens.web.thumbnails import ThumbnailCache
 
@@ -145,14 +145,10 @@ def _origin(origin: str) -> str:
     return origin
 
 
-UNKNOWN_ENCODER = "unknown"
-"""The encoder of a search whose model run is not at hand (no run folder, or not there)."""
-
-
 def search_encoder(search: Search) -> str:
     """The registered name of the encoder whose embeddings ``search`` holds, as its model run
-    records it (the ``run_path`` of a search over an index folder); :data:`UNKNOWN_ENCODER`
-    without a run folder. Nothing is loaded.
+    records it (the ``run_path`` of a search over an index folder);
+    :data:`~astrolens.runs.UNKNOWN_ENCODER` without a run folder. Nothing is loaded.
 
     Examples
     --------
@@ -163,13 +159,7 @@ def search_encoder(search: Search) -> str:
     >>> search_encoder(SimpleNamespace())
     'unknown'
     """
-    run_path = getattr(search, "run_path", None)
-    if run_path is None:
-        return UNKNOWN_ENCODER
-    try:
-        return run_encoder_name(run_path)
-    except FileNotFoundError:  # the run folder is gone: searches by id still work
-        return UNKNOWN_ENCODER
+    return encoder_name_or_unknown(getattr(search, "run_path", None))
 
 
 def upload_kind(search: Search) -> str | None:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from astrolens.config import JsonConfig
 from astrolens.simulate.galaxies.classes import GALAXY_CLASS_NAMES, GALAXY_CLASSES
-from astrolens.simulate.survey import _check_weights, _exact_counts
+from astrolens.simulate.survey import check_weights, exact_counts
 
 __all__ = [
     "BANDS",
@@ -200,7 +200,7 @@ class GalaxySurveyConfig(JsonConfig):
         for name in ("bands", "seeing_fwhm_arcsec", "patch"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         known = {name: None for name in GALAXY_CLASS_NAMES}
-        _check_weights(self.class_weights, known, "class_weights", "class(es)")
+        check_weights(self.class_weights, known, "class_weights", "class(es)")
         if not self.bands or self.bands != tuple(b for b in BANDS if b in self.bands):
             raise ValueError(f"bands must be a subset of {BANDS} in that order, got {self.bands}")
         if set(self.sky_mag_arcsec2) != set(BANDS):
@@ -261,7 +261,7 @@ def iter_galaxy_catalog_chunks(config: GalaxySurveyConfig) -> Iterator[pd.DataFr
     [20, 20, 10]
     """
     allocation = np.random.default_rng([config.seed, _ALLOCATION_STREAM])
-    counts = _exact_counts(config.class_weights, list(GALAXY_CLASS_NAMES), config.n_objects)
+    counts = exact_counts(config.class_weights, list(GALAXY_CLASS_NAMES), config.n_objects)
     labels = allocation.permutation(np.repeat(np.arange(len(GALAXY_CLASSES)), counts))
     for index in range(config.n_chunks):
         start = index * config.chunk_size
