@@ -51,8 +51,21 @@ __all__ = [
     "transform_examples",
 ]
 
-TABLE_COLUMNS = ("rank", "object_id", "class", "mission", "distance", "period_days", "mag")
-"""Columns of the printed result table (those the catalogue has)."""
+TABLE_COLUMNS = (
+    "rank",
+    "object_id",
+    "class",
+    "mission",
+    "distance",
+    "period_days",
+    "mag",
+    "redshift",
+    "mag_r",
+    "half_light_radius_arcsec",
+    "sersic_n",
+)
+"""Columns of the printed result table (those the catalogue has: a survey of light curves or
+of galaxies)."""
 
 RESULT_STEM = "demo-search"
 """File name (without suffix) of the result table, figure and record under the results folder."""
