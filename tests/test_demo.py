@@ -139,7 +139,8 @@ def test_command_prints_the_table_and_what_it_reused(first, capsys):
     for what in ("catalogue", "embeddings", "index"):
         assert f"{what} (reused" in out
     header = next(line for line in out.splitlines() if line.split()[:2] == ["rank", "object_id"])
-    assert header.split() == list(TABLE_COLUMNS)
+    light_curve_columns = [name for name in TABLE_COLUMNS if name not in ("redshift", "mag_r")]
+    assert header.split() == light_curve_columns[: light_curve_columns.index("mag") + 1]
     rows = out.split(header)[1].strip().splitlines()[: CONFIG.k]
     assert [" ".join(row.split()[1:3]) for row in rows] == first.result.matches[
         "object_id"

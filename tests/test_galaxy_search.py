@@ -129,3 +129,17 @@ def test_the_cli_searches_by_a_picture_and_writes_the_table_and_figure(
     assert rows[0]["object_id"] == row["object_id"]
     assert {"sersic_n", "bulge_fraction", "half_light_radius_arcsec"} <= set(rows[0])
     assert figure.stat().st_size > 10_000
+
+
+def test_by_position_at_random_and_with_filters_on_the_catalogue_columns(search):
+    from astrolens.search import Filters
+
+    row = row_of(search, 60)
+    found = search.by_coordinates((row["ra"], row["dec"]), k=3)
+    assert found.query.object_ids == (row["object_id"],) and len(found) == 3
+    assert search.random(3, seed=1).query.object_ids == search.random(3, seed=1).query.object_ids
+    bulgy = Filters(classes=["elliptical", "lenticular"], ranges={"sersic_n": (2.0, None)})
+    result = search.by_object(row["object_id"], k=5, filters=bulgy)
+    assert len(result) == 5
+    assert set(result.matches["class"]) <= {"elliptical", "lenticular"}
+    assert (result.matches["sersic_n"] >= 2.0).all()

@@ -15,6 +15,8 @@ import pytest
 from nbclient import NotebookClient
 
 from astrolens.simulate import CLASSES, SIZES
+from astrolens.simulate.galaxies import GALAXY_CLASS_NAMES
+from astrolens.simulate.galaxies import SIZES as GALAXY_SIZES
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = (
@@ -23,6 +25,7 @@ NOTEBOOKS = (
     "3-check-cnn-performance.ipynb",
     "3.5-download-test-lightcurves.ipynb",
     "4-lightcurve-similarity.ipynb",
+    "5-galaxy-similarity.ipynb",
 )
 MAX_BYTES = 300_000
 CELL_TIMEOUT_S = 240
@@ -156,6 +159,32 @@ def test_4_every_query_kind_and_the_explorer(executed):
     assert summary["least_similar_sorted"]
     assert summary["explorer_query"] == summary["query"] and summary["explorer_matches"] == 6
     assert executed.images(NOTEBOOKS[4]) >= 4
+
+
+@pytest.mark.slow
+def test_5_trains_evaluates_and_searches_galaxy_images(executed):
+    summary = executed(NOTEBOOKS[5])
+    run = Path(summary["run"])
+    assert run.is_relative_to(executed.work / "cache") and summary["trained_here"]
+    assert summary["survey"] == "galaxies-tiny" and summary["objects"] == GALAXY_SIZES["tiny"]
+    assert summary["classes"] == len(GALAXY_CLASS_NAMES)
+    assert summary["encoder"] == "contrastive_galaxy"
+    assert summary["epochs_run"] == summary["history_rows"] == 2
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert summary["precision_at_10"] == metrics["retrieval"]["precision_at_10"]
+    assert summary["turned_checked"] >= 40 and summary["turned_found_first"] == 1.0
+    assert summary["turned_largest_distance"] < 1e-3  # the same 8 views: the same embedding
+    assert summary["indexed"] == summary["objects"]
+    assert summary["png_query"] == "my-galaxy.png"
+    assert summary["png_top_match"] == summary["png_query_object"]  # the PNG finds itself
+    assert summary["png_top_distance"] < 1e-4
+    assert summary["png_matches"] == summary["csv_rows"] == summary["examples_matches"] == 8
+    assert set(summary["deep_field_top_classes"]) == {"spiral", "elliptical", "star"}
+    assert set(summary["deep_field_top_classes"].values()) <= set(GALAXY_CLASS_NAMES)
+    if summary["stellarium_pictures"] is not None:  # Stellarium's pictures are installed
+        assert summary["stellarium_pictures"] > 500
+        assert summary["real_precision_at_5"] > 1.5 * summary["real_prior"]
+    assert executed.images(NOTEBOOKS[5]) >= (8 if summary["stellarium_pictures"] else 6)
 
 
 @pytest.mark.slow

@@ -207,6 +207,7 @@ def represent_rows(
 
     Examples
     --------
+    >>> from astrolens.simulate import SurveyConfig, generate_catalog
     >>> catalog = generate_catalog(SurveyConfig(name="mini", n_objects=3))
     >>> batch = represent_rows(catalog.to_dict("records"))
     >>> batch.arrays["image"].shape, batch.reasons
@@ -249,6 +250,7 @@ def concatenate(batches: Sequence[Batch]) -> Batch:
 
     Examples
     --------
+    >>> from astrolens.simulate import SurveyConfig, generate_catalog
     >>> catalog = generate_catalog(SurveyConfig(name="mini", n_objects=3)).to_dict("records")
     >>> batch = concatenate([represent_rows(catalog[:1]), represent_rows(catalog[1:])])
     >>> len(batch), batch.object_ids == [row["object_id"] for row in catalog]
@@ -408,6 +410,7 @@ def survey_data(
     Examples
     --------
     >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
     >>> survey = SurveyConfig(name="mini", n_objects=16)
     >>> data = survey_data(survey, cache_root=tempfile.mkdtemp(), workers=1, progress=False)
     >>> data.arrays["image"].shape[1:], len(data.catalog) + len(data.skipped)
