@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python docs/execute_notebooks.py                 # all five, full settings
+    .venv/bin/python docs/execute_notebooks.py                 # all six, full settings
     .venv/bin/python docs/execute_notebooks.py --fast 4-lightcurve-similarity.ipynb
 
 Full settings write what the notebooks make into the working directory (``--cwd``, default the

@@ -174,6 +174,8 @@ class GalaxyCNN(KerasEncoder):
         cls, config: TrainConfig, class_names: tuple[str, ...], input_shape: tuple[int, ...]
     ) -> GalaxyCNN:
         configure_backend(seed=config.seed, threads=config.threads)
+        # what is trained, as the run folder records it: the galaxy filters, no period head
+        config = dataclasses.replace(config, filters=galaxy_filters(config), period_bins=0)
         return cls(cls.build(config, class_names, int(input_shape[0])), config, class_names)
 
     def fit(self, data: TrainingData, progress: bool = True) -> pd.DataFrame:
