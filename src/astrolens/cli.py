@@ -432,7 +432,9 @@ def _parser() -> argparse.ArgumentParser:
         "--encoder",
         choices=encoder_names(),
         help="encoder to train: wavelet_cnn (default), hybrid_cnn, metric_hybrid (metric learning "
-        "from physical parameters) or features (the non-neural baseline)",
+        "from physical parameters), the self-supervised contrastive_hybrid, masked_hybrid, "
+        "autoencoder_hybrid, features (the non-neural baseline); for galaxy images "
+        "contrastive_galaxy or galaxy_cnn",
     )
     train.add_argument(
         "--objective",
@@ -440,7 +442,11 @@ def _parser() -> argparse.ArgumentParser:
         help="what it learns (default: the encoder's own; supervised for the CNNs, parameters "
         "for metric_hybrid)",
     )
-    train.add_argument("--survey", help="simulated survey: tiny, demo (default) or large")
+    train.add_argument(
+        "--survey",
+        help="simulated survey: tiny, demo (default) or large (-mixed: with ground-based light "
+        "curves); galaxies-tiny, galaxies-demo or galaxies-large for the galaxy encoders",
+    )
     train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")
     train.add_argument("--runs", type=Path, default=Path("runs"), help="folder of the runs")
     train.add_argument("--model", type=Path, help="Python file with build_model(), e.g. model.py")
@@ -505,7 +511,11 @@ def _parser() -> argparse.ArgumentParser:
         "--out indexes/mine --duplicates source",
         parent=index_commands,
     )
-    build.add_argument("--survey", default="demo", help="simulated survey: tiny, demo or large")
+    build.add_argument(
+        "--survey",
+        default="demo",
+        help="simulated survey: tiny, demo or large (-mixed too; galaxies-... for a galaxy run)",
+    )
     build.add_argument(
         "--run",
         dest="run_folder",

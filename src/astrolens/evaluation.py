@@ -107,7 +107,8 @@ def classification_scores(
 
 def plot_history(history: pd.DataFrame, loss_label: str = "cross-entropy loss") -> Figure:
     """Loss (``loss_label`` says which) and accuracy against epoch, training and validation
-    (columns as Keras names them).
+    (columns as Keras names them); the loss alone for an encoder trained without labels (no
+    accuracy column).
 
     Examples
     --------
@@ -115,9 +116,16 @@ def plot_history(history: pd.DataFrame, loss_label: str = "cross-entropy loss") 
     ...                         "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]})
     >>> [ax.get_ylabel() for ax in plot_history(history).axes]
     ['cross-entropy loss', 'accuracy']
+    >>> [ax.get_ylabel() for ax in plot_history(history[["epoch", "loss", "val_loss"]]).axes]
+    ['cross-entropy loss']
     """
-    figure, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
-    for ax, metric, label in zip(axes, ("loss", "accuracy"), (loss_label, "accuracy"), strict=True):
+    metrics = [("loss", loss_label)]
+    if "accuracy" in history or "loss" not in history:
+        metrics.append(("accuracy", "accuracy"))
+    figure, axes = plt.subplots(
+        1, len(metrics), figsize=(4.5 * len(metrics), 3.5), layout="constrained", squeeze=False
+    )
+    for ax, (metric, label) in zip(axes[0], metrics, strict=True):
         shown = [prefix for prefix in ("", "val_") if prefix + metric in history]
         for prefix in shown:
             name = "validation" if prefix else "training"
