@@ -13,6 +13,7 @@ from PIL import Image
 from astrolens.cli import main
 from astrolens.errors import InvalidImage
 from astrolens.modalities.galaxy import survey_cutout
+from astrolens.morphology import MORPHOLOGY_NAMES
 from astrolens.search import open_search
 from astrolens.simulate.galaxies import render_galaxy
 from astrolens.sources import example_files
@@ -143,3 +144,36 @@ def test_by_position_at_random_and_with_filters_on_the_catalogue_columns(search)
     assert len(result) == 5
     assert set(result.matches["class"]) <= {"elliptical", "lenticular"}
     assert (result.matches["sersic_n"] >= 2.0).all()
+
+
+def _test_pattern() -> np.ndarray:
+    """A checkerboard of 8-pixel squares: a picture, but of nothing on the sky."""
+    squares = (np.indices((64, 64)).sum(axis=0) // 8) % 2
+    return np.repeat((0.1 + 0.8 * squares)[..., None], 3, axis=-1)
+
+
+def test_the_survey_galaxies_are_compared_by_their_morphology(search):
+    reference = search.class_statistics
+    assert reference is not None and reference.names == MORPHOLOGY_NAMES
+    table = search.catalog.table
+    assert set(reference.members) <= set(table["class"].astype(str))
+    assert len(reference.members) >= 5  # the classes with at least 10 members in the sample
+    judged = set(reference.members)
+    passed = []  # most survey galaxies are like the members of their own class
+    for number in range(0, 300, 5):
+        row = row_of(search, number)
+        if str(row["class"]) in judged:
+            numbers = search.statistics(search.load(row))
+            passed.append(reference.reasons(numbers, str(row["class"])) == ())
+    assert len(passed) >= 40 and np.mean(passed) >= 0.85
+
+
+def test_a_picture_unlike_every_survey_galaxy_is_answered_with_a_warning(search):
+    picture = _test_pattern()
+    result = search.by_image(picture, k=10)
+    assert len(result) == 10  # answered all the same
+    assert result.domain is not None and not result.domain.in_domain
+    assert "unlike what this survey and model know" in result.domain.warning
+    numbers = search.statistics(search.load(picture))
+    for name in sorted(search.class_statistics.members):
+        assert search.class_statistics.reasons(numbers, name)

@@ -89,6 +89,11 @@ class TrainedRun:
         arrays = self.modality.represent(item, self.representation)
         return self.embed({name: values[None] for name, values in arrays.items()})[0]
 
+    def load_row(self, row: Any) -> Item:
+        """A simulated survey's object, regenerated from its catalogue row, as the run reads it
+        (:meth:`~astrolens.modalities.Modality.load_row`)."""
+        return self.modality.load_row(row)
+
     def picture(self, item: Item) -> Any:
         """What to draw of a loaded input (:meth:`Modality.picture`)."""
         return self.modality.picture(item)

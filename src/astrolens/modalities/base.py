@@ -55,6 +55,12 @@ class Modality(ABC):
     """What a query of this modality is called in a search result (``"lightcurve"``,
     ``"image"``)."""
 
+    spread_percentile: ClassVar[float] = 100.0
+    """How wide a class of the survey is, for the domain check of a query's :meth:`statistics`
+    (:class:`astrolens.search.domain.ClassStatistics`): this percentile of the distances of the
+    class's members to their nearest fellows (100: the largest). Lower for a modality whose
+    classes hold a few members unlike the rest, which would make every query look like one."""
+
     @classmethod
     @abstractmethod
     def from_run_config(cls, saved: Mapping[str, Any]) -> Modality:
@@ -64,6 +70,11 @@ class Modality(ABC):
     def load(self, source: Any, *, label: str | None = None) -> Item:
         """Read an input once (a path, or an object in memory); ``label`` names an input that
         names no object (an uploaded file's name)."""
+
+    @abstractmethod
+    def load_row(self, row: Mapping[str, Any]) -> Item:
+        """A simulated survey's object, regenerated from its catalogue row as a file of it would
+        be read (what a search draws of its matches and compares a query with)."""
 
     @abstractmethod
     def represent(self, item: Item, representation: str) -> dict[str, NDArray[Any]]:

@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 from astrolens.cutouts import CUTOUT_SIZE, normalised_cutouts
 from astrolens.errors import InvalidImage
 from astrolens.modalities.base import Item, Modality
+from astrolens.morphology import morphology
 from astrolens.simulate.galaxies import BANDS, render_galaxy, render_rgb
 from astrolens.sources.images import ImageArrays, check_pixels, read_image
 
@@ -176,6 +177,10 @@ class GalaxyImageModality(Modality):
 
     name: ClassVar[str] = "galaxy_image"
     query_kind: ClassVar[str] = "image"
+    spread_percentile: ClassVar[float] = 95.0
+    """A class such as satellite trails holds cutouts with no object at the centre: with the
+    largest distance, real galaxies passed as satellite trails (``benchmarks/galaxy_domain.py``).
+    """
 
     def __init__(self, size: int = CUTOUT_SIZE) -> None:
         self.size = size
@@ -185,24 +190,41 @@ class GalaxyImageModality(Modality):
         return cls(int(saved.get("image", {}).get("size", CUTOUT_SIZE)))
 
     def load(self, source: Any, *, label: str | None = None) -> Item:
-        """Read an image once; the cutout is made now, so a bad input fails here."""
+        """Read an image once; the cutout is made now, so a bad input fails here (a mapping is
+        a catalogue row of the simulated survey: :meth:`load_row`)."""
         if isinstance(source, Item):
             return source
-        meta: dict[str, Any] = {}
-        if isinstance(source, (pd.Series, Mapping)) and "class" in source:
-            meta = {"object_id": str(source["object_id"]), "survey": "simulated galaxies"}
-            for key in ("ra", "dec"):
-                if key in source:
-                    meta[key] = float(source[key])
-            picture = survey_cutout(source).astype(np.float32) / 255.0
-            if picture.shape[0] != self.size:
-                picture = _resized(picture, self.size)
-            name = meta["object_id"]
-        else:
-            image, name = self._image(source, label)
-            meta = dict(image.meta)
-            picture = cutout_from_image(image, self.size)
-        item = Item(str(meta.get("object_id") or label or name), meta, picture)
+        if isinstance(source, pd.Series | Mapping):
+            return self.load_row(source)
+        image, name = self._image(source, label)
+        meta = dict(image.meta)
+        picture = cutout_from_image(image, self.size)
+        return self._item(str(meta.get("object_id") or label or name), meta, picture)
+
+    def load_row(self, row: Mapping[str, Any]) -> Item:
+        """A simulated survey's galaxy, rendered from its catalogue row (:func:`survey_cutout`).
+
+        Raises
+        ------
+        InvalidImage
+            If the row lacks a column the renderer needs.
+        """
+        try:
+            picture = survey_cutout(row).astype(np.float32) / 255.0
+        except KeyError as error:
+            raise InvalidImage(
+                str(row.get("object_id", "catalogue row")),
+                f"not a row of the simulated galaxy survey: no column {error}",
+            ) from error
+        if picture.shape[0] != self.size:
+            picture = _resized(picture, self.size)
+        meta = {"object_id": str(row["object_id"]), "survey": "simulated galaxies"}
+        meta.update({key: float(row[key]) for key in ("ra", "dec") if key in row})
+        return self._item(meta["object_id"], meta, picture)
+
+    @staticmethod
+    def _item(label: str, meta: dict[str, Any], picture: NDArray[np.float32]) -> Item:
+        item = Item(label, meta, picture)
         item.computed["cutout"] = {"cutout": picture}
         return item
 
@@ -227,3 +249,9 @@ class GalaxyImageModality(Modality):
     def picture(self, item: Item) -> NDArray[np.uint8]:
         """The colour picture ``(size, size, 3)`` uint8 the encoder read."""
         return (np.clip(item.data, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+
+    def statistics(self, item: Item) -> dict[str, float]:
+        """The picture's morphology (:func:`astrolens.morphology.morphology`: size, concentration,
+        asymmetry, Gini, M20, ellipticity, depth, burnt-out share, other sources), which a
+        search compares with the survey's galaxies of the class it answers."""
+        return morphology(item.data)

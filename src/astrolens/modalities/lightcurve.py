@@ -43,6 +43,7 @@ from astrolens.preprocess import (
     mask_bad,
     prepare_lightcurve,
 )
+from astrolens.simulate import source_arrays
 from astrolens.sources import LightCurveArrays, read_arrays
 from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.transform import series_from_arrays
@@ -222,6 +223,12 @@ class LightCurveModality(Modality):
             f"cannot read a light curve from a {type(source).__name__}: give a FITS or CSV path, "
             "a lightkurve.LightCurve or astrolens.sources.LightCurveArrays"
         )
+
+    def load_row(self, row: Mapping[str, Any]) -> Item:
+        """A simulated survey's light curve, regenerated from its catalogue row
+        (:func:`astrolens.simulate.source_arrays`, the same cadences and values as its FITS
+        file)."""
+        return self.load(source_arrays(row, self.preprocess.quality_bitmask))
 
     def series(self, item: Item) -> UniformSeries:
         """The cleaned light curve on the uniform grid (computed once per item)."""

@@ -953,6 +953,7 @@ class SimilaritySearch:
             np.array([[p.statistics[name] for name in names] for p in profiles]),
             [str(p.label) for p in profiles],
             names,
+            spread_percentile=float(getattr(self.encoder, "spread_percentile", 100.0)),
         )
 
     def _answer_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
@@ -962,7 +963,7 @@ class SimilaritySearch:
         if statistics is None or len(result) == 0 or "class" not in self.catalog.table.columns:
             return ()
         numbers = statistics(item)
-        if not numbers:  # a modality without statistics (images) is not judged
+        if not numbers:  # a modality without statistics is not judged
             return ()
         reference = self.class_statistics
         if reference is None:

@@ -246,10 +246,12 @@ class ClassStatistics:
 
     Every statistic is standardised by its median and its inter-quartile range over the whole
     sample. A class's *spread* is the largest distance of one of its members to the ``k``-th
-    nearest other member. A query farther than ``limit`` times its answer's spread from the
-    ``k``-th nearest member of that class is unlike every member the survey has: the reason
-    names the statistics where it differs most from the nearest member, with the class's range.
-    Classes with fewer than ``min_members`` members in the sample are not judged.
+    nearest other member (or a lower percentile of those distances, for a modality whose
+    classes hold a few members unlike the rest: ``Modality.spread_percentile``). A query
+    farther than ``limit`` times its answer's spread from the ``k``-th nearest member of that
+    class is unlike every member the survey has: the reason names the statistics where it
+    differs most from the nearest member, with the class's range. Classes with fewer than
+    ``min_members`` members in the sample are not judged.
 
     Examples
     --------
@@ -283,8 +285,11 @@ its matches (32 times their spread): skewness -4 (CONSTANT: -0.189 to 0.204)
         k: int = 3,
         limit: float = 1.5,
         min_members: int = 10,
+        spread_percentile: float = 100.0,
     ) -> ClassStatistics:
-        """The reference of a sample: ``features`` ``(n, len(names))``, one class each."""
+        """The reference of a sample: ``features`` ``(n, len(names))``, one class each; a
+        class's spread is this percentile of its members' distances to their ``k``-th nearest
+        other member (100: the largest)."""
         values = np.asarray(features, dtype=np.float64).reshape(len(classes), len(names))
         centre = np.median(values, axis=0)
         low, high = np.percentile(values, [25, 75], axis=0)
@@ -296,7 +301,8 @@ its matches (32 times their spread): skewness -4 (CONSTANT: -0.189 to 0.204)
             if len(standardised) < max(min_members, k + 1):
                 continue
             members[str(name)] = standardised
-            spreads[str(name)] = float(np.max(_kth_distances(standardised, standardised, k + 1)))
+            kth = _kth_distances(standardised, standardised, k + 1)
+            spreads[str(name)] = float(np.percentile(kth, spread_percentile))
         return cls(tuple(names), centre, scale, members, spreads, k, limit)
 
     def reasons(self, statistics: Mapping[str, float], answer: str) -> tuple[str, ...]:

@@ -46,18 +46,16 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from astrolens.catalog import Catalog
-from astrolens.errors import IndexMismatch, InvalidLightCurve
+from astrolens.errors import IndexMismatch, InvalidImage, InvalidLightCurve
 from astrolens.index import VectorIndex, load_index
 from astrolens.index.base import readable_directory
 from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source, verify_catalog
 from astrolens.modalities import Item
 from astrolens.preprocess import UniformSeries
 from astrolens.runfolder import CONFIG_FILE, run_id
-from astrolens.runs import MODALITY, TrainedRun, load_run
+from astrolens.runs import TrainedRun, load_run
 from astrolens.search.core import SearchConfig, SimilaritySearch
 from astrolens.search.domain import ObjectProfile
-from astrolens.search.figures import simulated_images
-from astrolens.simulate import source_arrays
 from astrolens.wavelets import PowerImage
 
 __all__ = [
@@ -69,10 +67,11 @@ __all__ = [
 ]
 
 SAMPLING_SAMPLE = 200
-"""Survey objects a search by light curve is compared with, in a catalogue without classes."""
+"""Survey objects a search by light curve or image is compared with, in a catalogue without
+classes."""
 
 PROFILES_PER_CLASS = 30
-"""Survey objects of each class a search by light curve is compared with."""
+"""Survey objects of each class a search by light curve or image is compared with."""
 
 _PROFILES: OrderedDict[tuple[str, str], list[ObjectProfile]] = OrderedDict()
 """The survey samples of :meth:`IndexedSearch._survey_profiles`, by catalogue and run (the same
@@ -159,9 +158,7 @@ class IndexedSearch(SimilaritySearch):
                 f"{self.folder}: the light curves of {self.source.survey} cannot be regenerated "
                 "(not a simulated survey), so its matches cannot be drawn"
             )
-        if self.run.modality_name != MODALITY:  # images: the row's own picture
-            return self.run.picture(self.run.load(row))
-        return simulated_images(row, self.run.preprocess, self.run.wavelet)
+        return self.run.picture(self.run.load_row(row))
 
     @property
     def query_kind(self) -> str:
@@ -181,6 +178,12 @@ class IndexedSearch(SimilaritySearch):
     def statistics(self, item: Item) -> dict[str, float]:
         """What a loaded query looks like, in named numbers, as the index's run reads it."""
         return self.run.statistics(item)
+
+    @property
+    def spread_percentile(self) -> float:
+        """How wide a survey class is for the domain check (the run's modality's
+        :attr:`~astrolens.modalities.Modality.spread_percentile`)."""
+        return self.run.modality.spread_percentile
 
     def _survey_profiles(self) -> list[ObjectProfile]:
         """Class, sampling and statistics of a seeded sample of a simulated survey's objects,
@@ -203,9 +206,8 @@ class IndexedSearch(SimilaritySearch):
         found = []
         for number in tqdm(rows, desc="survey sample for the domain check", disable=None):
             row = table.iloc[number]
-            arrays = source_arrays(row, self.run.preprocess.quality_bitmask)
-            with contextlib.suppress(InvalidLightCurve):
-                item = self.run.load(arrays)
+            with contextlib.suppress(InvalidLightCurve, InvalidImage):
+                item = self.run.load_row(row)
                 label = str(row["class"]) if "class" in table.columns else None
                 found.append(
                     ObjectProfile(label, self.run.sampling(item), self.run.statistics(item))
