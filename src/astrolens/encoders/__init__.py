@@ -7,11 +7,11 @@ encoder does.
 Examples
 --------
 >>> encoder_names()[:3], encoder_class("features").representation
-(('autoencoder_hybrid', 'contrastive_galaxy', 'contrastive_hybrid'), 'features')
+(('autoencoder_galaxy', 'autoencoder_hybrid', 'contrastive_galaxy'), 'features')
 >>> encoder_class("nope")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: no encoder named 'nope'; known: autoencoder_hybrid, ..., wavelet_cnn
+ValueError: no encoder named 'nope'; known: autoencoder_galaxy, ..., wavelet_cnn
 """
 
 from astrolens.encoders.base import (
@@ -31,6 +31,8 @@ register_encoder("masked_hybrid", "astrolens.encoders.masked_hybrid:MaskedHybrid
 register_encoder("autoencoder_hybrid", "astrolens.encoders.autoencoder_hybrid:AutoencoderHybrid")
 register_encoder("galaxy_cnn", "astrolens.encoders.galaxy_cnn:GalaxyCNN")
 register_encoder("contrastive_galaxy", "astrolens.encoders.contrastive_galaxy:ContrastiveGalaxy")
+register_encoder("autoencoder_galaxy", "astrolens.encoders.autoencoder_galaxy:AutoencoderGalaxy")
+register_encoder("masked_galaxy", "astrolens.encoders.masked_galaxy:MaskedGalaxy")
 
 __all__ = [
     "Encoder",

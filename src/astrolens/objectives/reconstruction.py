@@ -1,10 +1,12 @@
 """Reconstruction: the objectives of an encoder with a decoder, plain and masked.
 
-Both read the hybrid encoder's packed input (:mod:`astrolens.encoders.hybrid_cnn`: the wavelet
-image rows, then the periodogram's numbers packed into a few more rows; :class:`PackedLayout`
-says where each part lies) and fit the network's only output, named ``"reconstruction"`` and of
-the input's shape, to a target of twice its channels: the truth, then a weight per element
-(:func:`masked_mse`, per object ``sum(weight * (prediction - truth)**2) / max(sum(weight), 1)``).
+Both read either the hybrid encoder's packed input (:mod:`astrolens.encoders.hybrid_cnn`: the
+wavelet image rows, then the periodogram's numbers packed into a few more rows) or a galaxy's
+colour cutout (:mod:`astrolens.cutouts`: image throughout); :class:`PackedLayout` says where
+each part lies, and :func:`input_layout` which of the two an input is, from its shape. Both fit
+the network's only output, named ``"reconstruction"`` and of the input's shape, to a target of
+twice its channels: the truth, then a weight per element (:func:`masked_mse`, per object
+``sum(weight * (prediction - truth)**2) / max(sum(weight), 1)``).
 
 ``"reconstruction"`` (:class:`Reconstruction`, the autoencoder)
     Each batch is the encoder's own augmentation of its inputs, and the target is that same
@@ -12,10 +14,10 @@ the input's shape, to a target of twice its channels: the truth, then a weight p
 ``"masked"`` (:class:`MaskedReconstruction`, masked modelling: SimMIM, Xie et al. 2022, for the
 image; Astromer, Donoso-Oliva et al. 2023, for sequences)
     Each batch is augmented, then a share :data:`MASK_RATIO` of it is hidden (set to 0) by
-    :func:`mask_inputs`: square patches of the wavelet image (all four channels), runs of period
-    bins of the power, window and coverage (the same bins of the three), runs of phase bins of
-    each fold. The target is the augmented input before hiding; the network fills in what was
-    hidden from what was left.
+    :func:`mask_inputs`: square patches of the wavelet image or of the cutout (all channels),
+    runs of period bins of the power, window and coverage (the same bins of the three), runs of
+    phase bins of each fold. The target is the augmented input before hiding; the network fills
+    in what was hidden from what was left.
 
 What the loss sees (the weights)
 --------------------------------
@@ -29,6 +31,9 @@ What the loss sees (the weights)
     (masked).
 ``scalars`` and the padding
     Never: the scalars are logs and ratios of other ranges; the encoder still reads them.
+a cutout
+    Every pixel of its three colours (autoencoder), or the hidden patches (masked): a cutout is
+    all image, and every cutout has one.
 
 The weights of an object's image are scaled so that they sum to what its periodogram's do, so
 its loss is the mean of the image's and the periodogram's mean squared errors: the 16,384
@@ -50,6 +55,9 @@ Examples
 True
 >>> float(weights[1, :64].sum()), float(weights[1, 64:].sum())
 (0.0, 448.0)
+>>> cutouts = np.zeros((2, 64, 64, 3), np.float32)  # colour cutouts: every pixel counts
+>>> input_layout(cutouts.shape[1:]).image_rows, float(reconstruction_weights(cutouts).min())
+(64, 1.0)
 """
 
 from __future__ import annotations
@@ -71,6 +79,7 @@ if TYPE_CHECKING:
     from astrolens.trainconfig import AugmentConfig, TrainConfig
 
 __all__ = [
+    "COLOUR_CHANNELS",
     "IMAGE_PATCH",
     "MASK_RATIO",
     "PERIOD_RUN",
@@ -80,6 +89,7 @@ __all__ = [
     "Reconstruction",
     "balanced_weights",
     "has_image",
+    "input_layout",
     "mask_inputs",
     "masked_batch",
     "masked_mse",
@@ -91,7 +101,12 @@ MASK_RATIO = 0.5
 """Share of the image patches, period runs and phase runs that masked modelling hides."""
 
 IMAGE_PATCH = 8
-"""Side of the square patches of the wavelet image hidden together (SimMIM's patches)."""
+"""Side of the square patches of the wavelet image or cutout hidden together (SimMIM's
+patches)."""
+
+COLOUR_CHANNELS = 3
+"""Channels of a colour cutout (:mod:`astrolens.cutouts`); a packed light-curve input has the
+wavelet channels, 1, 2 or 4 (:func:`astrolens.encoders.wavelet_cnn.model_inputs` refuses 3)."""
 
 PERIOD_RUN = 8
 """Consecutive period bins of power, window and coverage hidden together."""
@@ -109,19 +124,24 @@ class PackedLayout:
 
     Rows ``0 .. image_rows - 1`` hold the wavelet image; the rows after them, read in C order,
     hold the periodogram vector: power, window and coverage (``n_periods`` each), the two folds
-    (``n_phase_bins`` each), the scalars (``n_scalars``), then zeros.
+    (``n_phase_bins`` each), the scalars (``n_scalars``), then zeros. Channel ``mask_channel``
+    of the image says which pixels are valid (None: all of them). A cutout is the layout of
+    :meth:`picture`: all image, no periodogram vector, no validity mask.
 
     Examples
     --------
     >>> layout = PackedLayout.of((66, 64, 4))
     >>> layout.spectrum, layout.folds, layout.scalars
     (slice(0, 384, None), slice(384, 448, None), slice(448, 458, None))
+    >>> PackedLayout.picture((64, 64, 3)).vector_length
+    0
     """
 
     image_rows: int
     n_periods: int
     n_phase_bins: int
     n_scalars: int
+    mask_channel: int | None = 1
 
     @classmethod
     def of(
@@ -133,6 +153,14 @@ class PackedLayout:
         length = _SPECTRUM_CHANNELS * n_periods + _N_FOLDS * n_phase_bins + len(SCALAR_NAMES)
         image_rows = rows - math.ceil(length / (width * channels))
         return cls(image_rows, n_periods, n_phase_bins, len(SCALAR_NAMES))
+
+    @classmethod
+    def picture(cls, shape: tuple[int, ...]) -> PackedLayout:
+        """The layout of pictures of ``shape`` ``(height, width, channels)`` (one object's):
+        every row image, every pixel valid, no periodogram vector."""
+        return cls(
+            image_rows=int(shape[-3]), n_periods=0, n_phase_bins=0, n_scalars=0, mask_channel=None
+        )
 
     @property
     def spectrum(self) -> slice:
@@ -155,10 +183,32 @@ class PackedLayout:
         return self.scalars.stop
 
 
+def input_layout(
+    shape: tuple[int, ...], periodogram: PeriodogramConfig = PeriodogramConfig()
+) -> PackedLayout:
+    """The layout of inputs of ``shape`` (one object's), told by their channels: a colour
+    cutout has :data:`COLOUR_CHANNELS` (:meth:`PackedLayout.picture`), anything else is the
+    hybrid encoder's packing (:meth:`PackedLayout.of`).
+
+    Examples
+    --------
+    >>> input_layout((66, 64, 4)) == PackedLayout.of((66, 64, 4))
+    True
+    >>> input_layout((64, 64, 3))
+    PackedLayout(image_rows=64, n_periods=0, n_phase_bins=0, n_scalars=0, mask_channel=None)
+    """
+    if shape[-1] == COLOUR_CHANNELS:
+        return PackedLayout.picture(shape)
+    return PackedLayout.of(shape, periodogram)
+
+
 def has_image(inputs: NDArray[np.float32], layout: PackedLayout) -> NDArray[np.bool_]:
-    """Which packed inputs ``(N, rows, width, channels)`` have a wavelet image: a valid pixel
-    in the mask channel (channel 1)."""
-    return np.asarray(inputs[:, : layout.image_rows, :, 1]).any(axis=(1, 2))
+    """Which inputs ``(N, rows, width, channels)`` have an image: a valid pixel in the mask
+    channel (channel 1 of a packed input); every one where the layout has no mask channel (a
+    cutout)."""
+    if layout.mask_channel is None:
+        return np.ones(len(inputs), dtype=bool)
+    return np.asarray(inputs[:, : layout.image_rows, :, layout.mask_channel]).any(axis=(1, 2))
 
 
 def _periodogram_part(array: NDArray[Any], layout: PackedLayout) -> NDArray[Any]:
@@ -193,10 +243,11 @@ def balanced_weights(weights: NDArray[np.float32], layout: PackedLayout) -> NDAr
 def reconstruction_weights(
     inputs: NDArray[np.float32], layout: PackedLayout | None = None
 ) -> NDArray[np.float32]:
-    """The autoencoder's weight of every element of packed inputs (see the module description):
-    the image where there is one, power, window, coverage and folds, balanced."""
+    """The autoencoder's weight of every element of inputs (see the module description): the
+    image where there is one, power, window, coverage and folds, balanced; layout by default
+    :func:`input_layout`."""
     inputs = np.asarray(inputs, dtype=np.float32)
-    layout = layout or PackedLayout.of(inputs.shape[1:])
+    layout = layout or input_layout(inputs.shape[1:])
     weights = np.zeros(inputs.shape, dtype=np.float32)
     weights[has_image(inputs, layout), : layout.image_rows] = 1.0
     vector = _periodogram_part(weights, layout)
@@ -223,12 +274,13 @@ def mask_inputs(
     period_run: int = PERIOD_RUN,
     phase_run: int = PHASE_RUN,
 ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
-    """Packed inputs with parts hidden (set to 0), and which elements were hidden.
+    """Inputs with parts hidden (set to 0), and which elements were hidden.
 
     Of each object, ``round(ratio * n)`` of its ``n`` square image patches of side ``patch``
     (all channels; none where the object has no image), of its runs of ``period_run`` period
     bins (power, window and coverage alike) and of the runs of ``phase_run`` phase bins of each
-    fold. The scalars and the padding are never hidden.
+    fold. The scalars and the padding are never hidden. A cutout (layout by default
+    :func:`input_layout`) is all image: only patches are hidden.
 
     Returns
     -------
@@ -249,9 +301,19 @@ def mask_inputs(
     ([0.5, 0.5], [0.5, 0.5])
     >>> bool(vector[:, 448:].any())  # scalars and padding
     False
+
+    Colour cutouts: half of the 64 patches of 8 x 8 pixels of each, all three colours.
+
+    >>> cutouts = np.ones((2, 64, 64, 3), np.float32)
+    >>> masked, hidden = mask_inputs(cutouts, np.random.default_rng(0))
+    >>> patches = hidden[..., 0].reshape(2, 8, 8, 8, 8).any(axis=(2, 4))
+    >>> patches.sum(axis=(1, 2)).tolist(), float(hidden.mean())
+    ([32, 32], 0.5)
+    >>> bool(np.all(hidden == hidden[..., :1])), bool(np.all(masked == np.where(hidden, 0, 1)))
+    (True, True)
     """
     inputs = np.asarray(inputs, dtype=np.float32)
-    layout = layout or PackedLayout.of(inputs.shape[1:])
+    layout = layout or input_layout(inputs.shape[1:])
     n, width = len(inputs), inputs.shape[2]
     hidden = np.zeros(inputs.shape, dtype=bool)
 
@@ -317,7 +379,7 @@ def masked_batch(
     """A batch of masked modelling: the augmented inputs of ``rows`` with parts hidden
     (:func:`mask_inputs`), and as target the augmented inputs with weight on the hidden parts."""
     truth = np.asarray(augmentation(inputs[rows], rng, config), dtype=np.float32)
-    layout = PackedLayout.of(truth.shape[1:])
+    layout = input_layout(truth.shape[1:])
     masked, hidden = mask_inputs(truth, rng, layout=layout)
     weights = balanced_weights(hidden.astype(np.float32), layout)
     return masked, np.concatenate([truth, weights], axis=-1), np.ones(len(truth), np.float32)
