@@ -58,6 +58,25 @@ def test_an_uploaded_picture_is_answered_with_galaxies(lightcurves_and_galaxies,
     assert {"sersic_n", "bulge_fraction", "half_light_radius_arcsec"} <= names
 
 
+def test_an_upload_unlike_every_survey_galaxy_is_answered_with_the_warning(
+    lightcurves_and_galaxies, galaxies
+):
+    squares = (np.indices((64, 64)).sum(axis=0) // 8) % 2  # a test pattern, not the sky
+    pattern = np.repeat((25 + 200 * squares)[..., None], 3, axis=-1).astype(np.uint8)
+    with lightcurves_and_galaxies.client() as client:
+        answer = client.post(
+            "/api/search/upload",
+            params={"index": "galaxies", "k": 5},
+            files={"file": ("pattern.png", png_bytes(pattern), "image/png")},
+        )
+    assert answer.status_code == 200, answer.text
+    domain = answer.json()["domain"]
+    assert domain["in_domain"] is False and domain["reasons"]
+    assert domain["warning"].startswith("unlike what this survey and model know")
+    expected = galaxies.by_image(pattern, k=5).domain
+    assert domain["reasons"] == list(expected.reasons)
+
+
 def test_an_uploaded_picture_downloads_as_csv(lightcurves_and_galaxies, galaxies):
     row = galaxies.catalog.table.iloc[33]
     with lightcurves_and_galaxies.client() as client:
