@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The main job: simulate the demo survey, embed it with runs/default, index it, answer an example
-# query (table and figure under results/), then serve the web page on http://127.0.0.1:8000/.
+# query (table and figure under results/); then the galaxy images: train a small galaxy encoder
+# (runs/galaxy-demo, the first time), index the galaxies-small survey, answer an uploaded picture;
+# then serve both indexes on http://127.0.0.1:8000/.
 demo: $(STAMP)
 	$(THREADS) $(BIN)/astrolens demo --serve
 

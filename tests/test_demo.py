@@ -5,17 +5,20 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from astrolens.cli import main
-from astrolens.demo import TABLE_COLUMNS, DemoConfig, query_file, run_demo
+from astrolens.demo import TABLE_COLUMNS, DemoConfig, query_file, run_demo, run_galaxy_demo
 from astrolens.errors import UnknownObject
 from astrolens.index.folder import read_index_source
 from astrolens.simulate import SIZES, SurveyConfig, generate_catalog, simulate_survey
 from astrolens.sources import example_files
 
-CONFIG = DemoConfig(survey="tiny", k=5, workers=1)
+CONFIG = DemoConfig(survey="tiny", k=5, workers=1, galaxies=False)
+GALAXIES = DemoConfig(survey="tiny", k=5, workers=1, galaxy_survey="galaxies-tiny", galaxy_epochs=1)
 STAGES = {"examples", "simulate", "embed", "index", "open", "query", "figure"}
 
 
@@ -89,7 +92,9 @@ def test_second_run_reuses_everything(first):
 
 def test_query_by_object_id_leaves_the_object_out(first, tiny_catalog):
     object_id = tiny_catalog["object_id"].iloc[7]
-    config = DemoConfig(survey="tiny", k=3, workers=1, query=object_id, results="by-id")
+    config = DemoConfig(
+        survey="tiny", k=3, workers=1, query=object_id, results="by-id", galaxies=False
+    )
     result = run_demo(config, progress=False).result
     assert result.query.kind == "object" and result.query.label == object_id
     assert len(result) == 3 and object_id not in set(result.matches["object_id"])
@@ -97,20 +102,22 @@ def test_query_by_object_id_leaves_the_object_out(first, tiny_catalog):
 
 def test_query_by_another_light_curve_file(first):
     path = example_files("TESS")[0]
-    config = DemoConfig(survey="tiny", k=3, workers=1, query=str(path), results="by-file")
+    config = DemoConfig(
+        survey="tiny", k=3, workers=1, query=str(path), results="by-file", galaxies=False
+    )
     result = run_demo(config, progress=False).result
     assert result.query.label == "TIC 358108509" and len(result) == 3
 
 
 def test_unknown_query_raises_and_names_it(first):
-    config = DemoConfig(survey="tiny", workers=1, query="KIC 1", results="unknown")
+    config = DemoConfig(survey="tiny", workers=1, query="KIC 1", results="unknown", galaxies=False)
     with pytest.raises(UnknownObject, match="KIC 1"):
         run_demo(config, progress=False)
 
 
 def test_a_catalogue_of_another_survey_is_rewritten(first, tiny_catalog):
     stale = simulate_survey("tiny", seed=5, out_dir="stale", progress=False)
-    config = DemoConfig(survey="tiny", k=CONFIG.k, workers=1, catalogs="stale")
+    config = DemoConfig(survey="tiny", k=CONFIG.k, workers=1, catalogs="stale", galaxies=False)
     result = run_demo(config, progress=False)
     assert result.catalog == stale and "simulate" not in result.reused
     rewritten = pd.read_csv(stale)
@@ -132,7 +139,9 @@ def test_config_refuses_no_matches():
 
 
 def test_command_prints_the_table_and_what_it_reused(first, capsys):
-    assert main(["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5"]) == 0
+    assert (
+        main(["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5", "--no-galaxies"]) == 0
+    )
     out = capsys.readouterr().out
     assert f"figure (already there): {first.examples.figure}" in out
     assert all(mission in out for mission in ("Kepler", "K2", "TESS"))
@@ -153,29 +162,66 @@ def test_command_prints_the_table_and_what_it_reused(first, capsys):
 def test_command_serves_the_index_when_asked(first, monkeypatch, capsys):
     calls = []
     web = types.ModuleType("astrolens.web")
-    web.serve = lambda index_dir, host, port: calls.append((Path(index_dir), host, port))
+    web.serve = lambda index_dir, host, port: calls.append((index_dir, host, port))
     monkeypatch.setitem(sys.modules, "astrolens.web", web)
-    args = [
-        "-q",
-        "demo",
-        "--survey",
-        "tiny",
-        "--workers",
-        "1",
-        "-k",
-        "5",
-        "--serve",
-        "--port",
-        "8765",
-    ]
-    assert main(args) == 0
-    assert calls == [(first.index, "127.0.0.1", 8765)]
+    args = ["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5", "--no-galaxies"]
+    assert main([*args, "--serve", "--port", "8765"]) == 0
+    assert calls == [([first.index], "127.0.0.1", 8765)]
     assert "http://127.0.0.1:8765/" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def galaxies(first):
+    """The galaxy part, after the light curves' (same working folder): a galaxy run of one
+    epoch on the tiny galaxy survey, its index and the answer to the uploaded picture."""
+    return run_galaxy_demo(GALAXIES, progress=False)
+
+
+def test_the_galaxy_part_trains_indexes_and_answers_an_uploaded_picture(workdir, galaxies):
+    saved = json.loads((galaxies.run / "config.json").read_text())
+    assert saved["modality"] == "galaxy_image" and saved["train"]["encoder"] == "galaxy_cnn"
+    assert saved["train"]["survey"] == "galaxies-tiny" and saved["train"]["epochs"] == 1
+    assert galaxies.index == Path("indexes/galaxies-tiny-galaxy-demo")
+    assert read_index_source(galaxies.index).n_indexed == 320
+    picture = np.asarray(Image.open(galaxies.query))
+    assert picture.shape == (64, 64, 3) and picture.dtype == np.uint8
+    assert galaxies.result.query.kind == "image" and len(galaxies.result) == 5
+    assert galaxies.result.matches["distance"].iloc[0] > 0  # a galaxy the survey does not hold
+    table = pd.read_csv(galaxies.table)
+    assert table["object_id"].tolist() == galaxies.result.matches["object_id"].tolist()
+    assert {"sersic_n", "class"} <= set(table.columns)
+    assert galaxies.figure.stat().st_size > 0
+    record = json.loads((workdir / "results" / "demo-galaxy-search.json").read_text())
+    assert set(record["seconds"]) == {"train", "index", "open", "query", "figure"}
+
+
+def test_the_galaxy_part_run_again_trains_nothing_and_gives_the_same_answer(galaxies):
+    again = run_galaxy_demo(GALAXIES, progress=False)
+    assert again.seconds["train"] < 1.0
+    assert (
+        again.result.matches["object_id"].tolist() == galaxies.result.matches["object_id"].tolist()
+    )
+
+
+def test_the_command_prints_both_answers_and_serves_both_indexes(
+    first, galaxies, monkeypatch, capsys
+):
+    calls = []
+    web = types.ModuleType("astrolens.web")
+    web.serve = lambda index_dir, host, port: calls.append((index_dir, host, port))
+    monkeypatch.setitem(sys.modules, "astrolens.web", web)
+    args = ["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5"]
+    assert main([*args, "--galaxy-survey", "galaxies-tiny", "--serve"]) == 0
+    out = capsys.readouterr().out
+    assert calls == [([first.index, galaxies.index], "127.0.0.1", 8000)]
+    assert f"{galaxies.query} (a simulated galaxy the index does not hold)" in out
+    assert f"result figure: {galaxies.figure}" in out
 
 
 def test_command_without_serve_starts_no_web_app(first, monkeypatch, capsys):
     web = types.ModuleType("astrolens.web")
     web.serve = lambda *args: pytest.fail("served without --serve")
     monkeypatch.setitem(sys.modules, "astrolens.web", web)
-    assert main(["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5"]) == 0
+    args = ["-q", "demo", "--survey", "tiny", "--workers", "1", "-k", "5", "--no-galaxies"]
+    assert main(args) == 0
     assert "serving" not in capsys.readouterr().out

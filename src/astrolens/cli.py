@@ -86,6 +86,8 @@ def _command_demo(args: argparse.Namespace) -> None:
         query=args.query,
         k=args.k,
         workers=args.workers,
+        galaxies=args.galaxies,
+        galaxy_survey=args.galaxy_survey,
     )
     result = run_demo(config, progress=not args.quiet)
     examples = result.examples
@@ -112,11 +114,26 @@ def _command_demo(args: argparse.Namespace) -> None:
     print(table_text(answer))
     print(f"\ntable: {result.table}\nresult figure: {result.figure}")
     print("seconds: " + ", ".join(f"{stage} {time:.1f}" for stage, time in result.seconds.items()))
+    indexes = [result.index]
+    galaxies = result.galaxies
+    if galaxies is not None:
+        indexes.append(galaxies.index)
+        print(
+            f"\n{galaxies.query} (a simulated galaxy the index does not hold): the "
+            f"{len(galaxies.result)} most similar of the {config.galaxy_survey} survey "
+            f"({_answered_by(galaxies.run, read_index_source(galaxies.index).run)})"
+        )
+        print(table_text(galaxies.result))
+        if galaxies.result.domain is not None and galaxies.result.domain.warning:
+            print(f"warning: {galaxies.result.domain.warning}")
+        print(f"\ntable: {galaxies.table}\nresult figure: {galaxies.figure}")
+        print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in galaxies.seconds.items()))
     if args.serve:
         from astrolens.web import serve
 
-        print(f"serving {result.index} on http://{args.host}:{args.port}/ (Ctrl+C stops)")
-        serve(result.index, args.host, args.port)
+        shown = " and ".join(str(index) for index in indexes)
+        print(f"serving {shown} on http://{args.host}:{args.port}/ (Ctrl+C stops)")
+        serve(indexes, args.host, args.port)
 
 
 def _command_train(args: argparse.Namespace) -> None:
@@ -365,6 +382,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--results", type=Path, default=Path("results"), help="folder of the result table, figure"
     )
+    demo.add_argument(
+        "--no-galaxies",
+        dest="galaxies",
+        action="store_false",
+        help="skip the galaxy images (training the galaxy encoder takes minutes the first time)",
+    )
+    demo.add_argument(
+        "--galaxy-survey",
+        choices=["galaxies-tiny", "galaxies-small", "galaxies-demo", "galaxies-large"],
+        default="galaxies-small",
+        help="simulated galaxy survey of the galaxy part (default galaxies-small: 5,000 cutouts)",
+    )
     demo.add_argument("--serve", action="store_true", help="then serve the web app")
     demo.add_argument("--host", default="127.0.0.1", help="address the web app listens on")
     demo.add_argument("--port", type=int, default=8000, help="port of the web app")
@@ -434,7 +463,7 @@ def _parser() -> argparse.ArgumentParser:
         help="encoder to train: wavelet_cnn (default), hybrid_cnn, metric_hybrid (metric learning "
         "from physical parameters), the self-supervised contrastive_hybrid, masked_hybrid, "
         "autoencoder_hybrid, features (the non-neural baseline); for galaxy images "
-        "contrastive_galaxy or galaxy_cnn",
+        "contrastive_galaxy, masked_galaxy, autoencoder_galaxy or galaxy_cnn",
     )
     train.add_argument(
         "--objective",
@@ -445,7 +474,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--survey",
         help="simulated survey: tiny, demo (default) or large (-mixed: with ground-based light "
-        "curves); galaxies-tiny, galaxies-demo or galaxies-large for the galaxy encoders",
+        "curves); galaxies-tiny, galaxies-small, galaxies-demo or galaxies-large for the galaxy "
+        "encoders",
     )
     train.add_argument("--name", help="run folder name (default: <survey>-<UTC time>)")
     train.add_argument("--runs", type=Path, default=Path("runs"), help="folder of the runs")

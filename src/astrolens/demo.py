@@ -11,7 +11,12 @@
 4. the similarity index is built (:func:`astrolens.pipeline.build_survey_index`);
 5. an example query, by default the real Kepler light curve of KIC 10002792, is answered: a
    table of its most similar objects is written as CSV and drawn, with their light curves and
-   power images, as a figure (under ``results/``).
+   power images, as a figure (under ``results/``);
+6. galaxy images, the second modality (:func:`run_galaxy_demo`, unless ``galaxies`` is off):
+   the simulated ``galaxies-small`` survey (5,000 cutouts) is rendered, a small supervised
+   galaxy encoder is trained on it (``runs/galaxy-demo``, a few minutes on 2 cores; no galaxy
+   model ships), the survey is indexed, and a galaxy the survey does not hold, uploaded as a
+   PNG picture, is answered (``results/demo-galaxy-search.*``).
 
 Every stage reuses what a previous run left: a second run recomputes nothing; it checks what it
 finds and answers the query again.
@@ -36,6 +41,7 @@ from astrolens.search import SearchResult, SimilaritySearch
 from astrolens.simulate import catalog_path, write_survey
 from astrolens.simulate.cache import survey_config
 from astrolens.sources import example_files, read_arrays
+from astrolens.trainconfig import TrainConfig
 from astrolens.transform import TransformResult, series_from_arrays, transform_files
 from astrolens.wavelets import WaveletCache
 
@@ -44,9 +50,13 @@ __all__ = [
     "DemoConfig",
     "DemoResult",
     "ExamplesResult",
+    "GalaxyDemoResult",
     "answer_query",
+    "galaxy_query",
+    "galaxy_train_config",
     "query_file",
     "run_demo",
+    "run_galaxy_demo",
     "table_text",
     "transform_examples",
 ]
@@ -69,6 +79,21 @@ of galaxies)."""
 
 RESULT_STEM = "demo-search"
 """File name (without suffix) of the result table, figure and record under the results folder."""
+
+GALAXY_STEM = "demo-galaxy-search"
+"""The same for the galaxy part; the query picture is ``<stem>-query.png``."""
+
+GALAXY_SURVEY = "galaxies-small"
+"""The simulated galaxy survey the main job trains its galaxy encoder on and indexes."""
+
+GALAXY_RUN = "runs/galaxy-demo"
+"""Where the main job's galaxy encoder is trained (when no run is there)."""
+
+GALAXY_QUERY_SEED = 7
+"""Seed of the survey drawn for the galaxy query: a galaxy of the same kind, not in the index."""
+
+GALAXY_QUERY_CLASS = "barred_spiral"
+"""The class of the galaxy the main job asks about."""
 
 T = TypeVar("T")
 
@@ -99,6 +124,11 @@ class DemoConfig(JsonConfig):
         Matches asked for.
     workers
         Processes that compute power images for the embeddings.
+    galaxies
+        Also run the galaxy part (:func:`run_galaxy_demo`).
+    galaxy_survey, galaxy_run, galaxy_epochs
+        Its simulated survey, its run folder (trained there for ``galaxy_epochs`` epochs when
+        no run is there) and the index is ``indexes/<survey>-<run name>``.
 
     Examples
     --------
@@ -116,10 +146,16 @@ class DemoConfig(JsonConfig):
     query: str | None = None
     k: int = 8
     workers: int = 2
+    galaxies: bool = True
+    galaxy_survey: str = GALAXY_SURVEY
+    galaxy_run: str = GALAXY_RUN
+    galaxy_epochs: int = 6
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.workers < 1:
             raise ValueError(f"k and workers must be at least 1, got {self.k} and {self.workers}")
+        if self.galaxy_epochs < 1:
+            raise ValueError(f"galaxy_epochs must be at least 1, got {self.galaxy_epochs}")
 
 
 @dataclass(frozen=True)
@@ -130,6 +166,32 @@ class ExamplesResult:
     cache_dir: Path
     figure: Path
     figure_was_cached: bool
+
+
+@dataclass(frozen=True)
+class GalaxyDemoResult:
+    """What the galaxy part of the main job produced (see :func:`run_galaxy_demo`).
+
+    Attributes
+    ----------
+    run, index
+        The galaxy run folder and the index folder.
+    query
+        The uploaded picture (a simulated galaxy the survey does not hold).
+    result, table, figure
+        The answer, as CSV, and drawn.
+    seconds
+        Wall time of each stage: ``train`` (0 when the run was there), ``index`` (rendering and
+        embedding the survey: reused when built before), ``open``, ``query``, ``figure``.
+    """
+
+    run: Path
+    index: Path
+    query: Path
+    result: SearchResult
+    table: Path
+    figure: Path
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +230,7 @@ class DemoResult:
     figure: Path
     seconds: dict[str, float] = field(default_factory=dict)
     reused: frozenset[str] = frozenset()
+    galaxies: GalaxyDemoResult | None = None
 
 
 def transform_examples(
@@ -324,9 +387,97 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
     record = {"config": config.to_dict(), "run": search.source.run, "seconds": seconds}
     with written_atomically(results / f"{RESULT_STEM}.json") as temporary:
         temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    galaxies = run_galaxy_demo(config, progress) if config.galaxies else None
     return DemoResult(
-        examples, catalog, embeddings, index, result, table, figure, seconds, frozenset(reused)
+        examples,
+        catalog,
+        embeddings,
+        index,
+        result,
+        table,
+        figure,
+        seconds,
+        frozenset(reused),
+        galaxies,
     )
+
+
+def galaxy_train_config(config: DemoConfig) -> TrainConfig:
+    """How the main job trains its galaxy encoder when none is there: the supervised
+    ``galaxy_cnn`` on ``config.galaxy_survey``, small (8 to 64 filters, a 32-d embedding) so
+    that it trains in minutes on 2 cores.
+
+    >>> galaxy_train_config(DemoConfig()).encoder, galaxy_train_config(DemoConfig()).filters
+    ('galaxy_cnn', (8, 16, 32, 64))
+    """
+    return TrainConfig(
+        survey=config.galaxy_survey,
+        encoder="galaxy_cnn",
+        objective="supervised",
+        epochs=config.galaxy_epochs,
+        batch_size=128,
+        filters=(8, 16, 32, 64),
+        embedding_dim=32,
+        period_bins=0,
+        workers=config.workers,
+    )
+
+
+def galaxy_query(config: DemoConfig) -> Path:
+    """The main job's galaxy query: a :data:`GALAXY_QUERY_CLASS` galaxy of a survey drawn with
+    :data:`GALAXY_QUERY_SEED` (not one the index holds), saved as a PNG picture under
+    ``config.results`` as a user would upload it."""
+    from PIL import Image
+
+    from astrolens.modalities.galaxy import survey_cutout
+    from astrolens.simulate.cache import generate_survey_catalog
+
+    catalog = generate_survey_catalog(survey_config(config.galaxy_survey, GALAXY_QUERY_SEED))
+    row = catalog[catalog["class"] == GALAXY_QUERY_CLASS].iloc[0]
+    path = Path(config.results) / f"{GALAXY_STEM}-query.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with written_atomically(path) as temporary:
+        Image.fromarray(survey_cutout(row)).save(temporary, format="PNG")
+    return path
+
+
+def run_galaxy_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> GalaxyDemoResult:
+    """The galaxy part of the main job: train the galaxy encoder unless its run is there
+    (:func:`galaxy_train_config`), index the survey (reused when built), answer
+    :func:`galaxy_query`; the table, figure and a JSON record are
+    ``<results>/demo-galaxy-search.{csv,png,json}``.
+    """
+    from astrolens.pipeline import build_survey_index
+    from astrolens.runfolder import CONFIG_FILE
+    from astrolens.search import open_search
+    from astrolens.training import train
+
+    seconds: dict[str, float] = {}
+    run = Path(config.galaxy_run)
+    started = time.time()
+    if not (run / CONFIG_FILE).is_file():
+        train(galaxy_train_config(config), run.parent, name=run.name, progress=progress)
+    seconds["train"] = round(time.time() - started, 2)
+    started = time.time()
+    index = build_survey_index(config.galaxy_survey, run, workers=config.workers, progress=progress)
+    seconds["index"] = round(time.time() - started, 2)
+    started = time.time()
+    search = open_search(index)
+    seconds["open"] = round(time.time() - started, 2)
+    query = galaxy_query(config)
+    started = time.time()
+    result = search.by_image(query, config.k)
+    seconds["query"] = round(time.time() - started, 2)
+    started = time.time()
+    results = Path(config.results)
+    table, figure = results / f"{GALAXY_STEM}.csv", results / f"{GALAXY_STEM}.png"
+    save_figure(search.plot_matches(result, lightcurve=query, n=config.k), figure, dpi=80)
+    result.to_csv(table)
+    seconds["figure"] = round(time.time() - started, 2)
+    record = {"config": config.to_dict(), "run": search.source.run, "seconds": seconds}
+    with written_atomically(results / f"{GALAXY_STEM}.json") as temporary:
+        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return GalaxyDemoResult(run, index, query, result, table, figure, seconds)
 
 
 def _simulated_catalog(survey: str, out_dir: str, progress: bool) -> Path:

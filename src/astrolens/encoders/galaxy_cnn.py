@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from astrolens.training import TrainingData
 
 __all__ = [
+    "BATCH_NORM_MOMENTUM",
     "GALAXY_FILTERS",
     "MAX_SHIFT_PIXELS",
     "GalaxyCNN",
@@ -64,6 +65,12 @@ default (:attr:`~astrolens.trainconfig.TrainConfig.filters`)."""
 
 MAX_SHIFT_PIXELS = 3
 """Most pixels a training cutout is moved by, either way (a centring error)."""
+
+BATCH_NORM_MOMENTUM = 0.9
+"""Momentum of the moving statistics of the batch normalisations (Keras: 0.99). A short run
+(the main job's: 28 batches an epoch for 6 epochs) must embed with the statistics of its last
+batches, not of its first: with 0.99 its validation accuracy stayed at 0.24 while its training
+accuracy reached 0.73."""
 
 
 def dihedral_views(inputs: NDArray[Any]) -> NDArray[Any]:
@@ -107,7 +114,7 @@ def galaxy_features(
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{block}{step}")(
                 x
             )
-            x = layers.BatchNormalization(name=f"bn{block}{step}")(x)
+            x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"bn{block}{step}")(x)
             x = layers.ReLU(name=f"relu{block}{step}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
     return inputs, layers.GlobalAveragePooling2D(name="pooled")(x)
@@ -125,7 +132,7 @@ def build_galaxy_cnn(
     x = layers.Dense(256, activation="relu", name="hidden")(features)
     x = layers.Dropout(dropout, name="hidden_dropout")(x)
     x = layers.Dense(embedding_dim, use_bias=False, name="embedding_dense")(x)
-    embedding = layers.BatchNormalization(name=EMBEDDING_LAYER)(x)
+    embedding = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=EMBEDDING_LAYER)(x)
     outputs = layers.Dense(n_classes, activation="softmax", name=CLASS_OUTPUT)(
         layers.ReLU(name="embedding_relu")(embedding)
     )

@@ -6,9 +6,10 @@ its observing conditions (seeing, sky brightness, pixel scale, image size) and i
 ``seed``, so that :func:`~astrolens.simulate.galaxies.render.render_galaxy` rebuilds its image from
 the row alone and no image needs to be stored.
 
-Named sizes (:data:`SIZES`): ``tiny`` (320 objects, for tests), ``demo`` (20,000) and ``large``
-(200,000). The observing conditions imitate the DESI Legacy Imaging Surveys (DECaLS, Dey et al.
-2019, AJ 157, 168): DECam g, r, z at 0.262 arcsec per pixel, seeing 0.9-1.7 arcsec FWHM, dark
+Named sizes (:data:`SIZES`): ``tiny`` (320 objects, for tests), ``small`` (5,000, what ``make
+demo`` trains its galaxy model on and serves), ``demo`` (20,000) and ``large`` (200,000). The
+observing conditions imitate the DESI Legacy Imaging Surveys (DECaLS, Dey et al. 2019, AJ 157,
+168): DECam g, r, z at 0.262 arcsec per pixel, seeing 0.9-1.7 arcsec FWHM, dark
 sky of 22.04, 20.91 and 18.46 mag per square arcsec with 0.3 mag of scatter, objects in a
 patch of sky. The priors of each class are in :mod:`astrolens.simulate.galaxies.classes`.
 
@@ -50,7 +51,7 @@ __all__ = [
 DEFAULT_SEED = 2024
 """Seed of the named surveys unless another is given."""
 
-SIZES = {"tiny": 320, "demo": 20_000, "large": 200_000}
+SIZES = {"tiny": 320, "small": 5_000, "demo": 20_000, "large": 200_000}
 """Number of objects of the named surveys."""
 
 BANDS = ("g", "r", "z")
@@ -227,7 +228,7 @@ class GalaxySurveyConfig(JsonConfig):
         >>> GalaxySurveyConfig.named("huge")
         Traceback (most recent call last):
         ...
-        ValueError: unknown survey size 'huge'; choose one of tiny, demo, large
+        ValueError: unknown survey size 'huge'; choose one of tiny, small, demo, large
         """
         if size not in SIZES:
             raise ValueError(f"unknown survey size {size!r}; choose one of {', '.join(SIZES)}")
