@@ -1,4 +1,5 @@
-"""Shared data of the galaxy encoder tests: the tiny galaxy survey's cutouts, test pictures."""
+"""Shared data of the galaxy encoder tests: the tiny galaxy survey's cutouts, test pictures, a
+small training configuration."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from astrolens.cutouts import normalised_cutouts
 from astrolens.datasets import survey_data
+from astrolens.trainconfig import TrainConfig
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +38,26 @@ def _bars_off_centre(n: int = 3, seed: int = 0) -> np.ndarray:
 def pictures():
     """``pictures(n, seed)``: asymmetric test pictures, a bright bar off centre on noise."""
     return _bars_off_centre
+
+
+def _small_galaxy_config(encoder: str, objective: str) -> TrainConfig:
+    """A small, quick configuration of ``encoder`` learning ``objective`` on the tiny galaxy
+    survey: filters 4 and 8, embeddings of 8, batches of 4, TensorFlow's threads as the test
+    session set them."""
+    return TrainConfig(
+        survey="galaxies-tiny",
+        encoder=encoder,
+        objective=objective,
+        filters=(4, 8),
+        embedding_dim=8,
+        batch_size=4,
+        learning_rate=5e-3,
+        threads=None,
+    )
+
+
+@pytest.fixture
+def galaxy_train_config():
+    """``galaxy_train_config(encoder, objective)``: a small training configuration of a galaxy
+    encoder on the tiny galaxy survey."""
+    return _small_galaxy_config

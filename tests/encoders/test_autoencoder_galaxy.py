@@ -30,20 +30,16 @@ from astrolens.objectives.reconstruction import (
 from astrolens.runfolder import RECONSTRUCTION_FIGURE
 from astrolens.runs import load_run
 from astrolens.splits import DataSplit, TrainingData
-from astrolens.trainconfig import AugmentConfig, TrainConfig
+from astrolens.trainconfig import AugmentConfig
 from astrolens.training import train
 
 CLASSES = ("elliptical", "spiral", "ring")
-CONFIG = TrainConfig(
-    survey="galaxies-tiny",
-    encoder="autoencoder_galaxy",
-    objective="reconstruction",
-    filters=(4, 8),
-    embedding_dim=8,
-    batch_size=4,
-    learning_rate=5e-3,
-    threads=None,
-)
+
+
+@pytest.fixture
+def config(galaxy_train_config):
+    """The small training configuration of the galaxy autoencoder."""
+    return galaxy_train_config("autoencoder_galaxy", "reconstruction")
 
 
 def reconstruction_loss(encoder, x):
@@ -86,8 +82,8 @@ def test_the_objective_weighs_every_pixel_of_the_augmented_cutout(pictures):
     np.testing.assert_allclose(np.asarray(masked_mse(targets, prediction)), 0.25, rtol=1e-6)
 
 
-def test_the_embedding_does_not_change_when_the_cutout_is_turned_or_mirrored(pictures):
-    encoder = AutoencoderGalaxy.create(CONFIG, CLASSES, (64, 64, 3))
+def test_the_embedding_does_not_change_when_the_cutout_is_turned_or_mirrored(config, pictures):
+    encoder = AutoencoderGalaxy.create(config, CLASSES, (64, 64, 3))
     x = pictures(3)
     reference = encoder.embed(x)
     assert reference.shape == (3, 8) and encoder.heads(x) == {}
@@ -100,11 +96,11 @@ def test_the_embedding_does_not_change_when_the_cutout_is_turned_or_mirrored(pic
     assert np.abs(encoder.embed(np.roll(x, 12, axis=2)) - reference).max() > 1e-2 * scale
 
 
-def test_training_reduces_the_reconstruction_loss(cutouts):
+def test_training_reduces_the_reconstruction_loss(config, cutouts):
     x, labels, names = cutouts
     split = DataSplit(np.arange(0, 40), np.arange(40, 48), np.arange(48, 60))
     data = TrainingData(x, labels, names, None, split, (1.0, 2.0))
-    encoder = AutoencoderGalaxy.create(dataclasses.replace(CONFIG, epochs=3), names, x.shape[1:])
+    encoder = AutoencoderGalaxy.create(dataclasses.replace(config, epochs=3), names, x.shape[1:])
     before = reconstruction_loss(encoder, x[split.test]).mean()
     history = encoder.fit(data, progress=False)
     assert list(history["epoch"]) == [1, 2, 3]
@@ -112,12 +108,12 @@ def test_training_reduces_the_reconstruction_loss(cutouts):
     assert after < 0.8 * before, (before, after)
 
 
-def test_the_figure_shows_galaxies_of_distinct_classes_as_pictures(tmp_path, pictures):
+def test_the_figure_shows_galaxies_of_distinct_classes_as_pictures(config, tmp_path, pictures):
     x = 1.5 * pictures(5)  # brighter than 1: clipped for display
     split = DataSplit(np.arange(0), np.arange(0), np.arange(5))
     data = TrainingData(x, np.array([1, 1, 0, 2, 0]), CLASSES, None, split, (1.0, 2.0))
     assert example_rows(data).tolist() == [0, 2, 3]
-    encoder = AutoencoderGalaxy.create(CONFIG, CLASSES, (64, 64, 3))
+    encoder = AutoencoderGalaxy.create(config, CLASSES, (64, 64, 3))
     figures = encoder.figures(data)
     assert list(figures) == [RECONSTRUCTION_FIGURE]
     figure = figures[RECONSTRUCTION_FIGURE]
@@ -131,15 +127,15 @@ def test_the_figure_shows_galaxies_of_distinct_classes_as_pictures(tmp_path, pic
     shown = figure.axes[0].images[0].get_array()
     assert shown.shape == (64, 64, 3) and shown.min() >= 0.0 and shown.max() == 1.0
     encoder.save(tmp_path)
-    loaded = AutoencoderGalaxy.load(tmp_path, CONFIG, CLASSES)
+    loaded = AutoencoderGalaxy.load(tmp_path, config, CLASSES)
     np.testing.assert_allclose(loaded.embed(x), encoder.embed(x), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.slow
 def test_an_autoencoder_run_on_the_tiny_galaxy_survey_draws_its_reconstructions(
-    tmp_path, survey_cache, pictures
+    config, tmp_path, survey_cache, pictures
 ):
-    config = dataclasses.replace(CONFIG, epochs=2, batch_size=64, learning_rate=2e-3, workers=1)
+    config = dataclasses.replace(config, epochs=2, batch_size=64, learning_rate=2e-3, workers=1)
     folder = train(config, tmp_path, name="autoencoder", progress=False, cache_root=survey_cache)
     assert (folder / RECONSTRUCTION_FIGURE).is_file()
     saved = json.loads((folder / "config.json").read_text())

@@ -24,20 +24,16 @@ from astrolens.objectives.reconstruction import (
 from astrolens.runfolder import RECONSTRUCTION_FIGURE
 from astrolens.runs import load_run
 from astrolens.splits import DataSplit, TrainingData
-from astrolens.trainconfig import AugmentConfig, TrainConfig
+from astrolens.trainconfig import AugmentConfig
 from astrolens.training import train
 
 CLASSES = ("elliptical", "spiral", "ring")
-CONFIG = TrainConfig(
-    survey="galaxies-tiny",
-    encoder="masked_galaxy",
-    objective="masked",
-    filters=(4, 8),
-    embedding_dim=8,
-    batch_size=4,
-    learning_rate=5e-3,
-    threads=None,
-)
+
+
+@pytest.fixture
+def config(galaxy_train_config):
+    """The small training configuration of the masked-modelling galaxy encoder."""
+    return galaxy_train_config("masked_galaxy", "masked")
 
 
 def patches(hidden):
@@ -61,7 +57,7 @@ def test_masking_hides_the_share_in_whole_patches_of_all_colours(pictures):
     assert default.mean() == MASK_RATIO
 
 
-def test_the_loss_counts_the_hidden_pixels_only(pictures):
+def test_the_loss_counts_the_hidden_pixels_only(config, pictures):
     x = pictures(6)
     rows = np.array([0, 2, 5])
     inputs, targets, sample_weights = masked_batch(
@@ -77,12 +73,12 @@ def test_the_loss_counts_the_hidden_pixels_only(pictures):
     np.testing.assert_array_equal(np.asarray(masked_mse(targets, wrong_where_visible)), 0.0)
     wrong_where_hidden = np.where(hidden, truth + 0.5, truth).astype(np.float32)
     np.testing.assert_allclose(np.asarray(masked_mse(targets, wrong_where_hidden)), 0.25)
-    fit = objective_class("masked")().fit_targets(None, CONFIG)
+    fit = objective_class("masked")().fit_targets(None, config)
     assert fit.loss is masked_mse and fit.batches is masked_batch
 
 
-def test_the_embedding_does_not_change_when_the_cutout_is_turned_or_mirrored(pictures):
-    encoder = MaskedGalaxy.create(CONFIG, CLASSES, (64, 64, 3))
+def test_the_embedding_does_not_change_when_the_cutout_is_turned_or_mirrored(config, pictures):
+    encoder = MaskedGalaxy.create(config, CLASSES, (64, 64, 3))
     assert encoder.model.name == "masked_galaxy" and MaskedGalaxy.objectives == ("masked",)
     x = pictures(3)
     reference = encoder.embed(x)
@@ -103,11 +99,11 @@ def masked_loss(encoder, x):
     return np.asarray(masked_mse(targets, encoder.reconstruct(shown)))
 
 
-def test_training_reduces_the_masked_loss(cutouts):
+def test_training_reduces_the_masked_loss(config, cutouts):
     x, labels, names = cutouts
     split = DataSplit(np.arange(0, 40), np.arange(40, 48), np.arange(48, 60))
     data = TrainingData(x, labels, names, None, split, (1.0, 2.0))
-    encoder = MaskedGalaxy.create(dataclasses.replace(CONFIG, epochs=3), names, x.shape[1:])
+    encoder = MaskedGalaxy.create(dataclasses.replace(config, epochs=3), names, x.shape[1:])
     before = masked_loss(encoder, x[split.test]).mean()
     history = encoder.fit(data, progress=False)
     assert list(history["epoch"]) == [1, 2, 3]
@@ -115,11 +111,11 @@ def test_training_reduces_the_masked_loss(cutouts):
     assert after < 0.8 * before, (before, after)
 
 
-def test_the_figure_shows_the_masked_cutout_the_reconstruction_and_the_truth(pictures):
+def test_the_figure_shows_the_masked_cutout_the_reconstruction_and_the_truth(config, pictures):
     x = pictures(3)
     split = DataSplit(np.arange(0), np.arange(0), np.arange(3))
     data = TrainingData(x, np.array([2, 0, 2]), CLASSES, None, split, (1.0, 2.0))
-    figure = MaskedGalaxy.create(CONFIG, CLASSES, (64, 64, 3)).figures(data)[RECONSTRUCTION_FIGURE]
+    figure = MaskedGalaxy.create(config, CLASSES, (64, 64, 3)).figures(data)[RECONSTRUCTION_FIGURE]
     titles = [ax.get_title() for ax in figure.axes]
     assert titles == [
         "ring: masked input",
@@ -138,9 +134,9 @@ def test_the_figure_shows_the_masked_cutout_the_reconstruction_and_the_truth(pic
 
 @pytest.mark.slow
 def test_a_masked_run_on_the_tiny_galaxy_survey_draws_its_reconstructions(
-    tmp_path, survey_cache, pictures
+    config, tmp_path, survey_cache, pictures
 ):
-    config = dataclasses.replace(CONFIG, epochs=2, batch_size=64, learning_rate=2e-3, workers=1)
+    config = dataclasses.replace(config, epochs=2, batch_size=64, learning_rate=2e-3, workers=1)
     folder = train(config, tmp_path, name="masked", progress=False, cache_root=survey_cache)
     assert (folder / RECONSTRUCTION_FIGURE).is_file()
     saved = json.loads((folder / "config.json").read_text())

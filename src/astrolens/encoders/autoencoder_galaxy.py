@@ -39,7 +39,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import keras
@@ -59,8 +59,7 @@ from astrolens.encoders.galaxy_cnn import (
     galaxy_features,
     galaxy_filters,
 )
-from astrolens.encoders.keras_encoder import EMBEDDING_LAYER
-from astrolens.runfolder import RECONSTRUCTION_FIGURE
+from astrolens.encoders.keras_encoder import EMBEDDING_LAYER, Reconstructor
 from astrolens.splits import TrainingData
 
 if TYPE_CHECKING:
@@ -231,7 +230,7 @@ def plot_cutout_reconstructions(
     return figure
 
 
-class AutoencoderGalaxy(GalaxyCNN):
+class AutoencoderGalaxy(Reconstructor, GalaxyCNN):
     """The galaxy autoencoder (see the module description); no heads.
 
     Examples
@@ -255,30 +254,10 @@ class AutoencoderGalaxy(GalaxyCNN):
             size, galaxy_filters(config), config.embedding_dim, config.dropout, name=cls.name
         )
 
-    def heads(self, inputs: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
-        """None: the network has no class head."""
-        return {}
+    def figure_rows(self, data: TrainingData) -> NDArray[np.int64]:
+        """The galaxies ``reconstructions.png`` shows (:func:`example_rows`)."""
+        return example_rows(data)
 
-    def reconstruct(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The decoder's reconstructions of cutouts, of their shape."""
-        inputs = np.asarray(inputs, dtype=np.float32)
-        return np.asarray(self.model.predict(inputs, batch_size=128, verbose=0), np.float32)
-
-    def shown_inputs(
-        self, truths: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], NDArray[np.bool_] | None]:
-        """What the network is shown of cutouts in the figures, and what of them is hidden:
-        the cutouts themselves, nothing hidden."""
-        return truths, None
-
-    def figures(self, data: TrainingData) -> dict[str, Figure]:
-        """``reconstructions.png``: a few test galaxies of distinct classes, their cutouts and
-        reconstructions (:func:`plot_cutout_reconstructions`); none without test galaxies."""
-        rows = example_rows(data)
-        if not rows.size:
-            return {}
-        truths = np.asarray(data.inputs[rows], dtype=np.float32)
-        shown, hidden = self.shown_inputs(truths)
-        titles = [data.class_names[data.labels[row]] for row in rows.tolist()]
-        figure = plot_cutout_reconstructions(shown, self.reconstruct(shown), truths, titles, hidden)
-        return {RECONSTRUCTION_FIGURE: figure}
+    def reconstruction_plot(self, data: TrainingData) -> Callable[..., Figure]:
+        """The cutouts as colour pictures: :func:`plot_cutout_reconstructions`."""
+        return plot_cutout_reconstructions

@@ -29,7 +29,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import keras
@@ -38,11 +39,10 @@ from keras import layers
 from numpy.typing import NDArray
 
 from astrolens.encoders.hybrid_cnn import HybridCNN, hybrid_features, packed_shape
-from astrolens.encoders.keras_encoder import EMBEDDING_LAYER
+from astrolens.encoders.keras_encoder import EMBEDDING_LAYER, Reconstructor
 from astrolens.objectives.reconstruction import PackedLayout, has_image
 from astrolens.periodogram import PeriodogramConfig
 from astrolens.plots import COLORBAR_LABEL
-from astrolens.runfolder import RECONSTRUCTION_FIGURE
 from astrolens.splits import TrainingData
 from astrolens.wavelets import WaveletConfig
 
@@ -307,7 +307,7 @@ def _plot_power(
     ax.set_ylabel("power")
 
 
-class AutoencoderHybrid(HybridCNN):
+class AutoencoderHybrid(Reconstructor, HybridCNN):
     """The autoencoder (see the module description); no heads.
 
     Examples
@@ -337,32 +337,11 @@ class AutoencoderHybrid(HybridCNN):
             name=cls.name,
         )
 
-    def heads(self, inputs: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
-        """None: the network has no class or period head."""
-        return {}
+    def figure_rows(self, data: TrainingData) -> NDArray[np.int64]:
+        """The objects ``reconstructions.png`` shows (:func:`example_rows`)."""
+        return example_rows(data)
 
-    def reconstruct(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The decoder's reconstructions of packed inputs, of their shape."""
-        inputs = np.asarray(inputs, dtype=np.float32)
-        return np.asarray(self.model.predict(inputs, batch_size=128, verbose=0), np.float32)
-
-    def shown_inputs(
-        self, truths: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], NDArray[np.bool_] | None]:
-        """What the network is shown of inputs in the figures, and what of them is hidden:
-        the inputs themselves, nothing hidden."""
-        return truths, None
-
-    def figures(self, data: TrainingData) -> dict[str, Figure]:
-        """``reconstructions.png``: a few test objects of distinct classes, their inputs and
-        reconstructions (:func:`plot_reconstructions`); none without test objects."""
-        rows = example_rows(data)
-        if not rows.size:
-            return {}
-        truths = np.asarray(data.inputs[rows], dtype=np.float32)
-        shown, hidden = self.shown_inputs(truths)
-        titles = [data.class_names[data.labels[row]] for row in rows.tolist()]
-        figure = plot_reconstructions(
-            shown, self.reconstruct(shown), truths, titles, data.period_range_days, hidden
-        )
-        return {RECONSTRUCTION_FIGURE: figure}
+    def reconstruction_plot(self, data: TrainingData) -> Callable[..., Figure]:
+        """The wavelet images and the periodogram's power over ``data``'s period range:
+        :func:`plot_reconstructions`."""
+        return functools.partial(plot_reconstructions, period_range_days=data.period_range_days)

@@ -4,11 +4,17 @@ A Keras encoder wraps one ``keras.Model`` whose layer named ``"embedding"`` give
 it may end in heads that train it (a class softmax named ``"class_probabilities"``, a period
 softmax named ``"period_probabilities"``, a decoder, ...). Saved as ``model.keras`` in the run
 folder, built from built-in layers only, loaded with ``safe_mode=True``.
+
+A Keras encoder whose network ends in a decoder back to its input (an autoencoder, masked
+modelling) mixes in :class:`Reconstructor`: no heads, the reconstructions, and the run folder's
+``reconstructions.png``.
 """
 
 from __future__ import annotations
 
 import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,9 +25,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from astrolens.encoders.base import Encoder
 from astrolens.objectives import CLASS_OUTPUT, PERIOD_OUTPUT
-from astrolens.runfolder import MODEL_FILE
+from astrolens.runfolder import MODEL_FILE, RECONSTRUCTION_FIGURE
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from astrolens.splits import TrainingData
     from astrolens.trainconfig import TrainConfig
 
 __all__ = [
@@ -31,6 +40,7 @@ __all__ = [
     "PERIOD_OUTPUT",
     "Embedder",
     "KerasEncoder",
+    "Reconstructor",
     "class_probabilities",
     "embedding_model",
 ]
@@ -203,6 +213,76 @@ class KerasEncoder(Encoder):
             raise FileNotFoundError(f"{folder}: not a training run (no {MODEL_FILE})")
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
         return cls(model, config, class_names)
+
+
+class Reconstructor(ABC):
+    """What a Keras encoder whose network redraws its input adds: no heads, the decoder's
+    reconstructions, and the run folder's ``reconstructions.png``.
+
+    Mixed in before the encoder's own base class (``class AutoencoderGalaxy(Reconstructor,
+    GalaxyCNN)``). A subclass says which test rows the figure shows (:meth:`figure_rows`) and
+    how it draws them (:meth:`reconstruction_plot`); masked modelling also says what the network
+    is shown of them (:meth:`shown_inputs`).
+
+    Examples
+    --------
+    >>> from astrolens.encoders.autoencoder_galaxy import AutoencoderGalaxy
+    >>> from astrolens.splits import DataSplit, TrainingData
+    >>> from astrolens.trainconfig import TrainConfig
+    >>> x = np.zeros((2, 64, 64, 3), np.float32)
+    >>> split = DataSplit(np.array([], int), np.array([], int), np.arange(2))
+    >>> data = TrainingData(x, np.array([1, 0]), ("spiral", "ring"), None, split, (0.04, 2000.0))
+    >>> config = TrainConfig(survey="galaxies-tiny", encoder="autoencoder_galaxy",
+    ...                      objective="reconstruction", filters=(4, 8), embedding_dim=8,
+    ...                      threads=None)
+    >>> encoder = AutoencoderGalaxy.create(config, data.class_names, x.shape[1:])
+    >>> encoder.heads(x), encoder.reconstruct(x).shape, list(encoder.figures(data))
+    ({}, (2, 64, 64, 3), ['reconstructions.png'])
+    """
+
+    model: keras.Model
+
+    def heads(self, inputs: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
+        """None: the network's only output is its reconstruction."""
+        return {}
+
+    def reconstruct(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """The decoder's reconstructions of inputs, of their shape."""
+        inputs = np.asarray(inputs, dtype=np.float32)
+        return np.asarray(self.model.predict(inputs, batch_size=128, verbose=0), np.float32)
+
+    def shown_inputs(
+        self, truths: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], NDArray[np.bool_] | None]:
+        """What the network is shown of inputs in the figures, and what of them is hidden:
+        the inputs themselves, nothing hidden."""
+        return truths, None
+
+    @abstractmethod
+    def figure_rows(self, data: TrainingData) -> NDArray[np.int64]:
+        """The test rows of ``data`` that ``reconstructions.png`` shows, one per class."""
+
+    @abstractmethod
+    def reconstruction_plot(self, data: TrainingData) -> Callable[..., Figure]:
+        """The function that draws ``reconstructions.png`` for ``data``, called as
+        ``plot(shown, reconstructions, truths, titles, hidden=hidden)``: what the network was
+        shown, its reconstructions and the truth (one object a row), the rows' titles (their
+        classes) and what :meth:`shown_inputs` hid."""
+
+    def figures(self, data: TrainingData) -> dict[str, Figure]:
+        """``reconstructions.png``: a few test objects of distinct classes
+        (:meth:`figure_rows`), what the network is shown of them (:meth:`shown_inputs`), its
+        reconstructions and the truth (:meth:`reconstruction_plot`); none without test
+        objects."""
+        rows = self.figure_rows(data)
+        if not rows.size:
+            return {}
+        truths = np.asarray(data.inputs[rows], dtype=np.float32)
+        shown, hidden = self.shown_inputs(truths)
+        titles = [data.class_names[data.labels[row]] for row in rows.tolist()]
+        plot = self.reconstruction_plot(data)
+        figure = plot(shown, self.reconstruct(shown), truths, titles, hidden=hidden)
+        return {RECONSTRUCTION_FIGURE: figure}
 
 
 _EMBEDDERS: weakref.WeakKeyDictionary[keras.Model, Embedder] = weakref.WeakKeyDictionary()
