@@ -1,9 +1,12 @@
 """Galaxy-image encoders side by side: label efficiency, retrieval, orientation, real images, cost.
 
-Trained galaxy runs (``--runs``, e.g. the contrastive and the supervised encoder), all on the same
-simulated survey with the same split, and a non-neural baseline computed here (the first 64
-principal components of the normalised cutouts' pixels, fitted on the training rows), compared
-on the held-out test rows of the split (``astrolens.training.run_split``):
+Trained galaxy runs (``--runs``, e.g. the contrastive and the supervised encoder, and the
+morphology baseline ``morphology_galaxy``: standardised CAS, Gini-M20 and colours, no network),
+all on the same simulated survey with the same split, and a non-neural baseline computed here (the
+first 64 principal components of the normalised cutouts' pixels, fitted on the training rows),
+compared on the held-out test rows of the split (``astrolens.training.run_split``). Each run
+embeds the cutouts through its own representation (a network the pictures, the morphology
+baseline the numbers measured on them):
 
 1. **Linear probe** and **k-NN accuracy** with 20, 100 and 500 labelled training galaxies per
    class and 200 in all (``benchmarks/encoders.py``'s functions, seeds ``0 .. draws-1``).
@@ -19,12 +22,13 @@ on the held-out test rows of the split (``astrolens.training.run_split``):
    nebula, open cluster, nebula) and, among the galaxies with a Hubble type, of the coarse type
    (E/S0, S/SB, Irr), against the class prior (the precision of neighbours drawn at random:
    the sum of the squared shares of the kinds).
-6. **Cost**: the run's training time (``metrics.json``) and the embedding rate.
+6. **Cost**: the run's training time (``metrics.json``) and the embedding rate (for the
+   morphology baseline, measuring the pictures' numbers in this process).
 
 Prints Markdown tables, the machine, date and command; ``--json`` writes everything.
 
 Usage: ``python benchmarks/galaxies.py --runs runs/galaxy-contrastive runs/galaxy-supervised
-[--draws 5] [--turned 500] [--json FILE] [--cache wavelets]``
+runs/galaxy-morphology [--draws 5] [--turned 500] [--json FILE] [--cache wavelets]``
 """
 
 from __future__ import annotations
@@ -220,8 +224,10 @@ def _several(run: Embedded, draws: int) -> dict[str, Any]:
 
 
 def _embedder(run: TrainedRun) -> Any:
+    """Embeddings of pictures ``(N, 64, 64, 3)`` through the run's representation of them."""
+
     def embed(pictures: NDArray[np.float32]) -> NDArray[np.float32]:
-        return run.encoder.embed(run.encoder.model_inputs({"cutout": pictures}, run.config))
+        return run.embed(run.modality.represent_pictures(pictures, run.representation))
 
     return embed
 

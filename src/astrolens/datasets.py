@@ -11,7 +11,9 @@ A representation is what an encoder reads of a light curve (:data:`REPRESENTATIO
   (:func:`astrolens.simulate.source_arrays`) and saves the whole stack as one ``.npz`` file in the
   wavelet cache folder of the configurations
   (``wavelets/<key>/survey-<name>-<representation>-<survey key>.npz``), so that a second call,
-  or a second training run, reads one file.
+  or a second training run, reads one file. The galaxy survey's representations measured on
+  its pictures (:data:`~astrolens.modalities.galaxy.MEASURED_REPRESENTATIONS`: ``"morphology"``)
+  are computed from its cached stack of cutouts, not rendered again.
 
 :func:`parallel_map` runs such batches in a pool of worker processes, started once per process and
 reused, and yields the results in input order with a bounded number of batches in flight.
@@ -42,8 +44,8 @@ from astrolens.errors import CacheError, InvalidImage, InvalidLightCurve, skip_r
 from astrolens.files import written_atomically
 from astrolens.fingerprint import CatalogFingerprint, catalog_fingerprint
 from astrolens.modalities import Modality
+from astrolens.modalities.galaxy import MEASURED_REPRESENTATIONS, GalaxyImageModality
 from astrolens.modalities.galaxy import REPRESENTATIONS as IMAGE_REPRESENTATIONS
-from astrolens.modalities.galaxy import GalaxyImageModality
 from astrolens.modalities.lightcurve import REPRESENTATIONS as LIGHTCURVE_REPRESENTATIONS
 from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.periodogram import PeriodogramConfig
@@ -69,7 +71,7 @@ __all__ = [
 
 REPRESENTATIONS = LIGHTCURVE_REPRESENTATIONS + IMAGE_REPRESENTATIONS
 """Every representation of a simulated survey's objects: the light curves' and the galaxy
-images' (``"cutout"``)."""
+images' (``"cutout"``, ``"morphology"``)."""
 
 _STACK_FORMAT = 3
 """Version of the survey stack file layout; part of its name."""
@@ -435,18 +437,13 @@ def survey_data(
         path = folder / f"survey-{config.name}-{representation}-{key}.npz"
         if path.exists():
             return _read_stack(path, catalog, config, fingerprint, representation)
-    rows = catalog.to_dict("records")
-    tasks = [
-        (rows[start : start + ROWS_PER_TASK], representation, preprocess, wavelet)
-        for start in range(0, len(rows), ROWS_PER_TASK)
-    ]
-    parts = []
-    description = f"survey {representation}"
-    with tqdm(total=len(rows), desc=description, unit="lc", disable=not progress) as bar:
-        for part in parallel_map(_represent_rows_task, tasks, workers):
-            parts.append(part)
-            bar.update(len(part))
-    batch = concatenate(parts)
+    if representation in MEASURED_REPRESENTATIONS:
+        cutouts = survey_data(
+            config, "cutout", cache_root=cache_root, workers=workers, progress=progress
+        )
+        batch = _measured_on_cutouts(catalog, cutouts, representation, workers, progress)
+    else:
+        batch = _represented_rows(catalog, representation, preprocess, wavelet, workers, progress)
     good = batch.good
     result = SurveyData(
         arrays={name: values[good] for name, values in batch.arrays.items()},
@@ -465,10 +462,63 @@ def survey_data(
     return result
 
 
+def _represented_rows(
+    catalog: pd.DataFrame,
+    representation: str,
+    preprocess: PreprocessConfig,
+    wavelet: WaveletConfig,
+    workers: int,
+    progress: bool,
+) -> Batch:
+    """Every catalogue row regenerated and represented, in worker processes."""
+    rows = catalog.to_dict("records")
+    tasks = [
+        (rows[start : start + ROWS_PER_TASK], representation, preprocess, wavelet)
+        for start in range(0, len(rows), ROWS_PER_TASK)
+    ]
+    parts = []
+    description = f"survey {representation}"
+    with tqdm(total=len(rows), desc=description, unit="lc", disable=not progress) as bar:
+        for part in parallel_map(_represent_rows_task, tasks, workers):
+            parts.append(part)
+            bar.update(len(part))
+    return concatenate(parts)
+
+
 def _represent_rows_task(
     task: tuple[list[dict[str, Any]], str, PreprocessConfig, WaveletConfig],
 ) -> Batch:
     return represent_rows(*task)
+
+
+def _measured_on_cutouts(
+    catalog: pd.DataFrame, cutouts: SurveyData, representation: str, workers: int, progress: bool
+) -> Batch:
+    """A representation measured on the cutouts of a galaxy survey (``catalog``), one of
+    :data:`~astrolens.modalities.galaxy.MEASURED_REPRESENTATIONS`, in worker processes, as a
+    batch of the whole catalogue: the rows without a cutout keep their reason."""
+    pictures = cutouts.arrays["cutout"]
+    tasks = [
+        (pictures[start : start + ROWS_PER_TASK], representation)
+        for start in range(0, len(pictures), ROWS_PER_TASK)
+    ]
+    parts = []
+    description = f"survey {representation}"
+    with tqdm(total=len(pictures), desc=description, unit="img", disable=not progress) as bar:
+        for part in parallel_map(_measure_pictures_task, tasks, workers):
+            parts.append(part)
+            bar.update(len(next(iter(part.values()))))
+    object_ids = catalog["object_id"].astype(str).tolist()
+    reasons = dict(cutouts.skipped)
+    good = np.array([object_id not in reasons for object_id in object_ids], dtype=bool)
+    arrays = GalaxyImageModality().empty(representation, len(object_ids))
+    for name, values in arrays.items():
+        values[good] = np.concatenate([part[name] for part in parts])
+    return Batch(arrays, object_ids, object_ids, [reasons.get(name) for name in object_ids])
+
+
+def _measure_pictures_task(task: tuple[NDArray[np.float32], str]) -> dict[str, NDArray[Any]]:
+    return GalaxyImageModality().represent_pictures(*task)
 
 
 _FLOAT16_ARRAYS = ("harmonic",)

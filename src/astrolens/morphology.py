@@ -24,6 +24,10 @@ mean of the colours (a grey upload and a colour one are measured alike):
 - ``saturated_share``: the segment's share of pixels white in every colour (burnt out);
 - ``log_sources``: ``log10(1 + n)`` of the other objects of at least 4 pixels in the field.
 
+The morphology baseline encoder (:mod:`astrolens.encoders.morphology_galaxy`) reads these numbers
+and two more, the ``g - r`` and ``r - z`` :func:`colours` of the light within
+:data:`COLOUR_APERTURE_PIXELS` of the centre: :func:`morphology_and_colours`, for many pictures.
+
 Examples
 --------
 >>> yy, xx = np.mgrid[:64, :64] - 31.5
@@ -46,7 +50,17 @@ from scipy import ndimage
 
 from astrolens.cutouts import normalised_cutouts
 
-__all__ = ["DETECTION_SIGMA", "MIN_LEVEL", "MORPHOLOGY_NAMES", "morphology"]
+__all__ = [
+    "COLOUR_APERTURE_PIXELS",
+    "COLOUR_NAMES",
+    "DETECTION_SIGMA",
+    "MIN_LEVEL",
+    "MORPHOLOGY_AND_COLOUR_NAMES",
+    "MORPHOLOGY_NAMES",
+    "colours",
+    "morphology",
+    "morphology_and_colours",
+]
 
 MORPHOLOGY_NAMES = (
     "area_share",
@@ -61,6 +75,20 @@ MORPHOLOGY_NAMES = (
     "log_sources",
 )
 """The numbers :func:`morphology` returns, in order."""
+
+COLOUR_NAMES = ("g_r", "r_z")
+"""The colours :func:`colours` returns, in order."""
+
+MORPHOLOGY_AND_COLOUR_NAMES = MORPHOLOGY_NAMES + COLOUR_NAMES
+"""The columns of :func:`morphology_and_colours`, in order."""
+
+COLOUR_APERTURE_PIXELS = 8.0
+"""Radius of the central aperture whose light :func:`colours` measures (2.1" in the survey's
+0.262"/pixel)."""
+
+_FAINTEST_BAND = 0.01
+"""A band's light counts as at least this share of the brightest band's (a colour is at most 5
+magnitudes)."""
 
 DETECTION_SIGMA = 3.0
 """A pixel belongs to an object when it is this many times the sky noise above the sky."""
@@ -144,7 +172,9 @@ def _light_shape(light: NDArray[np.float64], total: float) -> dict[str, Any]:
     if n > 1:
         gini = float(np.sum((2 * np.arange(1, n + 1) - n - 1) * values) / (values.sum() * (n - 1)))
     moments = light * radius**2
-    brightest = np.argsort(light[inside])[::-1]
+    # equal pixels (a burnt-out core) nearest the centre first: the same set whichever way the
+    # picture is turned or mirrored
+    brightest = np.lexsort((radius[inside], -light[inside]))
     holding = np.cumsum(light[inside][brightest]) <= 0.2 * total
     holding[0] = True
     m20 = 0.0
@@ -160,3 +190,46 @@ def _light_shape(light: NDArray[np.float64], total: float) -> dict[str, Any]:
         "m20": m20,
         "ellipticity": float(1.0 - np.sqrt(max(low, 0.0) / high)) if high > 0 else 0.0,
     }
+
+
+def colours(picture: ArrayLike) -> dict[str, float]:
+    """The ``g - r`` and ``r - z`` colours (magnitudes) of the light within
+    :data:`COLOUR_APERTURE_PIXELS` of the centre of a colour picture ``(H, W, 3)``, from 0 to 1
+    (or uint8), each colour's sky removed (:func:`~astrolens.cutouts.normalised_cutouts`).
+
+    The picture's planes are z, r and g (red, green, blue) as the Legacy Surveys' viewer scales
+    them, whose asinh stretch keeps the bands' ratios (Lupton et al. 2004): the colours are
+    those of the bands up to a constant offset per colour. A grey picture has colours 0.
+
+    >>> yy, xx = np.mgrid[:64, :64] - 31.5
+    >>> disk = np.exp(-np.hypot(yy, xx) / 4.0)[..., None]
+    >>> blue = 0.1 + disk * np.array([0.2, 0.4, 0.8])  # z, r, g
+    >>> {name: round(value, 2) for name, value in colours(blue).items()}
+    {'g_r': -0.75, 'r_z': -0.75}
+    """
+    raw = np.asarray(picture)
+    if raw.ndim == 2:
+        raw = np.repeat(raw[..., None], 3, axis=-1)
+    light = normalised_cutouts(raw[None])[0].astype(np.float64)
+    height, width = light.shape[:2]
+    yy, xx = np.indices((height, width), dtype=np.float64)
+    aperture = np.hypot(yy - (height - 1) / 2, xx - (width - 1) / 2) <= COLOUR_APERTURE_PIXELS
+    z, r, g = np.maximum(light[aperture].sum(axis=0), 0.0)
+    floor = max(_FAINTEST_BAND * max(z, r, g), 1e-6)
+    z, r, g = max(z, floor), max(r, floor), max(g, floor)
+    return {"g_r": float(-2.5 * np.log10(g / r)), "r_z": float(-2.5 * np.log10(r / z))}
+
+
+def morphology_and_colours(pictures: ArrayLike) -> NDArray[np.float64]:
+    """The morphology (:func:`morphology`) and colours (:func:`colours`) of pictures
+    ``(N, H, W, 3)``, as rows ``(N, len(MORPHOLOGY_AND_COLOUR_NAMES))``.
+
+    >>> pictures = np.random.default_rng(0).random((2, 32, 32, 3))
+    >>> morphology_and_colours(pictures).shape == (2, len(MORPHOLOGY_AND_COLOUR_NAMES))
+    True
+    """
+    rows = [
+        [*morphology(picture).values(), *colours(picture).values()]
+        for picture in np.asarray(pictures)
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, len(MORPHOLOGY_AND_COLOUR_NAMES))

@@ -322,7 +322,7 @@ def test_a_file_that_is_not_an_image_fails_at_load(tmp_path, modality):
 # --- representations and pictures --------------------------------------------------------------
 
 
-def test_only_the_cutout_representation_exists(modality, row):
+def test_an_unknown_representation_is_refused_naming_the_known(modality, row):
     item = modality.load(row)
     assert modality.represent(item, "cutout")["cutout"] is item.data
     with pytest.raises(ValueError, match="cutout") as error:

@@ -33,6 +33,7 @@ register_encoder("galaxy_cnn", "astrolens.encoders.galaxy_cnn:GalaxyCNN")
 register_encoder("contrastive_galaxy", "astrolens.encoders.contrastive_galaxy:ContrastiveGalaxy")
 register_encoder("autoencoder_galaxy", "astrolens.encoders.autoencoder_galaxy:AutoencoderGalaxy")
 register_encoder("masked_galaxy", "astrolens.encoders.masked_galaxy:MaskedGalaxy")
+register_encoder("morphology_galaxy", "astrolens.encoders.morphology_galaxy:MorphologyGalaxy")
 
 __all__ = [
     "Encoder",

@@ -21,6 +21,11 @@ Before a network sees it, :func:`~astrolens.cutouts.normalised_cutouts` removes 
 sky level and scales its brightness to one, so that an upload stretched brighter or darker than
 the survey's pictures is compared by its shape and colours, not its exposure.
 
+The representation ``"morphology"`` is measured on that picture: its non-parametric morphology
+and central colours (:func:`astrolens.morphology.morphology_and_colours`: concentration,
+asymmetry, Gini, M20, ..., ``g - r`` and ``r - z``), what the morphology baseline encoder reads.
+Turning the picture by right angles or mirroring it leaves these numbers (nearly) unchanged.
+
 Examples
 --------
 >>> from astrolens.simulate.galaxies import GalaxySurveyConfig, generate_galaxy_catalog
@@ -29,6 +34,8 @@ Examples
 >>> item = modality.load(row)
 >>> item.label, modality.represent(item, "cutout")["cutout"].shape
 ('SIMGAL 000000000', (64, 64, 3))
+>>> modality.represent(item, "morphology")["morphology"].shape
+(12,)
 """
 
 from __future__ import annotations
@@ -45,12 +52,13 @@ from numpy.typing import NDArray
 from astrolens.cutouts import CUTOUT_SIZE, normalised_cutouts
 from astrolens.errors import InvalidImage
 from astrolens.modalities.base import Item, Modality
-from astrolens.morphology import morphology
+from astrolens.morphology import MORPHOLOGY_AND_COLOUR_NAMES, morphology, morphology_and_colours
 from astrolens.simulate.galaxies import BANDS, render_galaxy, render_rgb
 from astrolens.sources.images import ImageArrays, check_pixels, read_image
 
 __all__ = [
     "CUTOUT_SIZE",
+    "MEASURED_REPRESENTATIONS",
     "REPRESENTATIONS",
     "GalaxyImageModality",
     "cutout_from_image",
@@ -60,8 +68,12 @@ __all__ = [
     "survey_cutout",
 ]
 
-REPRESENTATIONS = ("cutout",)
-"""What encoders of galaxy images read."""
+REPRESENTATIONS = ("cutout", "morphology")
+"""What encoders of galaxy images read (see the module description)."""
+
+MEASURED_REPRESENTATIONS = ("morphology",)
+"""The representations measured on the cutout alone (:meth:`GalaxyImageModality.
+represent_pictures`), so computed from a survey's cached cutouts without rendering them again."""
 
 _SURVEY_BANDS = tuple(BANDS)
 
@@ -142,6 +154,13 @@ def _resized(picture: NDArray[np.float32], size: int) -> NDArray[np.float32]:
 def empty_cutouts(n: int, size: int = CUTOUT_SIZE) -> dict[str, NDArray[np.float32]]:
     """Zero cutouts for ``n`` inputs (what a failed input keeps)."""
     return {"cutout": np.zeros((n, size, size, 3), dtype=np.float32)}
+
+
+def _check_representation(representation: str) -> None:
+    if representation not in REPRESENTATIONS:
+        raise ValueError(
+            f"galaxy images have the representations {REPRESENTATIONS}, not {representation!r}"
+        )
 
 
 def _image_of_array(source: Any, name: str) -> ImageArrays:
@@ -237,14 +256,31 @@ class GalaxyImageModality(Modality):
         return image, name
 
     def represent(self, item: Item, representation: str) -> dict[str, NDArray[Any]]:
-        if representation not in REPRESENTATIONS:
-            raise ValueError(
-                f"galaxy images have the representations {REPRESENTATIONS}, not {representation!r}"
-            )
-        return item.computed["cutout"]
+        _check_representation(representation)
+        if representation not in item.computed:
+            measured = self.represent_pictures(item.data[None], representation)
+            item.computed[representation] = {name: values[0] for name, values in measured.items()}
+        return item.computed[representation]
+
+    def represent_pictures(
+        self, pictures: NDArray[np.float32], representation: str
+    ) -> dict[str, NDArray[Any]]:
+        """The representation of many pictures ``(N, size, size, 3)`` (cutouts) at once.
+
+        >>> pictures = np.zeros((2, 64, 64, 3), np.float32)
+        >>> GalaxyImageModality().represent_pictures(pictures, "morphology")["morphology"].shape
+        (2, 12)
+        """
+        _check_representation(representation)
+        if representation == "cutout":
+            return {"cutout": np.asarray(pictures, dtype=np.float32)}
+        return {"morphology": morphology_and_colours(pictures).astype(np.float32)}
 
     def empty(self, representation: str, n: int) -> dict[str, NDArray[Any]]:
-        return empty_cutouts(n, self.size)
+        _check_representation(representation)
+        if representation == "cutout":
+            return empty_cutouts(n, self.size)
+        return {"morphology": np.zeros((n, len(MORPHOLOGY_AND_COLOUR_NAMES)), dtype=np.float32)}
 
     def picture(self, item: Item) -> NDArray[np.uint8]:
         """The colour picture ``(size, size, 3)`` uint8 the encoder read."""
