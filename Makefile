@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 # (runs/galaxy-demo, the first time), index the galaxies-small survey, answer an uploaded picture;
 # then serve both indexes on http://127.0.0.1:8000/.
 demo: $(STAMP)
-	$(THREADS) $(BIN)/astrolens demo --serve
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens demo --serve
 
 # Re-run the notebooks in place with their full settings (about 20 minutes: notebook 2 trains).
 notebooks: $(STAMP)

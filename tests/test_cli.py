@@ -10,6 +10,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from astrolens.cli import EXIT_BAD_INPUT, main
+from astrolens.search import open_search
 from astrolens.simulate import SIZES, SurveyConfig, generate_catalog
 from astrolens.sources import example_files, read_arrays
 from astrolens.wavelets import WaveletCache
@@ -195,6 +196,17 @@ def test_search_by_a_real_fits_file_with_a_figure(tiny_index, tmp_path, capsys):
     assert search(tiny_index, *args) == 0
     assert capsys.readouterr().out.startswith("KIC 10002792: the 3 most similar")
     assert len(pd.read_csv(out)) == 3
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_search_by_several_files_at_once(tiny_index, tmp_path, capsys):
+    paths = [example_files("Kepler")[0], example_files("K2")[0]]
+    out, figure = tmp_path / "both.csv", tmp_path / "both.png"
+    args = ["--file", str(paths[0]), "--file", str(paths[1]), "-k", "4", "--combine", "rrf"]
+    assert search(tiny_index, *args, "--csv", str(out), "--figure", str(figure)) == 0
+    assert capsys.readouterr().out.startswith("2 light curves (rrf): the 4 most similar")
+    expected = open_search(tiny_index).by_inputs(paths, 4, combine="rrf")
+    assert pd.read_csv(out)["object_id"].tolist() == expected.matches["object_id"].tolist()
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

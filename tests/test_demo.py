@@ -196,11 +196,13 @@ def test_the_galaxy_part_trains_indexes_and_answers_an_uploaded_picture(workdir,
 
 
 def test_the_galaxy_part_run_again_trains_nothing_and_gives_the_same_answer(galaxies):
+    drawn = galaxies.figure.stat().st_mtime_ns
     again = run_galaxy_demo(GALAXIES, progress=False)
     assert again.seconds["train"] < 1.0
     assert (
         again.result.matches["object_id"].tolist() == galaxies.result.matches["object_id"].tolist()
     )
+    assert "figure" not in again.seconds and again.figure.stat().st_mtime_ns == drawn  # reused
 
 
 def test_the_command_prints_both_answers_and_serves_both_indexes(

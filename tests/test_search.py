@@ -288,6 +288,54 @@ def test_rrf_scores_and_distances(search, survey):
         search.by_examples([])
 
 
+def test_several_uploaded_light_curves_are_one_query_around_their_centroid(
+    search, survey, tmp_path
+):
+    table, vectors = survey
+    offset = np.linspace(-0.1, 0.1, DIMENSION, dtype=np.float32)  # the encoder's shift
+    paths = [write_fits(table.iloc[number], tmp_path) for number in (40, 41, 42)]
+    result = search.by_inputs(paths, k=7, labels=["a.fits", "b.fits", "c.fits"])
+    centre = vectors[[40, 41, 42]].mean(axis=0) + offset
+    np.testing.assert_allclose(result.query.vectors[0], centre, rtol=1e-5, atol=1e-6)
+    positions, distances = oracle(vectors, centre, everything_but(len(table), 40, 41, 42))
+    assert_matches(result, table, positions[:7], distances[:7])
+    assert result.query.kind == "examples" and result.query.label == "3 light curves (centroid)"
+    assert result.query.object_ids == tuple(table["object_id"].iloc[[40, 41, 42]])
+    assert result.query.mag == pytest.approx(np.median(table["mag"].iloc[[40, 41, 42]]), abs=1e-3)
+    single = search.by_inputs(paths[:1], k=7)
+    expected = search.by_lightcurve(paths[0], k=7)
+    assert single.matches["object_id"].tolist() == expected.matches["object_id"].tolist()
+    fused = search.by_inputs(paths[:2], k=5, combine="rrf")
+    assert fused.query.vectors.shape == (2, DIMENSION) and "rrf_score" in fused.matches
+    with pytest.raises(ValueError, match="2 labels for 3 inputs"):
+        search.by_inputs(paths, labels=["a", "b"])
+    with pytest.raises(ValueError, match="at least one input"):
+        search.by_inputs([])
+    with pytest.raises(ValueError, match="combine must be one of"):
+        search.by_inputs(paths, combine="vote")
+
+
+def test_several_uploads_carry_each_ones_doubts_under_its_name(index, survey, tmp_path):
+    table, vectors = survey
+    rows = {object_id: number for number, object_id in enumerate(table["object_id"])}
+    far = {table["object_id"][8]}  # this one is embedded far from every survey object
+
+    def embed(item):
+        object_id = item.meta["object_id"]
+        return vectors[rows[object_id]] + (60.0 if object_id in far else 0.05)
+
+    search = SimilaritySearch(
+        index, Catalog(table), encoder=StoredEmbeddings(embed), config=NO_DEDUP
+    )
+    paths = [write_fits(table.iloc[number], tmp_path) for number in (7, 8)]
+    domain = search.by_inputs(paths, k=5, labels=["near.fits", "far.fits"]).domain
+    assert not domain.in_domain and domain.percentile == 1.0
+    far_name = f"{table['object_id'][8]}: "  # an input is named by its object, else its label
+    assert domain.reasons and all(reason.startswith(far_name) for reason in domain.reasons)
+    both_near = search.by_inputs(paths[:1] * 2, k=5).domain
+    assert both_near.in_domain and both_near.percentile < 0.99
+
+
 # -- filters -----------------------------------------------------------------------------------
 
 

@@ -243,9 +243,9 @@ def _command_search(args: argparse.Namespace) -> None:
         mag_window=args.mag_window,
         ranges=dict(_parse_range(text) for text in args.ranges),
     )
-    if args.band is not None and args.file is None:
+    if args.band is not None and args.files is None:
         raise ValueError("--band goes with --file")
-    query_file = _query_file(args.file, args.band)
+    query_files = [_query_file(path, args.band) for path in args.files or []]
     search = open_search(args.index)
     if args.ids:
         if len(args.ids) == 1:
@@ -256,8 +256,13 @@ def _command_search(args: argparse.Namespace) -> None:
         result = search.by_coordinates(
             (args.ra, args.dec), args.k, radius_arcsec=args.radius, filters=filters
         )
-    elif args.file is not None:
-        result = search.by_input(query_file, args.k, filters=filters)
+    elif len(query_files) == 1:
+        result = search.by_input(query_files[0], args.k, filters=filters)
+    elif query_files:
+        labels = [path.name for path in args.files]
+        result = search.by_inputs(
+            query_files, args.k, filters=filters, combine=args.combine, labels=labels
+        )
     else:
         result = search.random(args.k, seed=args.seed, filters=filters)
     separation = result.query.separation_arcsec
@@ -275,7 +280,8 @@ def _command_search(args: argparse.Namespace) -> None:
     if args.csv is not None:
         print(f"table: {result.to_csv(args.csv)}")
     if args.figure is not None:
-        figure = search.plot_matches(result, lightcurve=query_file, n=min(len(result), 12))
+        drawn = query_files[0] if len(query_files) == 1 else None  # several: the matches only
+        figure = search.plot_matches(result, lightcurve=drawn, n=min(len(result), 12))
         print(f"figure: {save_figure(figure, args.figure)}")
 
 
@@ -286,9 +292,9 @@ def _answered_by(run_path: Path, run: str) -> str:
     return f"encoder {encoder_name_or_unknown(run_path)}, run {run}"
 
 
-def _query_file(path: Path | None, band: str | None) -> Any:
+def _query_file(path: Path, band: str | None) -> Any:
     """The file to search with, read here when a band of it is asked for."""
-    if path is None or band is None:
+    if band is None:
         return path
     from astrolens.sources import read_arrays
 
@@ -463,7 +469,8 @@ def _parser() -> argparse.ArgumentParser:
         help="encoder to train: wavelet_cnn (default), hybrid_cnn, metric_hybrid (metric learning "
         "from physical parameters), the self-supervised contrastive_hybrid, masked_hybrid, "
         "autoencoder_hybrid, features (the non-neural baseline); for galaxy images "
-        "contrastive_galaxy, masked_galaxy, autoencoder_galaxy or galaxy_cnn",
+        "contrastive_galaxy, masked_galaxy, autoencoder_galaxy, galaxy_cnn or morphology_galaxy "
+        "(the non-neural baseline: CAS, Gini-M20 and colours)",
     )
     train.add_argument(
         "--objective",
@@ -577,6 +584,8 @@ def _parser() -> argparse.ArgumentParser:
         "astrolens search --ra 19:22:40.1 --dec=+44:30:00 --radius 3\n"
         "astrolens search --file kplr010002792-2009259160929_llc.fits --csv matches.csv "
         "--figure matches.png\n"
+        "astrolens search --index indexes/galaxies-small-galaxy-demo --file m51.jpg --file "
+        "ngc4622.png -k 12\n"
         "astrolens search --random --seed 3 --mission TESS --range period_days:0.5:2",
     )
     search.add_argument(
@@ -595,14 +604,16 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--ra", help="right ascension: degrees or hours (19:22:40.1, 19h22m40s)")
     query.add_argument(
         "--file",
+        dest="files",
         type=Path,
+        action="append",
         help="FITS or CSV light curve (or, for an index of galaxy images, a JPEG, PNG or FITS "
-        "cutout), embedded by the model",
+        "cutout), embedded by the model; repeat it for one query of several examples",
     )
     query.add_argument("--random", action="store_true", help="a random object of the index")
     search.add_argument(
         "--band",
-        help="band of a --file table of several bands (g, r, ...), or 'all' for all of them",
+        help="band of the --file tables of several bands (g, r, ...), or 'all' for all of them",
     )
     search.add_argument("--dec", help="declination in degrees (--dec=-30:00:00 when negative)")
     search.add_argument("--radius", type=float, help="largest distance to --ra/--dec, arcsec")
@@ -610,7 +621,7 @@ def _parser() -> argparse.ArgumentParser:
         "--combine",
         choices=["centroid", "rrf"],
         default="centroid",
-        help="how several --id combine: their centroid, or reciprocal-rank fusion",
+        help="how several --id or --file combine: their centroid, or reciprocal-rank fusion",
     )
     search.add_argument("--seed", type=int, help="seed of --random")
     search.add_argument("-k", type=int, default=10, help="number of matches (default 10)")

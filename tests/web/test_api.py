@@ -18,6 +18,7 @@ from astrolens.simulate import lightcurve_arrays
 from astrolens.sources import example_files
 
 KEPLER = example_files("Kepler")[0]
+K2 = example_files("K2")[0]
 TESS = example_files("TESS")[0]
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
@@ -312,6 +313,53 @@ def test_unreadable_upload_is_422_with_the_readers_message(client, tmp_path, nam
     assert detail.startswith(f"{name}: ")
     assert "/tmp" not in detail and "astrolens-upload" not in detail
     assert words in detail
+
+
+def upload_several(client, paths, params=None):
+    handles = [open(path, "rb") for path in paths]  # noqa: SIM115 -- closed below
+    try:
+        files = [
+            ("file", (path.name, handle, "application/octet-stream"))
+            for path, handle in zip(paths, handles, strict=True)
+        ]
+        return client.post("/api/search/upload", params=params or {}, files=files)
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+@pytest.mark.parametrize("combine", ["centroid", "rrf"])
+def test_several_uploaded_files_are_one_query_of_several_examples(client, oracle, combine):
+    paths = [KEPLER, K2]
+    params = {"k": 6, "combine": combine, "thumbnail": "true"}
+    payload = upload_several(client, paths, params).json()
+    expected = oracle.by_inputs(paths, 6, combine=combine, labels=[p.name for p in paths])
+    assert_same_matches(payload, expected)
+    query = payload["query"]
+    assert query["kind"] == "examples" and query["combine"] == combine
+    assert query["label"] == f"2 light curves ({combine})" and query["thumbnail"] is None
+    assert payload["domain"]["reasons"] == list(expected.domain.reasons)
+    answer = upload_several(client, paths, {"k": 6, "combine": combine, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [row["object_id"] for row in rows] == expected.matches["object_id"].tolist()
+
+
+def test_several_uploads_are_refused_by_name_or_by_count(client, server, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"time\n1\n2\n3\n")
+    answer = upload_several(client, [KEPLER, broken])
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("broken.csv: ") and "no flux column" in answer.text
+    together = [KEPLER, example_files("Kepler")[1], K2]
+    assert sum(path.stat().st_size for path in together) > server.max_upload_bytes
+    answer = upload_several(client, together)
+    assert answer.status_code == 413 and "its files together" in answer.json()["detail"]
+    many = [tmp_path / f"star-{number}.csv" for number in range(51)]
+    for path in many:
+        path.write_bytes(b"time,flux\n1,1\n")
+    answer = upload_several(client, many)
+    assert answer.status_code == 422 and "at most 50 files" in answer.json()["detail"]
+    assert client.get("/api/health").status_code == 200
 
 
 def test_upload_over_the_limit_is_413(client, server):

@@ -90,6 +90,31 @@ def test_an_uploaded_picture_downloads_as_csv(lightcurves_and_galaxies, galaxies
     assert len(rows) == 3 and rows[0]["object_id"] == row["object_id"]
 
 
+def test_several_uploaded_pictures_are_one_query(lightcurves_and_galaxies, galaxies, tmp_path):
+    table = galaxies.catalog.table
+    same = table.index[table["class"] == table["class"].iloc[0]][:3]  # three of one class
+    paths = []
+    for number in same:
+        paths.append(tmp_path / f"galaxy-{number}.png")
+        paths[-1].write_bytes(png_bytes(survey_cutout(table.iloc[number])))
+    files = [("file", (path.name, path.read_bytes(), "image/png")) for path in paths]
+    with lightcurves_and_galaxies.client() as client:
+        answer = client.post(
+            "/api/search/upload", params={"index": "galaxies", "k": 6}, files=files
+        )
+    assert answer.status_code == 200, answer.text
+    payload = answer.json()
+    expected = galaxies.by_inputs(paths, 6, labels=[path.name for path in paths])
+    assert payload["query"]["label"] == "3 images (centroid)"
+    assert [match["object_id"] for match in payload["matches"]] == expected.matches[
+        "object_id"
+    ].tolist()
+    ids = list(galaxies.index.ids)
+    stored = galaxies.index.get_vectors([ids.index(table["object_id"].iloc[n]) for n in same])
+    centre = stored.mean(axis=0)  # the uploads are the survey's own galaxies, as PNG files
+    np.testing.assert_allclose(expected.query.vectors[0], centre, atol=0.05 * np.abs(centre).max())
+
+
 def test_a_galaxy_thumbnail_is_its_picture(lightcurves_and_galaxies, galaxies):
     row = galaxies.catalog.table.iloc[4]
     with lightcurves_and_galaxies.client() as client:

@@ -33,6 +33,7 @@ ARTIFACTS = Path(
     os.environ.get("ASTROLENS_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts")
 )
 KEPLER = example_files("Kepler")[0]
+K2 = example_files("K2")[0]
 ALL_PICTURES_LOADED = """() => {
     const images = [...document.querySelectorAll('img.thumbnail')];
     return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);
@@ -160,6 +161,24 @@ def test_upload_a_fits_file(page, oracle):
     assert page.evaluate("document.querySelector('#status').textContent").startswith("5 objects")
 
 
+def test_upload_several_files_at_once(page, oracle):
+    page.check('input[name="mode"][value="upload"]')
+    combine = page.locator("#upload-combine")
+    page.set_input_files("#file", str(KEPLER))
+    sync_api.expect(combine).to_be_hidden()  # one file: nothing to combine
+    page.set_input_files("#file", [str(KEPLER), str(K2)])
+    sync_api.expect(combine).to_be_visible()
+    page.select_option("#upload-combine-method", "rrf")
+    page.click("#search-button")
+    title = page.locator("#query .card-title")
+    sync_api.expect(title).to_have_text("2 light curves (rrf)")
+    names = [KEPLER.name, K2.name]
+    expected = oracle.by_inputs([KEPLER, K2], 5, combine="rrf", labels=names)
+    assert shown_ids(page) == expected.matches["object_id"].tolist()
+    page.wait_for_function(ALL_PICTURES_LOADED)
+    assert [row["object_id"] for row in downloaded_rows(page)] == shown_ids(page)
+
+
 def test_a_bad_request_shows_the_servers_message(page):
     page.fill("#object-id", "KIC 1")
     page.click("#search-button")
@@ -257,7 +276,9 @@ def test_the_page_offers_an_image_upload_for_the_galaxy_index(
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Light-curve file")
         page.select_option("#index", "galaxies")
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Image file")
-        sync_api.expect(page.locator("#upload-label")).to_have_text("JPEG, PNG or FITS image")
+        sync_api.expect(page.locator("#upload-label")).to_have_text(
+            "JPEG, PNG or FITS image (one or several)"
+        )
         assert ".png" in page.locator("#file").get_attribute("accept")
         page.check('input[name="mode"][value="upload"]')
         sync_api.expect(page.locator("#upload-note")).to_be_visible()

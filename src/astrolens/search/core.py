@@ -194,6 +194,18 @@ class Search(Protocol):
         """One query from several examples of a kind of object."""
         ...
 
+    def by_inputs(
+        self,
+        sources: Sequence[Any],
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        combine: str = "centroid",
+        labels: Sequence[str | None] | None = None,
+    ) -> SearchResult:
+        """One query from several inputs that are not catalogued (files an upload holds)."""
+        ...
+
     def random(
         self, k: int = 10, *, seed: int | None = None, filters: Filters | None = None
     ) -> SearchResult:
@@ -800,10 +812,79 @@ class SimilaritySearch:
         """
         return self._by_input(image, "image", k, filters, label)
 
+    def by_inputs(
+        self,
+        sources: Sequence[Any],
+        k: int = 10,
+        *,
+        filters: Filters | None = None,
+        combine: str = "centroid",
+        labels: Sequence[str | None] | None = None,
+    ) -> SearchResult:
+        """One query from several inputs that are not catalogued (light-curve files, images,
+        arrays: what :meth:`by_input` takes), combined as :meth:`by_examples` combines ids.
+
+        ``labels`` name the inputs that do not name their object (as ``label`` of
+        :meth:`by_input`). The domain check judges each input: the answer carries the doubts
+        about any of them, each reason prefixed with the input's name, and the largest of their
+        distance percentiles.
+
+        Raises
+        ------
+        ValueError
+            For no inputs, an unknown ``combine``, labels that do not match the inputs, or a
+            search without an ``encoder``.
+        FileNotFoundError, InvalidLightCurve, InvalidImage
+            If a file cannot be read (the error names it).
+        """
+        if combine not in COMBINE_METHODS:
+            raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
+        if len(sources) == 0:
+            raise ValueError("by_inputs needs at least one input")
+        names = [None] * len(sources) if labels is None else list(labels)
+        if len(names) != len(sources):
+            raise ValueError(f"{len(names)} labels for {len(sources)} inputs")
+        kind = getattr(self.encoder, "query_kind", "lightcurve")
+        read = [self._read_input(s, kind, name) for s, name in zip(sources, names, strict=True)]
+        words = "light curves" if kind == "lightcurve" else f"{kind}s"
+        stacked = np.concatenate([single.vectors for _, single, _ in read])
+        query = Query(
+            kind="examples",
+            label=f"{len(read)} {words} ({combine})",
+            vectors=stacked.mean(axis=0, keepdims=True) if combine == "centroid" else stacked,
+            object_ids=tuple(i for _, single, _ in read for i in single.object_ids),
+            mag=_median_or_none([single.mag for _, single, _ in read]),
+            sky=tuple(s for _, single, _ in read for s in single.sky),
+            positions=tuple(p for _, single, _ in read for p in single.positions),
+            combine=combine,
+        )
+        checks = [domain for _, _, domain in read if domain is not None]
+        result = self._run(query, k, filters, None)
+        if checks:
+            reasons: list[str] = []
+            for item, _, domain in read:
+                if domain is not None:
+                    own = domain.reasons + self._answer_reasons(item, result)
+                    reasons += [f"{item.label}: {reason}" for reason in own]
+            worst = max(checks, key=lambda check: check.percentile)
+            result.domain = replace(worst, reasons=tuple(reasons))
+        return result
+
     def _by_input(
         self, source: Any, kind: str, k: int, filters: Filters | None, label: str | None
     ) -> SearchResult:
         """Read, embed and search one input of the encoder's modality (``kind`` names it)."""
+        item, query, domain = self._read_input(source, kind, label)
+        result = self._run(query, k, filters, domain)
+        if domain is not None:
+            result.domain = domain.with_reasons(*self._answer_reasons(item, result))
+        return result
+
+    def _read_input(
+        self, source: Any, kind: str, label: str | None
+    ) -> tuple[Any, Query, DomainCheck | None]:
+        """One input read and embedded: the loaded input, its query, and its domain check
+        before the answer is known (embedding distance and sampling)."""
         words = "light curve" if kind == "lightcurve" else kind
         if self.encoder is None:
             raise ValueError(
@@ -831,10 +912,7 @@ class SimilaritySearch:
             sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
             positions=(position,) if position >= 0 else (),
         )
-        result = self._run(query, k, filters, domain)
-        if domain is not None:
-            result.domain = domain.with_reasons(*self._answer_reasons(item, result))
-        return result
+        return item, query, domain
 
     def by_vector(
         self,
@@ -899,7 +977,7 @@ class SimilaritySearch:
             label=f"{len(examples)} examples ({combine})",
             vectors=stacked.mean(axis=0, keepdims=True) if combine == "centroid" else stacked,
             object_ids=tuple(object_ids),
-            mag=float(np.median(mags)) if mags else None,
+            mag=_median_or_none(mags),
             sky=tuple(sky),
             positions=tuple(positions),
             combine=combine,
@@ -1303,3 +1381,9 @@ def _as_float(value: Any) -> float:
 def _finite_or_none(value: Any) -> float | None:
     number = _as_float(value)
     return number if np.isfinite(number) else None
+
+
+def _median_or_none(values: Sequence[float | None]) -> float | None:
+    """The median of the known values (None: none known)."""
+    known = [value for value in values if value is not None]
+    return float(np.median(known)) if known else None

@@ -48,7 +48,7 @@ from astrolens.web.results import (
 )
 from astrolens.web.state import ServedIndex, WebState, upload_kind
 from astrolens.web.thumbnails import render_drawing
-from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_upload
+from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_uploads
 
 __all__ = ["DEFAULT_K", "router"]
 
@@ -88,8 +88,10 @@ _UPLOAD_BODY = {
                         FILE_FIELD: {
                             "type": "string",
                             "format": "binary",
-                            "description": "A light curve: Kepler/K2/TESS FITS, or a CSV/ASCII "
-                            "table with time and flux columns",
+                            "description": "A light curve (Kepler/K2/TESS FITS, or a CSV/ASCII "
+                            "table with time and flux columns) or, for an index of galaxy images, "
+                            "a JPEG, PNG or FITS picture; repeat the part for one query of "
+                            "several examples",
                         }
                     },
                 }
@@ -435,7 +437,7 @@ async def search_random(
 
 @router.post(
     "/search/upload",
-    summary="Objects similar to an uploaded light curve (FITS or CSV)",
+    summary="Objects similar to an uploaded light curve or image (or several at once)",
     response_class=FastJSONResponse,
     responses={200: {"content": _SEARCH_CONTENT}, **_UPLOAD_ERRORS},
     openapi_extra=_UPLOAD_BODY,
@@ -454,28 +456,36 @@ async def search_upload(
         str | None,
         Query(description="Band of a table of several (g, r, ...), or 'all' for all together"),
     ] = None,
+    combine: Annotated[
+        Literal["centroid", "rrf"],
+        Query(description="Several files: around their mean embedding (centroid) or rrf"),
+    ] = "centroid",
 ) -> Response:
-    """The ``k`` objects most similar to the light curve in the multipart part ``file``.
+    """The ``k`` objects most similar to the input in the multipart part ``file`` (the index
+    says what an input is: a light curve or an image); several ``file`` parts make one query of
+    several examples, combined as ``/search/examples`` combines ids.
 
-    The file is written to a temporary folder only, and deleted when the answer is ready.
+    The files are written to a temporary folder only, and deleted when the answer is ready.
     """
     with tempfile.TemporaryDirectory(prefix="astrolens-upload-") as folder:
-        upload = await receive_upload(
+        uploads = await receive_uploads(
             request,
             Path(folder),
             state.config.max_upload_bytes,
             state.config.upload_timeout_seconds,
+            max_files=state.config.max_examples,
         )
         try:
             result, picture = await run_in_threadpool(
-                _search_file,
+                _search_files,
                 state,
                 served.search,
-                upload,
+                uploads,
                 k,
                 filters,
                 thumbnail and shown.output == "json",
                 band,
+                combine,
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
@@ -492,20 +502,49 @@ def _search_file(
     band: str | None = None,
 ) -> tuple[SearchResult, str | None]:
     """Search ``search`` by the uploaded file; errors name the file as the client called it."""
+    return _search_files(state, search, [upload], k, filters, picture, band)
+
+
+def _search_files(
+    state: WebState,
+    search: Search,
+    uploads: list[ReceivedFile],
+    k: int,
+    filters: Filters,
+    picture: bool,
+    band: str | None = None,
+    combine: str = "centroid",
+) -> tuple[SearchResult, str | None]:
+    """Search ``search`` by the uploaded files (one query of several examples when there are
+    several); errors name the file as the client called it. The picture is drawn for one file
+    only."""
+    loading = uploads[0]
     try:
         with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
             encoder = search.encoder
             if encoder is None:
                 raise ValueError("this index cannot embed uploads (no model run)")
-            source = upload.path if band is None else read_arrays(upload.path, band=band)
-            item = encoder.load(source, label=upload.filename)  # read once
-            result = search.by_input(item, k, filters=filters)  # transformed once
+            items = []
+            for loading in uploads:  # read once each
+                source = loading.path if band is None else read_arrays(loading.path, band=band)
+                items.append(encoder.load(source, label=loading.filename))
+            if len(items) == 1:
+                result = search.by_input(items[0], k, filters=filters)  # transformed once
+            else:
+                result = search.by_inputs(items, k, filters=filters, combine=combine)
             thumbnail = None
-            if picture:
-                png = render_drawing(encoder.picture(item))  # the same image again
+            if picture and len(items) == 1:
+                png = render_drawing(encoder.picture(items[0]))  # the same image again
                 thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    except InvalidLightCurve as error:
-        raise InvalidLightCurve(upload.filename, error.reason) from None
-    except InvalidImage as error:
-        raise InvalidImage(upload.filename, error.reason) from None
+    except (InvalidLightCurve, InvalidImage) as error:
+        raise type(error)(_sent_name(error.source, uploads, loading), error.reason) from None
     return result, thumbnail
+
+
+def _sent_name(source: str, uploads: list[ReceivedFile], loading: ReceivedFile) -> str:
+    """The name the client gave the file an error is about (the file being read when the
+    error names none of them: its representation failed)."""
+    for upload in uploads:
+        if source in (str(upload.path), upload.filename):
+            return upload.filename
+    return loading.filename

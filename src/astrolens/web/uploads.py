@@ -1,14 +1,17 @@
-"""Receiving an uploaded light-curve file: streamed into a temporary folder, never held whole.
+"""Receiving uploaded files (light curves, images): streamed into a temporary folder, never held
+whole.
 
-:func:`receive_upload` reads a ``multipart/form-data`` request body as it arrives and writes the
-part named ``file`` into a folder the caller owns (a :class:`tempfile.TemporaryDirectory`, deleted
-after the search). The size limit is enforced on the file and on the whole body, every part and
-part header counted: a ``Content-Length`` above it is refused before anything is read, and the
+:func:`receive_uploads` reads a ``multipart/form-data`` request body as it arrives and writes the
+parts named ``file`` (one, or several for one query of several examples) into a folder the caller
+owns (a :class:`tempfile.TemporaryDirectory`, deleted after the search). The size limit is
+enforced on each file and on the whole body (several files share it), every part and part header
+counted: a ``Content-Length`` above it is refused before anything is read, and the
 bytes are counted while they stream in (a chunked request has no length to check). The body must
 arrive within a time limit. Errors are HTTP errors with a message saying what was wrong: 413 for
 too large, 408 for too slow, 415 for a body that is not multipart, 400 for a malformed or
-truncated one, 422 for a body without a file. A client that goes away mid-upload gets
-:data:`CLIENT_CLOSED_REQUEST` (which nobody receives: it only ends the request, quietly).
+truncated one, 422 for a body without a file or with more files than allowed. A client that goes
+away mid-upload gets :data:`CLIENT_CLOSED_REQUEST` (which nobody receives: it only ends the
+request, quietly).
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ __all__ = [
     "FILE_FIELD",
     "MULTIPART_OVERHEAD_BYTES",
     "ReceivedFile",
-    "receive_upload",
+    "receive_uploads",
     "safe_filename",
 ]
 
 FILE_FIELD = "file"
-"""Name of the multipart field that holds the light-curve file."""
+"""Name of the multipart field that holds an uploaded file (repeated for several)."""
 
 MULTIPART_OVERHEAD_BYTES = 16 * 1024
 """How much larger than the file the whole body may be: boundaries, part headers, other fields."""
@@ -91,44 +94,53 @@ def safe_filename(name: str | None) -> str:
     return cleaned or "upload"
 
 
-async def receive_upload(
-    request: Request, directory: Path, max_bytes: int, timeout_seconds: float
-) -> ReceivedFile:
-    """Stream the ``file`` part of a multipart request into ``directory``.
+async def receive_uploads(
+    request: Request,
+    directory: Path,
+    max_bytes: int,
+    timeout_seconds: float,
+    max_files: int = 1,
+) -> list[ReceivedFile]:
+    """Stream the ``file`` parts of a multipart request into ``directory``, in their order.
 
     Parameters
     ----------
     request
         The request whose body has not been read yet.
     directory
-        An existing folder owned by the caller (a temporary one); the file is written there
-        under its :func:`safe_filename`.
+        An existing folder owned by the caller (a temporary one); the n-th file is written
+        under its :func:`safe_filename` in a sub-folder ``n`` (two files may have one name).
     max_bytes
-        Largest file accepted; the whole body may be :data:`MULTIPART_OVERHEAD_BYTES` larger.
+        Largest upload accepted, its files together; the whole body may be
+        :data:`MULTIPART_OVERHEAD_BYTES` larger.
     timeout_seconds
         Longest time the body may take to arrive.
+    max_files
+        Most ``file`` parts accepted.
 
     Raises
     ------
     fastapi.HTTPException
-        413 if the request or the file is larger than allowed, 408 if the body took longer
+        413 if the request or a file is larger than allowed, 408 if the body took longer
         than ``timeout_seconds``, 415 if the body is not ``multipart/form-data``, 400 if it is
-        malformed or ends early, 422 if it has no file, :data:`CLIENT_CLOSED_REQUEST` if the
-        client disconnected before the end. Whatever was written is left in ``directory``.
+        malformed or ends early, 422 if it has no file or more than ``max_files``,
+        :data:`CLIENT_CLOSED_REQUEST` if the client disconnected before the end. Whatever was
+        written is left in ``directory``.
     """
     media_type, options = parse_options_header(request.headers.get("content-type"))
     boundary = options.get(b"boundary")
     if media_type != b"multipart/form-data" or not boundary:
         raise HTTPException(
             415,
-            "send the light curve as multipart/form-data with a part named "
-            f"'{FILE_FIELD}' (a FITS or CSV file), not {media_type.decode('latin-1') or 'no body'}",
+            "send the file as multipart/form-data with a part named "
+            f"'{FILE_FIELD}' (repeated for several files), "
+            f"not {media_type.decode('latin-1') or 'no body'}",
         )
     max_body = max_bytes + MULTIPART_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_body:
         raise _too_large(max_bytes, f"the request declares {int(declared):,} bytes")
-    receiver = _FileReceiver(directory, max_bytes)
+    receiver = _FileReceiver(directory, max_bytes, max_files)
     received = 0
     try:
         parser = MultipartParser(boundary, receiver.callbacks())
@@ -160,25 +172,29 @@ async def receive_upload(
 def _too_large(max_bytes: int, what: str) -> HTTPException:
     return HTTPException(
         413,
-        f"upload too large: {what}; the limit is {max_bytes:,} bytes per light-curve file",
+        f"upload too large: {what}; the limit is {max_bytes:,} bytes per upload "
+        "(its files together)",
         headers=_CLOSE,
     )
 
 
 class _FileReceiver:
-    """Callbacks of :class:`MultipartParser` that write the first ``file`` part to disk."""
+    """Callbacks of :class:`MultipartParser` that write the ``file`` parts to disk."""
 
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    def __init__(self, directory: Path, max_bytes: int, max_files: int) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
+        self.max_files = max_files
         self.headers: dict[bytes, bytes] = {}
         self.field = bytearray()
         self.value = bytearray()
         self.handle: BinaryIO | None = None
+        self.files: list[ReceivedFile] = []
         self.path: Path | None = None
         self.filename = ""
         self.size = 0
-        self.complete = False
+        self.total = 0
+        self.unfinished = False  # a file part begun and not ended
 
     def callbacks(self) -> Any:
         events: dict[str, Callable[..., None]] = {
@@ -192,15 +208,14 @@ class _FileReceiver:
         }
         return events
 
-    def result(self) -> ReceivedFile:
-        if self.path is None:
-            raise HTTPException(
-                422,
-                f"no file in the upload: send the light curve as the multipart part '{FILE_FIELD}'",
-            )
-        if not self.complete:
+    def result(self) -> list[ReceivedFile]:
+        if self.unfinished:
             raise HTTPException(400, "the upload ended before the file did (truncated body)")
-        return ReceivedFile(self.path, self.filename, self.size)
+        if not self.files:
+            raise HTTPException(
+                422, f"no file in the upload: send the file as the multipart part '{FILE_FIELD}'"
+            )
+        return self.files
 
     def close(self) -> None:
         if self.handle is not None:
@@ -224,21 +239,33 @@ class _FileReceiver:
     def _headers_finished(self) -> None:
         disposition = self.headers.get(b"content-disposition", b"").decode("latin-1")
         _, options = parse_options_header(disposition)
-        if options.get(b"name") != FILE_FIELD.encode() or self.path is not None:
+        if options.get(b"name") != FILE_FIELD.encode():
             return
+        if len(self.files) >= self.max_files:
+            raise HTTPException(
+                422, f"{FILE_FIELD}: at most {self.max_files} files in one upload", headers=_CLOSE
+            )
         self.filename = safe_filename(options.get(b"filename", b"").decode("utf-8", "replace"))
-        self.path = self.directory / self.filename
+        folder = self.directory / str(len(self.files))
+        folder.mkdir()
+        self.path = folder / self.filename
+        self.size = 0
         self.handle = self.path.open("wb")
+        self.unfinished = True
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.handle is None:
             return
         self.size += end - start
+        self.total += end - start
         if self.size > self.max_bytes:
             raise _too_large(self.max_bytes, f"{self.filename} is larger")
+        if self.total > self.max_bytes:
+            raise _too_large(self.max_bytes, f"the files up to {self.filename} are larger")
         self.handle.write(data[start:end])
 
     def _part_end(self) -> None:
-        if self.handle is not None:
+        if self.handle is not None and self.path is not None:
             self.close()
-            self.complete = True
+            self.unfinished = False
+            self.files.append(ReceivedFile(self.path, self.filename, self.size))

@@ -27,6 +27,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   $("#csv-link").addEventListener("click", downloadUploadCsv);
   $("#index").addEventListener("change", switchIndex);
+  $("#file").addEventListener("change", () => {
+    $("#upload-combine").hidden = $("#file").files.length < 2;
+  });
   await loadIndexes();
   describeIndex();
   loadFilters();
@@ -64,12 +67,12 @@ async function loadIndexes() {
 const UPLOADS = {
   lightcurve: {
     mode: "Light-curve file",
-    label: "FITS or CSV light curve",
+    label: "FITS or CSV light curve (one or several)",
     accept: ".fits,.fit,.fts,.gz,.csv,.txt,.dat,.ecsv",
   },
   image: {
     mode: "Image file",
-    label: "JPEG, PNG or FITS image",
+    label: "JPEG, PNG or FITS image (one or several)",
     accept: ".jpg,.jpeg,.png,.fits,.fit,.fts,.gz",
   },
 };
@@ -238,10 +241,11 @@ function request() {
       if (value("#radius")) params.set("radius_arcsec", value("#radius"));
       return ["/api/search/coordinates", params, null];
     case "upload": {
-      const file = $("#file").files[0];
-      if (!file) throw new Error("Choose a FITS or CSV light-curve file.");
+      const files = [...$("#file").files];
+      if (!files.length) throw new Error(`Choose ${uploadWords()}.`);
       const body = new FormData();
-      body.append("file", file);
+      files.forEach((file) => body.append("file", file));
+      if (files.length > 1) params.set("combine", $("#upload-combine-method").value);
       return ["/api/search/upload", params, body];
     }
     case "examples": {
@@ -275,7 +279,7 @@ async function search() {
       const withPicture = new URLSearchParams(params);
       withPicture.set("thumbnail", "true");
       result = await getJson(`${path}?${withPicture}`, { method: "POST", body });
-      state.lastUpload = { path, params, file: body.get("file") };
+      state.lastUpload = { path, params, files: body.getAll("file") };
     } else {
       result = await getJson(`${path}?${params}`);
       state.lastUpload = null;
@@ -327,11 +331,11 @@ function showStatus(message, isError = false) {
 async function downloadUploadCsv(event) {
   if (!state.lastUpload) return;
   event.preventDefault();
-  const { path, params, file } = state.lastUpload;
+  const { path, params, files } = state.lastUpload;
   const csvParams = new URLSearchParams(params);
   csvParams.set("format", "csv");
   const body = new FormData();
-  body.append("file", file);
+  files.forEach((file) => body.append("file", file));
   try {
     const response = await fetch(`${path}?${csvParams}`, { method: "POST", body });
     if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
@@ -354,7 +358,7 @@ async function downloadUploadCsv(event) {
 function render(result, path, params) {
   $("#results").hidden = false;
   $("#answered-by").textContent = severalIndexes() ? `by the ${answeredBy(result)}` : "";
-  renderDomain(result.domain);
+  renderDomain(result.domain, result.query);
   renderQuery(result.query);
   renderMatches(result);
   renderTable(result);
@@ -368,10 +372,11 @@ function render(result, path, params) {
 }
 
 // A query unlike anything the survey and model know: say so above its matches.
-function renderDomain(domain) {
+function renderDomain(domain, query) {
   const warning = $("#domain-warning");
   warning.hidden = !domain || domain.in_domain;
-  const yours = state.uploadKind === "image" ? "your image" : "your light curve";
+  const one = state.uploadKind === "image" ? "your image" : "your light curve";
+  const yours = query.kind === "examples" ? "one of your files" : one;
   warning.textContent = warning.hidden ? "" : `Take these matches with care: ${yours} is ${domain.warning}.`;
 }
 
@@ -510,6 +515,11 @@ function histogramSvg(parameter) {
 
 function thumbnailUrl(objectId) {
   return withIndex(`/api/thumbnails/${encodeURIComponent(objectId)}.png`);
+}
+
+// What the upload form asks for.
+function uploadWords() {
+  return state.uploadKind === "image" ? "a JPEG, PNG or FITS image" : "a FITS or CSV light-curve file";
 }
 
 // What a thumbnail of the index served shows.
