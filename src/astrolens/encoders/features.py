@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -44,10 +44,22 @@ CLIP = 10.0
 
 
 class FeaturesEncoder(Encoder):
-    """Standardised light-curve features (see the module description)."""
+    """Standardised light-curve features (see the module description).
+
+    A subclass standardises other numbers of another modality by setting the class variables
+    below (:class:`astrolens.encoders.morphology_galaxy.MorphologyGalaxy`).
+    """
 
     name = "features"
     representation = "features"
+    columns: ClassVar[tuple[str, ...]] = FEATURE_NAMES
+    """Names of the numbers standardised, in the order of the representation's columns."""
+    file_name: ClassVar[str] = FEATURES_FILE
+    """The encoder's file in a run folder."""
+    names_key: ClassVar[str] = "feature_names"
+    """Key of the names in that file."""
+    described: ClassVar[str] = "light-curve features"
+    """What the numbers are, for errors."""
 
     def __init__(
         self,
@@ -57,7 +69,7 @@ class FeaturesEncoder(Encoder):
         scale: NDArray[np.float64] | None = None,
     ) -> None:
         super().__init__(config, class_names)
-        n = len(FEATURE_NAMES)
+        n = len(self.columns)
         self.centre = np.zeros(n) if centre is None else np.asarray(centre, dtype=np.float64)
         self.scale = np.ones(n) if scale is None else np.asarray(scale, dtype=np.float64)
 
@@ -65,7 +77,7 @@ class FeaturesEncoder(Encoder):
     def model_inputs(
         cls, batch: dict[str, NDArray[Any]], config: TrainConfig
     ) -> NDArray[np.float32]:
-        return np.asarray(batch["features"], dtype=np.float32)
+        return np.asarray(batch[cls.representation], dtype=np.float32)
 
     @classmethod
     def create(
@@ -96,27 +108,27 @@ class FeaturesEncoder(Encoder):
 
     def save(self, folder: Path) -> None:
         record = {
-            "feature_names": list(FEATURE_NAMES),
+            self.names_key: list(self.columns),
             "centre": self.centre.tolist(),
             "scale": self.scale.tolist(),
         }
-        (Path(folder) / FEATURES_FILE).write_text(json.dumps(record, indent=2) + "\n")
+        (Path(folder) / self.file_name).write_text(json.dumps(record, indent=2) + "\n")
 
     @classmethod
     def load(
         cls, folder: Path, config: TrainConfig, class_names: tuple[str, ...]
     ) -> FeaturesEncoder:
-        path = Path(folder) / FEATURES_FILE
+        path = Path(folder) / cls.file_name
         if not path.is_file():
-            raise FileNotFoundError(f"{folder}: not a training run (no {FEATURES_FILE})")
+            raise FileNotFoundError(f"{folder}: not a training run (no {cls.file_name})")
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            names, centre, scale = record["feature_names"], record["centre"], record["scale"]
+            names, centre, scale = record[cls.names_key], record["centre"], record["scale"]
         except (ValueError, KeyError, TypeError) as error:
             raise CacheError(f"{path}: unreadable ({error})") from error
-        if tuple(names) != FEATURE_NAMES or not len(centre) == len(scale) == len(names):
+        if tuple(names) != cls.columns or not len(centre) == len(scale) == len(names):
             raise CacheError(
-                f"{path}: made with other light-curve features than astrolens computes now; "
-                "train the run again"
+                f"{path}: made with other {cls.described} ({', '.join(map(str, names))}) than "
+                f"astrolens computes now ({', '.join(cls.columns)}); train the run again"
             )
         return cls(config, class_names, np.asarray(centre), np.asarray(scale))

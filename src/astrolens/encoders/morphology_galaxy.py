@@ -14,6 +14,7 @@ names of the numbers, so a run made with other numbers is refused rather than mi
 
 Examples
 --------
+>>> import numpy as np
 >>> from astrolens.morphology import MORPHOLOGY_AND_COLOUR_NAMES
 >>> from astrolens.trainconfig import TrainConfig
 >>> config = TrainConfig(survey="galaxies-tiny", encoder="morphology_galaxy")
@@ -26,19 +27,10 @@ Examples
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import ClassVar
 
 from astrolens.encoders.features import FeaturesEncoder
-from astrolens.errors import CacheError
 from astrolens.morphology import MORPHOLOGY_AND_COLOUR_NAMES
-
-if TYPE_CHECKING:
-    from astrolens.trainconfig import TrainConfig
 
 __all__ = ["MORPHOLOGY_FILE", "MorphologyGalaxy"]
 
@@ -48,57 +40,12 @@ MORPHOLOGY_FILE = "morphology.json"
 
 class MorphologyGalaxy(FeaturesEncoder):
     """Standardised morphology and colours of a galaxy cutout (see the module description): the
-    features baseline's fit and embedding, on another modality's numbers."""
+    features baseline's fit, embedding and run file, on another modality's numbers."""
 
     name: ClassVar[str] = "morphology_galaxy"
     representation: ClassVar[str] = "morphology"
     modality: ClassVar[str] = "galaxy_image"
-
-    def __init__(
-        self,
-        config: TrainConfig,
-        class_names: tuple[str, ...],
-        centre: NDArray[np.float64] | None = None,
-        scale: NDArray[np.float64] | None = None,
-    ) -> None:
-        n = len(MORPHOLOGY_AND_COLOUR_NAMES)
-        super().__init__(
-            config,
-            class_names,
-            np.zeros(n) if centre is None else centre,
-            np.ones(n) if scale is None else scale,
-        )
-
-    @classmethod
-    def model_inputs(
-        cls, batch: dict[str, NDArray[Any]], config: TrainConfig
-    ) -> NDArray[np.float32]:
-        return np.asarray(batch["morphology"], dtype=np.float32)
-
-    def save(self, folder: Path) -> None:
-        record = {
-            "names": list(MORPHOLOGY_AND_COLOUR_NAMES),
-            "centre": self.centre.tolist(),
-            "scale": self.scale.tolist(),
-        }
-        (Path(folder) / MORPHOLOGY_FILE).write_text(json.dumps(record, indent=2) + "\n")
-
-    @classmethod
-    def load(
-        cls, folder: Path, config: TrainConfig, class_names: tuple[str, ...]
-    ) -> MorphologyGalaxy:
-        path = Path(folder) / MORPHOLOGY_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"{folder}: not a training run (no {MORPHOLOGY_FILE})")
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            names, centre, scale = record["names"], record["centre"], record["scale"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise CacheError(f"{path}: unreadable ({error})") from error
-        if tuple(names) != MORPHOLOGY_AND_COLOUR_NAMES or {len(centre), len(scale)} != {len(names)}:
-            raise CacheError(
-                f"{path}: made with other galaxy morphology numbers ({', '.join(map(str, names))})"
-                f" than astrolens measures now ({', '.join(MORPHOLOGY_AND_COLOUR_NAMES)}); "
-                "train the run again"
-            )
-        return cls(config, class_names, np.asarray(centre), np.asarray(scale))
+    columns: ClassVar[tuple[str, ...]] = MORPHOLOGY_AND_COLOUR_NAMES
+    file_name: ClassVar[str] = MORPHOLOGY_FILE
+    names_key: ClassVar[str] = "names"
+    described: ClassVar[str] = "galaxy morphology numbers"
