@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 # The main job: simulate the demo survey, embed it with runs/default, index it, answer an example
 # query (table and figure under results/); then the galaxy images: train a small galaxy encoder
 # (runs/galaxy-demo, the first time), index the galaxies-small survey, answer an uploaded picture;
-# then serve both indexes on http://127.0.0.1:8000/.
+# then serve both indexes on http://127.0.0.1:8000/. One thread per numerical library in the worker
+# processes; TensorFlow trains the galaxy encoder on --workers threads (2).
 demo: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens demo --serve
 
