@@ -175,17 +175,45 @@ def _command_embed(args: argparse.Namespace) -> None:
 
     if bool(args.files) == bool(args.survey):
         raise ValueError("give light-curve files or --survey NAME (one of them)")
+    if args.dask:
+        _command_embed_dask(args)
+        return
+    if args.scheduler or args.partition_size:
+        raise ValueError("--scheduler and --partition-size go with --dask")
     common = {
         "run": args.run_folder,
         "errors": "skip" if args.skip_bad or args.survey else "raise",
-        "workers": args.workers,
+        "workers": 2 if args.workers is None else args.workers,
         "progress": not args.quiet,
     }
+    out = args.out or Path("embeddings.parquet")
     if args.survey:
-        result = embed_survey(args.survey, args.out, **common)
+        result = embed_survey(args.survey, out, **common)
     else:
-        result = embed_files(args.files, args.out, flux_column=args.flux_column, **common)
+        result = embed_files(args.files, out, flux_column=args.flux_column, **common)
     print(f"{result.n_embedded} embeddings -> {result.path}")
+    for source, reason in result.skipped:
+        print(f"skipped {source}: {reason}", file=sys.stderr)
+
+
+def _command_embed_dask(args: argparse.Namespace) -> None:
+    from astrolens.distributed import PARTITION_SIZE, embed_survey_dask
+
+    if not args.survey:
+        raise ValueError("--dask embeds a simulated survey: give --survey NAME, not files")
+    result = embed_survey_dask(
+        args.survey,
+        args.out or Path("embeddings"),
+        run=args.run_folder,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        partition_size=args.partition_size or PARTITION_SIZE,
+        progress=not args.quiet,
+    )
+    print(
+        f"{result.n_embedded} embeddings -> {result.path} ({result.n_partitions} partitions, "
+        f"{len(result.computed)} computed now)"
+    )
     for source, reason in result.skipped:
         print(f"skipped {source}: {reason}", file=sys.stderr)
 
@@ -511,12 +539,16 @@ def _parser() -> argparse.ArgumentParser:
         _command_embed,
         "Embed light curves (files or a simulated survey) with a trained model, into Parquet.",
         "astrolens embed kplr*_llc.fits --out embeddings.parquet\n"
-        "astrolens embed --survey demo --run runs/default --out catalogs/demo-embeddings.parquet",
+        "astrolens embed --survey demo --run runs/default --out catalogs/demo-embeddings.parquet\n"
+        "astrolens embed --survey large --dask --scheduler tcp://HOST:8786 --out large-embeddings",
     )
     embed.add_argument("files", nargs="*", type=Path, help="FITS or CSV light curves")
     embed.add_argument("--survey", help="embed a simulated survey instead: tiny, demo or large")
     embed.add_argument(
-        "--out", type=Path, default=Path("embeddings.parquet"), help="Parquet file to write"
+        "--out",
+        type=Path,
+        help="Parquet file to write (default embeddings.parquet); with --dask, the folder of "
+        "partitions (default embeddings), resumed if it holds the same job",
     )
     embed.add_argument(
         "--run",
@@ -524,7 +556,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="run folder of the model (default: runs/default)",
     )
-    embed.add_argument("--workers", type=int, default=2, help="processes reading light curves")
+    embed.add_argument(
+        "--workers",
+        type=int,
+        help="processes reading light curves (default 2; with --dask: local Dask workers, "
+        "default one per CPU)",
+    )
     embed.add_argument(
         "--flux-column", help="FITS flux column (default: the run's, pdcsap_flux; or sap_flux)"
     )
@@ -532,6 +569,18 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-bad",
         action="store_true",
         help="skip unusable files (listed) instead of stopping (always for --survey)",
+    )
+    embed.add_argument(
+        "--dask",
+        action="store_true",
+        help="embed the --survey as Dask tasks, one Parquet file per partition of the catalogue",
+    )
+    embed.add_argument(
+        "--scheduler",
+        help="with --dask: a running Dask scheduler, tcp://HOST:8786 (default: a local cluster)",
+    )
+    embed.add_argument(
+        "--partition-size", type=int, help="with --dask: catalogue rows per task (default 1024)"
     )
 
     index = commands.add_parser(

@@ -69,6 +69,7 @@ __all__ = [
     "read_embeddings",
     "resolve_run",
     "survey_embeddings",
+    "write_embeddings",
 ]
 
 EMBEDDING_PREFIX = "e"
@@ -252,6 +253,39 @@ def embed_survey(
     return _write_embeddings(batches, config.n_objects, out, trained, errors, chunk_size, progress)
 
 
+def write_embeddings(
+    batches: Iterable[Batch],
+    out: str | os.PathLike[str],
+    *,
+    run: TrainedRun | str | os.PathLike[str] | None = None,
+    errors: Literal["raise", "skip"] = "skip",
+    chunk_size: int = 1024,
+    progress: bool = False,
+) -> EmbedResult:
+    """Embed batches of representations with a run and write them, in order, as the table of
+    :func:`embed_files` and :func:`embed_survey` (atomically: ``out`` is whole or absent).
+
+    The last step of :func:`embed_survey`, for callers that compute the representations
+    themselves (:func:`~astrolens.datasets.represent_rows`,
+    :func:`~astrolens.datasets.represent_files`), such as the partitions of
+    :mod:`astrolens.distributed`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.datasets import represent_rows
+    >>> from astrolens.simulate import SurveyConfig, generate_catalog
+    >>> rows = generate_catalog(SurveyConfig(name="mini", n_objects=3)).to_dict("records")
+    >>> run = resolve_run(None)
+    >>> batch = represent_rows(rows, run.representation, run.preprocess, run.wavelet)
+    >>> out = Path(tempfile.mkdtemp()) / "rows.parquet"
+    >>> write_embeddings([batch], out, run=run).n_embedded
+    3
+    """
+    trained = resolve_run(run)
+    return _write_embeddings(iter(batches), None, out, trained, errors, chunk_size, progress)
+
+
 def _represent_files_task(task: tuple[Any, ...]) -> Batch:
     return represent_files(*task)
 
@@ -262,7 +296,7 @@ def _represent_rows_task(task: tuple[Any, ...]) -> Batch:
 
 def _write_embeddings(
     batches: Iterator[Batch],
-    total: int,
+    total: int | None,
     out: str | os.PathLike[str],
     trained: TrainedRun,
     errors: str,
