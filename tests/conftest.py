@@ -1,5 +1,5 @@
 """Shared test set-up: one thread per numerical library, headless plotting; the tiny galaxy
-survey's index (trained once per session)."""
+survey's index (trained once per session); a small untrained wavelet CNN saved as a run folder."""
 
 import os
 
@@ -37,3 +37,31 @@ def galaxy_index(tmp_path_factory):
     return build_survey_index(
         "galaxies-tiny", run, work / "galaxies", cache=work / "cache", workers=1, progress=False
     )
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A small untrained wavelet CNN (seeded) saved as a run folder: ``(folder, model, config)``."""
+    import json
+
+    import keras
+
+    from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
+    from astrolens.preprocess import PreprocessConfig
+    from astrolens.simulate import CLASSES
+    from astrolens.training import TrainConfig
+    from astrolens.wavelets import WaveletConfig
+
+    keras.utils.set_random_seed(3)
+    model = build_wavelet_cnn(len(CLASSES), channels=4, filters=(4, 8), embedding_dim=16)
+    folder = tmp_path_factory.mktemp("run")
+    config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
+    model.save(folder / "model.keras")
+    saved = {
+        "train": config.to_dict(),
+        "preprocess": PreprocessConfig().to_dict(),
+        "wavelet": WaveletConfig().to_dict(),
+        "class_names": list(CLASSES),
+    }
+    (folder / "config.json").write_text(json.dumps(saved))
+    return folder, model, config

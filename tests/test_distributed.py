@@ -1,14 +1,12 @@
 """Survey embedding as Dask tasks: the single-process result despite a killed worker, resume, the
 refusal of another job's folder, the CLI."""
 
-import json
 import os
 import shutil
 import signal
 import threading
 import time
 
-import keras
 import numpy as np
 import psutil
 import pytest
@@ -22,12 +20,8 @@ from astrolens.distributed import (
     read_partitioned_embeddings,
 )
 from astrolens.embed import embed_survey, read_embeddings
-from astrolens.encoders.wavelet_cnn import build_wavelet_cnn
 from astrolens.errors import CacheError
-from astrolens.preprocess import PreprocessConfig
-from astrolens.simulate import CLASSES, SurveyConfig
-from astrolens.training import TrainConfig
-from astrolens.wavelets import WaveletConfig
+from astrolens.simulate import SurveyConfig
 
 ATOL = 1e-5
 """How far a partition's embedding may be from the single-process one (same machine: each row sits
@@ -38,21 +32,9 @@ PARTITION = 40
 
 
 @pytest.fixture(scope="module")
-def run_path(tmp_path_factory):
+def run_path(small_run):
     """A small untrained wavelet CNN saved as a run folder (workers load it from there)."""
-    keras.utils.set_random_seed(3)
-    model = build_wavelet_cnn(len(CLASSES), channels=4, filters=(4, 8), embedding_dim=16)
-    folder = tmp_path_factory.mktemp("run")
-    config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
-    model.save(folder / "model.keras")
-    saved = {
-        "train": config.to_dict(),
-        "preprocess": PreprocessConfig().to_dict(),
-        "wavelet": WaveletConfig().to_dict(),
-        "class_names": list(CLASSES),
-    }
-    (folder / "config.json").write_text(json.dumps(saved))
-    return folder
+    return small_run[0]
 
 
 @pytest.fixture(scope="module")

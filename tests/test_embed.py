@@ -1,9 +1,7 @@
 """Light curves to embeddings: batching invariance, order, bad files, the Parquet table, the CLI."""
 
-import json
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -19,35 +17,22 @@ from astrolens.embed import (
     read_embeddings,
 )
 from astrolens.encoders.keras_encoder import Embedder
-from astrolens.encoders.wavelet_cnn import WaveletCNN, build_wavelet_cnn, model_inputs
+from astrolens.encoders.wavelet_cnn import WaveletCNN, model_inputs
 from astrolens.errors import InvalidLightCurve
 from astrolens.preprocess import PreprocessConfig
 from astrolens.runs import TrainedRun
 from astrolens.simulate import CLASSES, SurveyConfig, export_fits, generate_catalog
 from astrolens.sources import example_files, read_arrays
-from astrolens.training import TrainConfig
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import WaveletConfig, power_image
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(small_run):
     """A small untrained model wrapped as a run, saved to disk so the CLI can load it."""
-    keras.utils.set_random_seed(3)
-    model = build_wavelet_cnn(len(CLASSES), channels=4, filters=(4, 8), embedding_dim=16)
-    folder = tmp_path_factory.mktemp("run")
-    config = TrainConfig(survey="tiny", filters=(4, 8), embedding_dim=16)
+    folder, model, config = small_run
     encoder = WaveletCNN(model, config, tuple(CLASSES))
-    run = TrainedRun(encoder, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
-    model.save(folder / "model.keras")
-    saved = {
-        "train": config.to_dict(),
-        "preprocess": PreprocessConfig().to_dict(),
-        "wavelet": WaveletConfig().to_dict(),
-        "class_names": list(CLASSES),
-    }
-    (folder / "config.json").write_text(json.dumps(saved))
-    return run
+    return TrainedRun(encoder, config, tuple(CLASSES), PreprocessConfig(), WaveletConfig(), folder)
 
 
 @pytest.fixture(scope="module")
