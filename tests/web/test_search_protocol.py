@@ -61,6 +61,11 @@ class ForwardingSearch:
     def by_examples(self, examples, k=10, *, filters=None, combine="centroid"):
         return self._forward("by_examples", examples, k, filters=filters, combine=combine)
 
+    def by_inputs(self, sources, k=10, *, filters=None, combine="centroid", labels=None):
+        return self._forward(
+            "by_inputs", sources, k, filters=filters, combine=combine, labels=labels
+        )
+
     def random(self, k=10, *, seed=None, filters=None):
         return self._forward("random", k, seed=seed, filters=filters)
 
@@ -128,7 +133,16 @@ def test_the_app_answers_through_the_search_protocol_only(forwarding, served):
     np.testing.assert_allclose(
         [match["distance"] for match in uploaded.json()["matches"]], expected["distance"], rtol=1e-5
     )
-    assert forwarding.calls == ["by_object", "by_examples", "by_input"]
+    with open(KEPLER, "rb") as first_file, open(KEPLER, "rb") as second_file:
+        files = [
+            ("file", ("a.fits", first_file, "application/octet-stream")),
+            ("file", ("b.fits", second_file, "application/octet-stream")),
+        ]
+        several = served.post("/api/search/upload", params={"k": 3}, files=files)
+    assert several.status_code == 200, several.text
+    expected = oracle.by_inputs([KEPLER, KEPLER], 3).matches["object_id"].tolist()
+    assert [match["object_id"] for match in several.json()["matches"]] == expected
+    assert forwarding.calls == ["by_object", "by_examples", "by_input", "by_inputs"]
 
     thumbnail = served.get(f"/api/thumbnails/{first}.png")
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\x89PNG")
