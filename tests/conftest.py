@@ -35,7 +35,13 @@ def galaxy_index(tmp_path_factory):
     )
     run = train(config, work / "runs", name="galaxies", progress=False, cache_root=work / "c")
     return build_survey_index(
-        "galaxies-tiny", run, work / "galaxies", cache=work / "cache", workers=1, progress=False
+        "galaxies-tiny",
+        run,
+        work / "galaxies",
+        cache=work / "cache",
+        workers=1,
+        progress=False,
+        stacks=work / "c",
     )
 
 

@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from astrolens.datasets import concatenate, represent_rows, survey_data
+from astrolens.datasets import (
+    cached_survey_data,
+    concatenate,
+    represent_rows,
+    survey_batches,
+    survey_data,
+)
 from astrolens.features import FEATURE_NAMES
 from astrolens.modalities.lightcurve import represent
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
@@ -52,3 +58,21 @@ def test_survey_features_are_those_of_each_light_curve_and_cached(tmp_path):
     again = survey_data(MINI, "features", cache_root=tmp_path, workers=1, progress=False)
     np.testing.assert_array_equal(again.arrays["features"], first.arrays["features"])
     assert stack.exists() and again.catalog.equals(first.catalog)
+
+
+def test_a_cached_stack_is_reused_only_where_it_holds_the_representation_exactly(tmp_path):
+    """The wavelet stack rounds the harmonic coherence to float16: not offered for embedding;
+    the features stack is stored as computed: offered, equal to what was computed."""
+    survey = SurveyConfig(name="mini", n_objects=6)
+    assert cached_survey_data(survey, "features", cache_root=tmp_path) is None  # none yet
+    for representation in ("wavelet", "features"):
+        data = survey_data(survey, representation, cache_root=tmp_path, workers=1, progress=False)
+        assert data.path is not None and data.path.is_file()
+    assert cached_survey_data(survey, "wavelet", cache_root=tmp_path) is None
+    features = survey_data(survey, "features", cache_root=None, workers=1, progress=False)
+    cached = cached_survey_data(survey, "features", cache_root=tmp_path)
+    assert cached is not None and cached.cached_exactly and features.path is None
+    np.testing.assert_array_equal(cached.arrays["features"], features.arrays["features"])
+    batches = list(survey_batches(cached, size=4))
+    assert [len(batch) for batch in batches] == [4, 2]
+    assert [name for batch in batches for name in batch.object_ids] == list(features.object_ids)

@@ -182,3 +182,49 @@ def test_default_model_embeds_the_example_files(tmp_path):
     )
     vectors = read_embeddings(result.path).vectors
     assert vectors.shape == (4, 64) and np.isfinite(vectors).all()
+
+
+def test_a_survey_is_indexed_from_what_its_training_left(galaxy_index, tmp_path, monkeypatch):
+    """A galaxy run's training leaves its survey's embeddings beside the cutout stack: embedding
+    the survey copies them; without them it embeds the stack; neither renders a cutout again,
+    and both equal embedding the survey from scratch."""
+    import shutil
+
+    import astrolens.embed as embed_module
+
+    work = galaxy_index.parent
+    run = work / "runs" / "galaxies"
+    stacks = tmp_path / "stacks"
+    shutil.copytree(work / "c", stacks)
+    [left] = stacks.rglob("*-embeddings-*.parquet")
+    fresh = embed_survey(
+        "galaxies-tiny", tmp_path / "fresh.parquet", run=run, workers=1, progress=False, stacks=None
+    )
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("the survey was rendered again")
+
+    monkeypatch.setattr(embed_module, "parallel_map", no_rendering)
+    copied = embed_survey(
+        "galaxies-tiny",
+        tmp_path / "copied.parquet",
+        run=run,
+        workers=1,
+        progress=False,
+        stacks=stacks,
+    )
+    left.unlink()
+    stacked = embed_survey(
+        "galaxies-tiny",
+        tmp_path / "stacked.parquet",
+        run=run,
+        workers=1,
+        progress=False,
+        stacks=stacks,
+    )
+    expected = read_embeddings(fresh.path)
+    assert fresh.n_embedded == 320
+    for result in (copied, stacked):
+        table = read_embeddings(result.path)
+        assert table.object_ids == expected.object_ids and result.skipped == fresh.skipped
+        np.testing.assert_allclose(table.vectors, expected.vectors, EMBEDDING_RTOL, EMBEDDING_ATOL)

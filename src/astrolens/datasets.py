@@ -58,6 +58,7 @@ __all__ = [
     "REPRESENTATIONS",
     "Batch",
     "SurveyData",
+    "cached_survey_data",
     "concatenate",
     "keep_freed_memory",
     "parallel_map",
@@ -65,6 +66,7 @@ __all__ = [
     "represent_files",
     "represent_rows",
     "return_freed_memory",
+    "survey_batches",
     "survey_config",
     "survey_data",
 ]
@@ -133,6 +135,8 @@ class SurveyData:
         The identity of the full catalogue (:func:`astrolens.fingerprint.catalog_fingerprint`).
     representation
         Which representation the arrays are.
+    path
+        The stack file they are cached in, or None (not cached).
     """
 
     arrays: dict[str, NDArray[Any]]
@@ -141,6 +145,13 @@ class SurveyData:
     survey: AnySurveyConfig
     catalog_fingerprint: CatalogFingerprint
     representation: str = "wavelet"
+    path: Path | None = None
+
+    @property
+    def cached_exactly(self) -> bool:
+        """True if the stack file holds the arrays as computed: none rounded (the float16
+        harmonic coherence of ``"wavelet"`` and ``"hybrid"`` is)."""
+        return self.path is not None and not set(self.arrays) & set(_FLOAT16_ARRAYS)
 
     @property
     def object_ids(self) -> NDArray[np.object_]:
@@ -425,16 +436,7 @@ def survey_data(
     fingerprint = catalog_fingerprint(catalog)
     path = None
     if cache_root is not None:
-        folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
-        key = stable_key(
-            {
-                "format": _STACK_FORMAT,
-                "survey": config.to_dict(),
-                "catalog": fingerprint.key,
-                "periodogram": PeriodogramConfig().to_dict(),
-            }
-        )
-        path = folder / f"survey-{config.name}-{representation}-{key}.npz"
+        path = _stack_path(config, fingerprint, representation, preprocess, wavelet, cache_root)
         if path.exists():
             return _read_stack(path, catalog, config, fingerprint, representation)
     if representation in MEASURED_REPRESENTATIONS:
@@ -456,10 +458,98 @@ def survey_data(
         survey=config,
         catalog_fingerprint=fingerprint,
         representation=representation,
+        path=path,
     )
     if path is not None:
         _write_stack(path, result, good)
     return result
+
+
+def cached_survey_data(
+    survey: AnySurveyConfig | str,
+    representation: str,
+    *,
+    preprocess: PreprocessConfig = PreprocessConfig(),
+    wavelet: WaveletConfig = WaveletConfig(),
+    cache_root: str | os.PathLike[str] = "wavelets",
+) -> SurveyData | None:
+    """The stack :func:`survey_data` cached for these settings (a training run leaves one), if
+    it is there and holds the representation exactly as computed, else None: nothing is
+    computed.
+
+    A stack that rounds an array (the float16 harmonic coherence of ``"wavelet"`` and
+    ``"hybrid"``) is not returned: an index embedded from it would differ from the same light
+    curve transformed again, as a query is. The galaxy cutouts are 8-bit pictures, stored
+    exactly.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate.galaxies import GalaxySurveyConfig
+    >>> survey, folder = GalaxySurveyConfig(name="mini", n_objects=4), tempfile.mkdtemp()
+    >>> cached_survey_data(survey, "cutout", cache_root=folder) is None
+    True
+    >>> data = survey_data(survey, "cutout", cache_root=folder, workers=1, progress=False)
+    >>> cached = cached_survey_data(survey, "cutout", cache_root=folder)
+    >>> bool((cached.arrays["cutout"] == data.arrays["cutout"]).all())
+    True
+    """
+    config = survey_config(survey)
+    catalog = generate_survey_catalog(config)
+    fingerprint = catalog_fingerprint(catalog)
+    path = _stack_path(config, fingerprint, representation, preprocess, wavelet, cache_root)
+    if not path.is_file() or set(_stack_array_names(path)) & set(_FLOAT16_ARRAYS):
+        return None  # absent, or rounded: not read
+    return _read_stack(path, catalog, config, fingerprint, representation)
+
+
+def survey_batches(data: SurveyData, size: int = ROWS_PER_TASK) -> Iterator[Batch]:
+    """A survey stack as the batches :func:`represent_rows` gives for its catalogue, ``size``
+    rows each: the objects with a representation in catalogue order, then those skipped, with
+    their reasons (and zeros).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> data = survey_data(SurveyConfig(name="mini", n_objects=5), cache_root=None, workers=1,
+    ...                    progress=False)
+    >>> [len(batch) for batch in survey_batches(data, size=2)]
+    [2, 2, 1]
+    """
+    names = [str(name) for name in data.object_ids]
+    for start in range(0, len(names), size):
+        chosen = names[start : start + size]
+        arrays = {name: values[start : start + size] for name, values in data.arrays.items()}
+        yield Batch(arrays, chosen, list(chosen), [None] * len(chosen))
+    if data.skipped:
+        zeros = {
+            name: np.zeros((len(data.skipped), *values.shape[1:]), values.dtype)
+            for name, values in data.arrays.items()
+        }
+        ids = [str(object_id) for object_id, _ in data.skipped]
+        yield Batch(zeros, ids, list(ids), [str(reason) for _, reason in data.skipped])
+
+
+def _stack_path(
+    config: AnySurveyConfig,
+    fingerprint: CatalogFingerprint,
+    representation: str,
+    preprocess: PreprocessConfig,
+    wavelet: WaveletConfig,
+    cache_root: str | os.PathLike[str],
+) -> Path:
+    """Where :func:`survey_data` caches a survey's stack of a representation."""
+    folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
+    key = stable_key(
+        {
+            "format": _STACK_FORMAT,
+            "survey": config.to_dict(),
+            "catalog": fingerprint.key,
+            "periodogram": PeriodogramConfig().to_dict(),
+        }
+    )
+    return folder / f"survey-{config.name}-{representation}-{key}.npz"
 
 
 def _represented_rows(
@@ -555,6 +645,15 @@ def _restored(name: str, values: NDArray[Any]) -> NDArray[np.float32]:
     return values.astype(np.float32)
 
 
+def _stack_array_names(path: Path) -> list[str]:
+    """The names of the arrays of a stack file, read from its index alone."""
+    try:
+        with np.load(path, allow_pickle=False) as stack:
+            return [name.removeprefix("array_") for name in stack.files]
+    except (OSError, ValueError) as error:
+        raise CacheError(f"{path}: unreadable survey stack ({error}); delete it") from error
+
+
 def _read_stack(
     path: Path,
     catalog: pd.DataFrame,
@@ -587,4 +686,5 @@ def _read_stack(
         survey=config,
         catalog_fingerprint=fingerprint,
         representation=representation,
+        path=path,
     )

@@ -40,10 +40,13 @@ from tqdm.auto import tqdm
 from astrolens.config import stable_key
 from astrolens.datasets import (
     Batch,
+    SurveyData,
+    cached_survey_data,
     concatenate,
     parallel_map,
     represent_files,
     represent_rows,
+    survey_batches,
     survey_config,
 )
 from astrolens.errors import NO_SUCH_FILE, InvalidLightCurve
@@ -66,6 +69,8 @@ __all__ = [
     "embed_files",
     "embed_lightcurve",
     "embed_survey",
+    "leave_survey_embeddings",
+    "left_embeddings_path",
     "read_embeddings",
     "resolve_run",
     "survey_embeddings",
@@ -219,12 +224,19 @@ def embed_survey(
     chunk_size: int = 1024,
     workers: int = 2,
     progress: bool = True,
+    stacks: str | os.PathLike[str] | None = "wavelets",
 ) -> EmbedResult:
     """Embeddings of every object of a simulated survey, regenerated from its catalogue.
 
     Parameters are those of :func:`embed_files`; ``survey`` is a configuration or a named size
     (``"tiny"``, ``"demo"``, ``"large"``), and unusable light curves are skipped by default. The
     catalogue is drawn chunk by chunk, so memory stays bounded for the ``large`` survey too.
+    Where the run's training left the survey's stack of its representation under ``stacks``
+    (the wavelet cache root; None: never) and the stack holds it exactly
+    (:func:`~astrolens.datasets.cached_survey_data`: the galaxy cutouts), the objects are
+    embedded from it instead of being rendered again: the same embeddings, sooner; and where
+    the training left the survey's embeddings beside that stack
+    (:func:`leave_survey_embeddings`), they are copied, not computed again.
 
     Examples
     --------
@@ -238,6 +250,23 @@ def embed_survey(
     """
     config = survey_config(survey)
     trained = resolve_run(run)
+    cached = None
+    if stacks is not None:
+        cached = cached_survey_data(
+            config,
+            trained.representation,
+            preprocess=trained.preprocess,
+            wavelet=trained.wavelet,
+            cache_root=stacks,
+        )
+    if cached is not None:
+        left = left_embeddings_path(cached, trained.path)
+        if left.is_file():
+            return _copied_embeddings(left, out, cached)
+        batches = survey_batches(cached)
+        return _write_embeddings(
+            batches, config.n_objects, out, trained, errors, chunk_size, progress
+        )
     tasks = (
         (
             rows[start : start + ITEMS_PER_TASK],
@@ -286,6 +315,63 @@ def write_embeddings(
     return _write_embeddings(iter(batches), None, out, trained, errors, chunk_size, progress)
 
 
+def left_embeddings_path(data: SurveyData, run: str | os.PathLike[str]) -> Path:
+    """Where :func:`leave_survey_embeddings` puts the embeddings of a cached survey stack by a
+    run: beside the stack, named by the run's identity (a retrained run gets another file).
+
+    Raises
+    ------
+    ValueError
+        If the stack is not cached exactly (:attr:`~astrolens.datasets.SurveyData.cached_exactly`).
+    """
+    if data.path is None or not data.cached_exactly:
+        raise ValueError("only a survey stack cached exactly has embeddings left beside it")
+    key = stable_key({"format": _EMBEDDINGS_FORMAT, "run": run_id(run)})
+    return data.path.with_name(f"{data.path.stem}-embeddings-{key}.parquet")
+
+
+def leave_survey_embeddings(
+    data: SurveyData, vectors: NDArray[np.float32], run: str | os.PathLike[str]
+) -> Path:
+    """Write the embeddings a training computed of every object of its survey stack (one row
+    each, in its order) beside the stack (:func:`left_embeddings_path`), as the table
+    :func:`embed_survey` writes, so that indexing the survey with that run copies them. They
+    equal the run's embeddings computed again within :data:`EMBEDDING_RTOL` and
+    :data:`EMBEDDING_ATOL` (the same inputs at other positions of a batch; see the module).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.datasets import survey_data
+    >>> from astrolens.simulate.galaxies import GalaxySurveyConfig
+    >>> survey = GalaxySurveyConfig(name="mini", n_objects=3)
+    >>> data = survey_data(survey, "cutout", cache_root=tempfile.mkdtemp(), workers=1,
+    ...                    progress=False)
+    >>> run = resolve_run(None)
+    >>> vectors = np.zeros((3, run.encoder.dim), np.float32)
+    >>> path = leave_survey_embeddings(data, vectors, run.path)
+    >>> read_embeddings(path).object_ids == data.object_ids.tolist()
+    True
+    """
+    path = left_embeddings_path(data, run)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.shape[0] != len(data.catalog):
+        raise ValueError(f"{vectors.shape[0]} embeddings for {len(data.catalog)} objects")
+    ids = [str(name) for name in data.object_ids]
+    schema = _schema(vectors.shape[1], Path(run).resolve())
+    with written_atomically(path) as temporary:
+        pq.write_table(_table(ids, ids, vectors, schema), temporary)
+    return path
+
+
+def _copied_embeddings(left: Path, out: str | os.PathLike[str], data: SurveyData) -> EmbedResult:
+    """The embeddings a training left, copied to ``out`` (atomically)."""
+    table = pq.read_table(left)
+    with written_atomically(Path(out)) as temporary:
+        pq.write_table(table, temporary)
+    return EmbedResult(path=Path(out), n_embedded=table.num_rows, skipped=data.skipped)
+
+
 def _represent_files_task(task: tuple[Any, ...]) -> Batch:
     return represent_files(*task)
 
@@ -307,7 +393,7 @@ def _write_embeddings(
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
     out = Path(out)
-    schema = _schema(trained.encoder.dim, trained)
+    schema = _schema(trained.encoder.dim, trained.path)
     skipped: list[tuple[str, str]] = []
     written = 0
     with (
@@ -353,11 +439,11 @@ def _column_names(dim: int) -> list[str]:
     return [f"{EMBEDDING_PREFIX}{index:0{width}d}" for index in range(dim)]
 
 
-def _schema(dim: int, trained: TrainedRun) -> pa.Schema:
+def _schema(dim: int, run: Path) -> pa.Schema:
     fields = [pa.field("object_id", pa.string()), pa.field("source", pa.string())]
     fields += [pa.field(name, pa.float32()) for name in _column_names(dim)]
     metadata = {
-        "astrolens.run": str(trained.path),
+        "astrolens.run": str(run),
         "astrolens.embedding_dim": str(dim),
     }
     return pa.schema(fields, metadata=metadata)
@@ -413,6 +499,7 @@ def survey_embeddings(
     progress: bool = True,
     cache: str | os.PathLike[str] | None = None,
     catalog: pd.DataFrame | None = None,
+    stacks: str | os.PathLike[str] | None = "wavelets",
 ) -> Path:
     """The embeddings of every object of a simulated survey, computed once and cached.
 
@@ -439,6 +526,8 @@ def survey_embeddings(
         (:func:`survey_catalog`).
     catalog
         The survey's catalogue, when the caller has it already (:func:`survey_catalog`).
+    stacks
+        Root of the survey stacks a training leaves (as :func:`embed_survey`).
 
     Returns
     -------
@@ -470,5 +559,7 @@ def survey_embeddings(
     name = f"{config.name}-{folder.resolve().name}-{key}.parquet"
     path = cache_folder(cache, EMBEDDINGS_CACHE) / name
     if not path.is_file():
-        embed_survey(config, path, run=folder.resolve(), workers=workers, progress=progress)
+        embed_survey(
+            config, path, run=folder.resolve(), workers=workers, progress=progress, stacks=stacks
+        )
     return path

@@ -103,6 +103,7 @@ def build_survey_index(
     progress: bool = True,
     workers: int = 2,
     cache: str | os.PathLike[str] | None = None,
+    stacks: str | os.PathLike[str] | None = "wavelets",
 ) -> Path:
     """An index folder of a simulated survey's embeddings, with its catalogue; reused if current.
 
@@ -113,7 +114,7 @@ def build_survey_index(
 
     Parameters
     ----------
-    survey, run, workers, cache
+    survey, run, workers, cache, stacks
         As for :func:`survey_embeddings`.
     out
         The folder (default :func:`default_index_dir`, ``indexes/<survey>-<run name>``).
@@ -168,7 +169,13 @@ def build_survey_index(
     if is_current(out, wanted):
         return out
     path = survey_embeddings(
-        config, folder, workers=workers, progress=progress, cache=cache, catalog=catalog
+        config,
+        folder,
+        workers=workers,
+        progress=progress,
+        cache=cache,
+        catalog=catalog,
+        stacks=stacks,
     )
     embeddings = read_embeddings(path)
     source = replace(wanted, embeddings=str(path.resolve()))

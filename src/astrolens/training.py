@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 import astrolens
 from astrolens.datasets import SurveyData, survey_config, survey_data
+from astrolens.embed import leave_survey_embeddings
 from astrolens.encoders import Encoder, TrainingData, encoder_class
 from astrolens.evaluation import (
     classification_scores,
@@ -216,9 +217,11 @@ def train(
     fit_started = time.perf_counter()
     history = encoder.fit(training, progress)
     fit_seconds = time.perf_counter() - fit_started
+    test_embeddings = encoder.embed(inputs[split.test])
+    train_embeddings = encoder.embed(inputs[split.train])
     with written_folder(final, overwrite=False, rename_if_taken=name is None) as write:
         folder = write.staging
-        metrics = _evaluate(encoder, training, folder)
+        metrics = _evaluate(encoder, training, folder, train_embeddings, test_embeddings)
         metrics["timing_seconds"] = {
             "fit": round(fit_seconds, 1),
             "total": round(time.perf_counter() - started, 1),
@@ -232,6 +235,13 @@ def train(
             save_figure(figure, folder / file_name)
         _write_json(folder / VERSION_FILE, version)
         _write_json(folder / DATA_FILE, _data_description(data, split, labels, class_names))
+    if data.cached_exactly:  # indexing the survey with this run will copy them (embed_survey)
+        vectors = np.empty((len(inputs), encoder.dim), dtype=np.float32)
+        vectors[split.test], vectors[split.train] = test_embeddings, train_embeddings
+        rest = np.setdiff1d(np.arange(len(inputs)), np.concatenate([split.test, split.train]))
+        if rest.size:
+            vectors[rest] = encoder.embed(inputs[rest])
+        leave_survey_embeddings(data, vectors, write.target)
     return write.target
 
 
@@ -305,11 +315,15 @@ def held_out_probabilities(
     return probabilities, f"random forest ({RANDOM_FOREST_TREES} trees) on the training embeddings"
 
 
-def _evaluate(encoder: Encoder, data: TrainingData, folder: Path) -> dict[str, Any]:
+def _evaluate(
+    encoder: Encoder,
+    data: TrainingData,
+    folder: Path,
+    train_embeddings: NDArray[np.float32],
+    test_embeddings: NDArray[np.float32],
+) -> dict[str, Any]:
     """Test-set scores and retrieval precision; saves the confusion matrix and embedding map."""
     split, labels, class_names, config = data.split, data.labels, data.class_names, encoder.config
-    test_embeddings = encoder.embed(data.inputs[split.test])
-    train_embeddings = encoder.embed(data.inputs[split.train])
     heads = encoder.heads(data.inputs[split.test])
     probabilities, classifier = held_out_probabilities(
         encoder, data, train_embeddings, test_embeddings, heads
