@@ -58,6 +58,7 @@ __all__ = [
     "MANIFEST",
     "PARTITION_SIZE",
     "PartitionedEmbedResult",
+    "cluster_client",
     "embed_survey_dask",
     "partition_path",
     "read_partitioned_embeddings",
@@ -200,7 +201,7 @@ def embed_survey_dask(
     todo = [index for index in range(n_partitions) if not partition_path(out, index).is_file()]
     skipped: list[tuple[str, str]] = []
     if todo:
-        with _client(scheduler, workers) as client:
+        with cluster_client(scheduler, workers) as client:
             skipped = _run_partitions(client, catalog, todo, folder, out, partition_size, progress)
     remove_leftovers(out)  # temporary files of workers killed while writing
     n_embedded = sum(
@@ -293,8 +294,10 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 @contextlib.contextmanager
-def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
-    """A client of the scheduler, or of a local cluster started here; both closed after."""
+def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
+    """A client of the scheduler at ``scheduler``, or (None) of a local cluster of ``workers``
+    single-threaded worker processes on 127.0.0.1 (default: one per core) started here; both
+    closed after. The cluster :func:`embed_survey_dask` runs on."""
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
