@@ -121,6 +121,15 @@ def test_index_build_says_what_it_built_and_reuses_it(tiny_index, capsys, monkey
     assert (tiny_index / "manifest.json").stat().st_mtime_ns == stamp
 
 
+def test_index_build_refuses_an_option_its_backend_does_not_take(tmp_path, capsys):
+    """--uri is a Milvus setting: FAISS refuses it by name before any work, writing nothing."""
+    out = tmp_path / "index"
+    args = ["-q", "index", "build", "--survey", "tiny", "--out", str(out)]
+    assert main([*args, "--uri", "http://127.0.0.1:19530"]) == EXIT_BAD_INPUT
+    assert "--backend faiss takes no --uri" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_search_by_id_writes_k_matches_without_the_query(tiny_index, tiny_catalog, tmp_path):
     query = tiny_catalog["object_id"].iloc[4]
     out = tmp_path / "matches.csv"

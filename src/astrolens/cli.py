@@ -219,9 +219,17 @@ def _command_embed_dask(args: argparse.Namespace) -> None:
 
 
 def _command_index_build(args: argparse.Namespace) -> None:
+    from astrolens.index import backend_settings
     from astrolens.index.folder import read_index_source
     from astrolens.pipeline import build_embeddings_index, build_survey_index
 
+    options = {"uri": args.uri, "collection": args.collection}
+    options = {name: value for name, value in options.items() if value is not None}
+    refused = sorted(set(options) - backend_settings(args.backend))
+    if refused:
+        given = ", ".join(f"--{name}" for name in refused)
+        raise ValueError(f"--backend {args.backend} takes no {given}")
+    backend = {"backend": args.backend, "backend_options": options}
     if args.embeddings is not None:
         if args.catalog is None or args.out is None:
             raise ValueError("--embeddings needs --catalog (its objects) and --out (the folder)")
@@ -233,6 +241,7 @@ def _command_index_build(args: argparse.Namespace) -> None:
             factory=args.factory,
             duplicates=args.duplicates,
             progress=not args.quiet,
+            **backend,
         )
     else:
         if args.catalog is not None:
@@ -244,6 +253,7 @@ def _command_index_build(args: argparse.Namespace) -> None:
             factory=args.factory,
             workers=args.workers,
             progress=not args.quiet,
+            **backend,
         )
     source = read_index_source(folder)
     print(
@@ -594,7 +604,8 @@ def _parser() -> argparse.ArgumentParser:
         "astrolens index build --run runs/default --survey demo\n"
         "astrolens index build --survey tiny --out indexes/tiny --factory Flat\n"
         "astrolens index build --embeddings embeddings.parquet --catalog objects.csv "
-        "--out indexes/mine --duplicates source",
+        "--out indexes/mine --duplicates source\n"
+        "astrolens index build --survey demo --backend milvus --uri http://127.0.0.1:19530",
         parent=index_commands,
     )
     build.add_argument(
@@ -612,6 +623,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="index folder (default: indexes/<survey>-<run>)")
     build.add_argument(
         "--factory", help='FAISS index type, e.g. "Flat", "IVF1024,Flat" (default: by size)'
+    )
+    build.add_argument(
+        "--backend",
+        default="faiss",
+        help="where the vectors live: faiss (files in the folder) or milvus (a Milvus server)",
+    )
+    build.add_argument(
+        "--uri", help="with --backend milvus: the Milvus server, e.g. http://127.0.0.1:19530"
+    )
+    build.add_argument(
+        "--collection",
+        help="with --backend milvus: the collection to (re)write (default: astrolens_<run>)",
     )
     build.add_argument("--workers", type=int, default=2, help="processes embedding the survey")
     build.add_argument("--embeddings", type=Path, help="Parquet of `astrolens embed` instead")

@@ -82,6 +82,17 @@ class CorruptIndex(AstrolensError):
     """
 
 
+class IndexUnavailable(AstrolensError, ConnectionError):
+    """The server that holds an index's vectors (a Milvus deployment) cannot be reached, or no
+    longer holds them.
+
+    Examples
+    --------
+    >>> str(IndexUnavailable("http://127.0.0.1:19530: no Milvus server answers"))
+    'http://127.0.0.1:19530: no Milvus server answers'
+    """
+
+
 class UnknownObject(AstrolensError, KeyError):
     """An object id that is not in the catalogue (or index), or no object at a sky position.
 

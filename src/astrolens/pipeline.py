@@ -58,10 +58,10 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -99,6 +99,8 @@ def build_survey_index(
     out: str | os.PathLike[str] | None = None,
     *,
     factory: str | None = None,
+    backend: str = "faiss",
+    backend_options: Mapping[str, Any] | None = None,
     exclude: Iterable[str] = (),
     progress: bool = True,
     workers: int = 2,
@@ -120,6 +122,9 @@ def build_survey_index(
         The folder (default :func:`default_index_dir`, ``indexes/<survey>-<run name>``).
     factory
         FAISS factory string (``"Flat"``, ``"IVF256,Flat"``); default: chosen by size.
+    backend, backend_options
+        The index backend (:func:`astrolens.index.backend_names`) and its options, e.g.
+        ``"milvus"`` with ``{"uri": "http://127.0.0.1:19530"}``.
     exclude
         Object ids to leave out of the index (they stay in the catalogue), e.g. the held-out
         objects of an evaluation.
@@ -164,6 +169,8 @@ def build_survey_index(
         embeddings="",
         survey_config=config.to_dict(),
         factory=factory,
+        backend=backend,
+        backend_options=dict(backend_options or {}),
         excluded=excluded,
     )
     if is_current(out, wanted):
@@ -191,6 +198,8 @@ def build_embeddings_index(
     *,
     run: str | os.PathLike[str] | None = None,
     factory: str | None = None,
+    backend: str = "faiss",
+    backend_options: Mapping[str, Any] | None = None,
     exclude: Iterable[str] = (),
     duplicates: Literal["raise", "source"] = "raise",
     progress: bool = True,
@@ -210,7 +219,7 @@ def build_embeddings_index(
     run
         The run folder that made the embeddings; default: the one their metadata names. Given,
         it must be that run (same ``runfolder.run_id``) when the run named there still exists.
-    factory, exclude, progress
+    factory, backend, backend_options, exclude, progress
         As for :func:`build_survey_index`.
     duplicates
         ``"raise"``: refuse an object id that has several light curves; ``"source"``: index each
@@ -265,6 +274,8 @@ def build_embeddings_index(
         run_path=str(folder.resolve()),
         embeddings=str(Path(embeddings).resolve()),
         factory=factory,
+        backend=backend,
+        backend_options=dict(backend_options or {}),
         excluded=_checked_exclusions(exclude, frame),
         duplicates=duplicates,
     )

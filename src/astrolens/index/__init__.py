@@ -33,10 +33,11 @@ Examples
 >>> loaded.search(vectors[:1], k=2)[1].tolist() == index.search(vectors[:1], k=2)[1].tolist()
 True
 >>> backend_names()
-('faiss',)
+('faiss', 'milvus')
 """
 
 from astrolens.index.base import (
+    ColumnConditions,
     CorruptIndex,
     IndexManifest,
     VectorIndex,
@@ -47,6 +48,7 @@ from astrolens.index.faiss import FaissIndex, choose_factory, default_nprobe
 from astrolens.index.registry import (
     backend_class,
     backend_names,
+    backend_settings,
     build_index,
     load_index,
     register_backend,
@@ -54,15 +56,18 @@ from astrolens.index.registry import (
 from astrolens.index.synthetic import ClusteredEmbeddings
 
 register_backend("faiss", "astrolens.index.faiss:FaissIndex")
+register_backend("milvus", "astrolens.index.milvus:MilvusIndex")
 
 __all__ = [
     "ClusteredEmbeddings",
+    "ColumnConditions",
     "CorruptIndex",
     "FaissIndex",
     "IndexManifest",
     "VectorIndex",
     "backend_class",
     "backend_names",
+    "backend_settings",
     "brute_force_search",
     "build_index",
     "choose_factory",

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +50,7 @@ from astrolens.files import file_sha256, previous_folders, written_folder
 
 __all__ = [
     "MANIFEST_NAME",
+    "ColumnConditions",
     "CorruptIndex",
     "IndexManifest",
     "VectorIndex",
@@ -129,6 +131,36 @@ class IndexManifest(JsonConfig):
     format_version: int = FORMAT_VERSION
 
 
+@dataclass(frozen=True)
+class ColumnConditions:
+    """Conditions on catalogue columns that a filtered search's ``allowed`` positions pass.
+
+    What :meth:`VectorIndex.search_positions` is given besides the mask, for a backend that stores
+    the columns (:attr:`VectorIndex.keeps_columns`) and can filter by them where the vectors are.
+
+    Attributes
+    ----------
+    values
+        ``{column: values}``: the column holds one of ``values`` (a missing value never passes).
+    ranges
+        ``{column: (low, high)}``: the column is between the bounds, inclusive; None leaves an end
+        open; NaN never passes.
+
+    Examples
+    --------
+    >>> ColumnConditions(values={"class": ("EA", "EW")}, ranges={"period_days": (1.0, None)})
+    ColumnConditions(values={'class': ('EA', 'EW')}, ranges={'period_days': (1.0, None)})
+    """
+
+    values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> set[str]:
+        """The columns the conditions are on."""
+        return {*self.values, *self.ranges}
+
+
 class VectorIndex(ABC):
     """Nearest-neighbour search over embeddings, with the embeddings and ids kept alongside.
 
@@ -154,6 +186,11 @@ class VectorIndex(ABC):
     """Registry name of the backend (:func:`astrolens.index.register_backend`), written to the
     manifest: the key :func:`astrolens.index.build_index` and :func:`astrolens.index.load_index`
     dispatch on."""
+
+    keeps_columns: ClassVar[bool] = False
+    """Whether the backend stores catalogue columns beside the vectors, to filter by them while it
+    searches (:class:`ColumnConditions`): its build then takes a ``columns`` option, a DataFrame of
+    one catalogue row per vector (:func:`astrolens.index.folder.write_index_folder` gives it)."""
 
     def __init__(self, dimension: int, *, run: str, refine_factor: int = 1) -> None:
         if dimension < 1:
@@ -203,12 +240,17 @@ class VectorIndex(ABC):
         """
 
     def _allowed_candidates(
-        self, queries: NDArray[np.float32], n_candidates: int, allowed: NDArray[np.bool_]
+        self,
+        queries: NDArray[np.float32],
+        n_candidates: int,
+        allowed: NDArray[np.bool_],
+        conditions: ColumnConditions | None = None,
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """As :meth:`_candidates`, among the positions where ``allowed`` is True only.
 
-        By default an exact search over those vectors; a backend that can filter while it
-        searches does better.
+        ``conditions``, if known, say the same in catalogue columns, for a backend that keeps
+        them. By default an exact search over the allowed vectors; a backend that can filter
+        while it searches does better.
         """
         subset = np.flatnonzero(allowed)
         distances, rows = brute_force_search(self._vectors[subset], queries, n_candidates)
@@ -375,13 +417,20 @@ class VectorIndex(ABC):
         return distances, self._ids[positions]
 
     def search_positions(
-        self, queries: ArrayLike, k: int, *, allowed: ArrayLike | None = None
+        self,
+        queries: ArrayLike,
+        k: int,
+        *,
+        allowed: ArrayLike | None = None,
+        conditions: ColumnConditions | None = None,
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """As :meth:`search`, with positions in :attr:`ids` and :attr:`vectors` instead of ids.
 
         ``allowed`` (a boolean per position) restricts the neighbours to those positions: the
         backend filters while it searches (FAISS: an ID selector, visiting more lists until
         every query has its neighbours), so a selective filter costs no more than a search.
+        ``conditions`` say the same in catalogue columns, for a backend that filters by the
+        columns it keeps (:attr:`keeps_columns`); ``allowed`` stays the truth, as others use it.
 
         Every query gets exactly ``min(k, len(self))`` neighbours (``min(k, allowed.sum())``):
         a query for which the backend found too few (e.g. too small ``nprobe``) is answered by
@@ -412,7 +461,9 @@ class VectorIndex(ABC):
             if allowed is None:
                 squared, candidates = self._candidates(queries[rows], n_candidates)
             else:
-                squared, candidates = self._allowed_candidates(queries[rows], n_candidates, allowed)
+                squared, candidates = self._allowed_candidates(
+                    queries[rows], n_candidates, allowed, conditions
+                )
             if self.refine_factor > 1:
                 squared, candidates = self._rerank(queries[rows], candidates, k)
             distances[rows] = np.sqrt(np.maximum(squared, 0.0))

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from astrolens.index.base import IndexManifest, VectorIndex
+from astrolens.index.base import ColumnConditions, IndexManifest, VectorIndex
 
 __all__ = [
     "DEFAULT_REFINE_FACTOR",
@@ -261,9 +261,14 @@ class FaissIndex(VectorIndex):
         return self._index.search(queries, n_candidates)
 
     def _allowed_candidates(
-        self, queries: NDArray[np.float32], n_candidates: int, allowed: NDArray[np.bool_]
+        self,
+        queries: NDArray[np.float32],
+        n_candidates: int,
+        allowed: NDArray[np.bool_],
+        conditions: ColumnConditions | None = None,
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-        """Candidates among ``allowed`` through a FAISS ID selector (a bitmap of positions).
+        """Candidates among ``allowed`` through a FAISS ID selector (a bitmap of positions);
+        FAISS keeps no catalogue columns, so ``conditions`` go unused.
 
         An IVF index visits ``nprobe`` lists, then four times as many for the queries that found
         too few allowed vectors there, up to every list.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from astrolens.errors import CorruptIndex, IndexMismatch
 from astrolens.files import file_sha256, written_folder
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.index.base import MANIFEST_NAME, load_manifest, readable_directory, verify_files
-from astrolens.index.registry import build_index
+from astrolens.index.registry import backend_class, build_index
 from astrolens.simulate.cache import AnySurveyConfig
 
 __all__ = [
@@ -83,6 +83,9 @@ class IndexSource(JsonConfig):
         The :class:`~astrolens.simulate.SurveyConfig` of a simulated survey (None otherwise).
     factory
         The FAISS factory string asked for (None: chosen by size).
+    backend, backend_options
+        The index backend (:func:`astrolens.index.backend_names`) and its options, such as a
+        Milvus deployment's ``uri``.
     excluded
         Object ids left out of the index (sorted).
     duplicates
@@ -112,6 +115,8 @@ class IndexSource(JsonConfig):
     embeddings: str
     survey_config: dict[str, Any] | None = None
     factory: str | None = None
+    backend: str = "faiss"
+    backend_options: dict[str, Any] = field(default_factory=dict)
     excluded: tuple[str, ...] = ()
     duplicates: str = "raise"
     n_indexed: int = 0
@@ -128,7 +133,7 @@ class IndexSource(JsonConfig):
 
     def same_build(self, other: IndexSource) -> bool:
         """True when both describe the same index: survey, catalogue, run, exclusions, type."""
-        keys = ("survey", "run", "factory", "excluded", "duplicates")
+        keys = ("survey", "run", "factory", "backend", "backend_options", "excluded", "duplicates")
         return all(getattr(self, key) == getattr(other, key) for key in keys) and _same_catalog(
             self.catalog_fingerprint, other.catalog_fingerprint
         )
@@ -214,8 +219,18 @@ def write_index_folder(
     if not keep.any():
         raise ValueError(f"nothing to index: all {len(object_ids)} objects are excluded")
     ids = np.asarray(object_ids, dtype=str)[keep]
+    options = dict(source.backend_options)
+    if backend_class(source.backend).keeps_columns:  # one catalogue row per vector
+        rows = pd.Index(catalog["object_id"].astype(str)).get_indexer(ids)
+        options["columns"] = catalog.iloc[rows].reset_index(drop=True)
     index = build_index(
-        vectors[keep], ids, run=source.run, factory=source.factory, progress=progress
+        vectors[keep],
+        ids,
+        run=source.run,
+        backend=source.backend,
+        factory=source.factory,
+        progress=progress,
+        **options,
     )
     with written_folder(out) as write:
         staging = write.staging

@@ -14,11 +14,12 @@ Examples
 >>> backend_class("nope")
 Traceback (most recent call last):
 ...
-ValueError: no index backend named 'nope'; known: faiss
+ValueError: no index backend named 'nope'; known: faiss, milvus
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -28,7 +29,14 @@ from astrolens.errors import IndexMismatch
 from astrolens.index.base import VectorIndex, load_manifest
 from astrolens.plugins import Registry
 
-__all__ = ["backend_class", "backend_names", "build_index", "load_index", "register_backend"]
+__all__ = [
+    "backend_class",
+    "backend_names",
+    "backend_settings",
+    "build_index",
+    "load_index",
+    "register_backend",
+]
 
 _BACKENDS: Registry[VectorIndex] = Registry("index backend", VectorIndex)
 """Backend name -> ``"package.module:Class"``, imported when first asked for."""
@@ -55,7 +63,7 @@ def backend_names() -> tuple[str, ...]:
     Examples
     --------
     >>> backend_names()
-    ('faiss',)
+    ('faiss', 'milvus')
     """
     return _BACKENDS.names()
 
@@ -79,6 +87,25 @@ def backend_class(name: str) -> type[VectorIndex]:
             "backend"
         )
     return index_class
+
+
+def backend_settings(name: str) -> frozenset[str]:
+    """The settings a backend takes as options of :func:`build_index`: the keyword arguments of
+    its ``_for_vectors`` where it chooses them there, else of its constructor.
+
+    Examples
+    --------
+    >>> from astrolens.index import backend_settings as settings  # the registered backends
+    >>> sorted(settings("faiss"))
+    ['factory', 'nprobe', 'refine_factor']
+    """
+    cls = backend_class(name)
+    fixed = {"self", "cls", "count", "dimension", "run"}
+    for function in (cls._for_vectors, cls.__init__):
+        parameters = inspect.signature(function).parameters.values()
+        if not any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+            return frozenset(parameter.name for parameter in parameters) - fixed
+    return frozenset()
 
 
 def build_index(

@@ -67,7 +67,7 @@ from astrolens.catalog import (
 from astrolens.config import JsonConfig
 from astrolens.errors import IndexMismatch
 from astrolens.files import written_atomically
-from astrolens.index.base import VectorIndex, brute_force_search
+from astrolens.index.base import ColumnConditions, VectorIndex, brute_force_search
 from astrolens.search.domain import (
     ClassStatistics,
     DomainCheck,
@@ -354,6 +354,30 @@ class Filters:
         ValueError
             As :meth:`mask`.
         """
+        conditions = self.conditions(query_mag)
+        return catalog.selection(
+            classes=conditions.values.get("class"),
+            missions=conditions.values.get("mission"),
+            ranges=conditions.ranges,
+        )
+
+    def conditions(self, query_mag: float | None = None) -> ColumnConditions:
+        """The filter as conditions on catalogue columns, the magnitude window made a range.
+
+        Raises
+        ------
+        ValueError
+            If ``mag_window`` is set and the query's magnitude is unknown.
+
+        Examples
+        --------
+        >>> Filters(classes="EA", mag_window=1.0).conditions(query_mag=12.0)
+        ColumnConditions(values={'class': ('EA',)}, ranges={'mag': (11.0, 13.0)})
+        """
+        values: dict[str, tuple[str, ...]] = {}
+        for column, wanted in (("class", self.classes), ("mission", self.missions)):
+            if wanted is not None:
+                values[column] = (wanted,) if isinstance(wanted, str) else tuple(wanted)
         ranges = dict(self.ranges)
         if self.mag_window is not None:
             if query_mag is None:
@@ -369,7 +393,7 @@ class Filters:
                     window[1] if high is None else min(high, window[1]),
                 )
             ranges["mag"] = window
-        return catalog.selection(classes=self.classes, missions=self.missions, ranges=ranges)
+        return ColumnConditions(values=values, ranges=ranges)
 
 
 @dataclass(frozen=True)
@@ -1210,18 +1234,19 @@ class SimilaritySearch:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         excluded = np.asarray(query.positions, dtype=np.int64)
-        selection = None
+        selection = conditions = None
         if filters is not None and not filters.is_empty:
             selection = filters.selection(self.catalog, query.mag)
+            conditions = filters.conditions(query.mag)
         if selection is None:
             ranking = self._index_ranking(query)
         elif self._exhaustive(selection):
             positions = self._position_of_row[selection.rows()]
             ranking = self._subset_ranking(query, positions[positions >= 0])
         elif selection.categorical and selection.estimate < _SELECTIVE * len(self.catalog):
-            ranking = self._index_ranking(query, self._positions_mask(selection.mask()))
+            ranking = self._index_ranking(query, self._positions_mask(selection.mask()), conditions)
         else:
-            ranking = self._checked_ranking(query, selection)
+            ranking = self._checked_ranking(query, selection, conditions)
         fetch = min(ranking.total, math.ceil(ranking.expected(k + excluded.size)))
         while True:
             positions, scores = ranking.rank(fetch)
@@ -1249,19 +1274,29 @@ class SimilaritySearch:
             return True
         return selection.estimate <= 4 * limit and selection.count() <= limit
 
-    def _index_ranking(self, query: Query, allowed: NDArray[np.bool_] | None = None) -> _Ranker:
-        """Ranking through the index, among the ``allowed`` positions if given."""
+    def _index_ranking(
+        self,
+        query: Query,
+        allowed: NDArray[np.bool_] | None = None,
+        conditions: ColumnConditions | None = None,
+    ) -> _Ranker:
+        """Ranking through the index, among the ``allowed`` positions if given (``conditions``:
+        the same in catalogue columns, for an index that keeps them)."""
         total = len(self.index) if allowed is None else int(np.count_nonzero(allowed))
 
         def rank(fetch: int) -> _Ranking:
             if fetch == 0:
                 return np.empty(0, dtype=np.int64), {"distance": np.empty(0, dtype=np.float32)}
-            found = self.index.search_positions(query.vectors, fetch, allowed=allowed)
+            found = self.index.search_positions(
+                query.vectors, fetch, allowed=allowed, conditions=conditions
+            )
             return self._combined(query, *found)
 
         return _Ranker(rank, total, self.config.overfetch)
 
-    def _checked_ranking(self, query: Query, selection: Selection) -> _Ranker:
+    def _checked_ranking(
+        self, query: Query, selection: Selection, conditions: ColumnConditions | None
+    ) -> _Ranker:
         """Ranking through the index, keeping the neighbours that pass ``selection``; the index
         filters itself (:meth:`_index_ranking`) when too few of them do."""
         n = len(self.index)
@@ -1271,7 +1306,8 @@ class SimilaritySearch:
             return selection.passes(positions if self._rows_in_order else self._rows[positions])
 
         def fallback() -> _Ranker:
-            return self._index_ranking(query, self._positions_mask(selection.mask()))
+            mask = self._positions_mask(selection.mask())
+            return self._index_ranking(query, mask, conditions)
 
         overfetch = self.config.overfetch * n / max(selection.estimate, 1.0)
         return _Ranker(unfiltered.rank, n, overfetch, passes, fallback)
