@@ -97,7 +97,7 @@ def backend_settings(name: str) -> frozenset[str]:
     --------
     >>> from astrolens.index import backend_settings as settings  # the registered backends
     >>> sorted(settings("faiss"))
-    ['factory', 'nprobe', 'refine_factor']
+    ['factory', 'nprobe', 'refine_factor', 'seed']
     """
     cls = backend_class(name)
     fixed = {"self", "cls", "count", "dimension", "run"}
