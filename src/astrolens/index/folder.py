@@ -3,6 +3,7 @@
 An index folder (default ``indexes/<survey>-<run name>/``) holds::
 
     manifest.json  vectors.npy  ids.npy  faiss.index    the index (astrolens.index)
+    map.parquet                                          its 2-D map (astrolens.index.embedding_map)
     catalog.parquet                                      the survey catalogue, every object
     survey.json                                          IndexSource: survey, catalogue, model run
 
@@ -31,6 +32,7 @@ from astrolens.errors import CorruptIndex, IndexMismatch
 from astrolens.files import file_sha256, written_folder
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.index.base import MANIFEST_NAME, load_manifest, readable_directory, verify_files
+from astrolens.index.embedding_map import write_map
 from astrolens.index.registry import backend_class, build_index
 from astrolens.simulate.cache import AnySurveyConfig
 
@@ -235,6 +237,7 @@ def write_index_folder(
     with written_folder(out) as write:
         staging = write.staging
         index.write_files(staging)
+        write_map(staging, vectors[keep], ids)  # the page's embedding map
         catalog.to_parquet(staging / CATALOG_FILE, index=False)
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         source = replace(

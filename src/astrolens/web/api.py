@@ -41,13 +41,14 @@ from astrolens.sources import read_arrays
 from astrolens.web.results import (
     FastJSONResponse,
     csv_filename,
+    records,
     row_payload,
     search_payload,
     thumbnail_url,
     units,
 )
 from astrolens.web.state import ServedIndex, WebState, upload_kind
-from astrolens.web.thumbnails import render_drawing
+from astrolens.web.thumbnails import query_drawing
 from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_uploads
 
 __all__ = ["DEFAULT_K", "router"]
@@ -216,9 +217,10 @@ def answer(
     result: SearchResult,
     shown: Presentation,
     query_thumbnail: str | None = None,
+    query_period_days: float | None = None,
 ) -> Response:
-    """The result as JSON (saying which index, encoder and model run answered) or as a CSV
-    download."""
+    """The result as JSON (saying which index, encoder and model run answered, and where the
+    query and matches lie on the index's embedding map) or as a CSV download."""
     if shown.output == "csv":
         return Response(
             result.matches.to_csv(index=False),
@@ -230,10 +232,13 @@ def answer(
         parameters=shown.parameters,
         histogram_bins=state.config.histogram_bins,
         query_thumbnail=query_thumbnail,
+        query_period_days=query_period_days,
         index=served.name,
     )
     answered_by = {"index": served.name, "encoder": served.encoder, "run": served.search.index.run}
-    return FastJSONResponse({**answered_by, **payload})
+    mapped = served.embedding_map
+    on_map = None if mapped is None else mapped.positions(served.search, result)
+    return FastJSONResponse({**answered_by, **payload, "map": on_map})
 
 
 @router.get("/health", summary="An index served: encoder, model run, size", responses=_INDEX_ERRORS)
@@ -318,6 +323,64 @@ def thumbnail(
     except ValueError as error:  # InvalidLightCurve too: a row whose light curve is unusable
         raise HTTPException(404, f"{object_id}: nothing to draw ({error})") from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/example", summary="An object to open the page on", responses=_INDEX_ERRORS)
+async def example(
+    served: Served,
+    seed: Annotated[
+        int | None, Query(ge=0, lt=2**63, description="Seed: the same object every time")
+    ] = None,
+) -> dict[str, Any]:
+    """An indexed object drawn at random among those with a catalogued period (their
+    thumbnails show the light curve folded), for the page's first view."""
+    return {"index": served.name, "object_id": served.example(seed)}
+
+
+@router.get(
+    "/anomalies",
+    summary="The objects least like any other (largest anomaly scores)",
+    responses=_INDEX_ERRORS,
+)
+def anomalies(
+    served: Served,
+    n: Annotated[int, Query(ge=1, le=100, description="How many objects")] = 20,
+    k: Annotated[int, Query(ge=1, le=100, description="Score: distance to this neighbour")] = 10,
+) -> dict[str, Any]:
+    """The ``n`` objects farthest from their ``k``-th nearest neighbour in embedding space, most
+    anomalous first (:meth:`astrolens.search.SimilaritySearch.least_similar`; the survey's scores
+    are computed on the first request, then kept). Runs in a worker thread."""
+    least_similar = getattr(served.search, "least_similar", None)
+    if least_similar is None:
+        raise HTTPException(404, f"index {served.name}: this search has no anomaly scores")
+    k = min(k, len(served.search.index) - 1)
+    if k < 1:
+        raise HTTPException(422, f"index {served.name}: one object has no neighbour to score by")
+    with bad_query():
+        result = least_similar(min(n, len(served.search.index)), k=k)
+    return {
+        "index": served.name,
+        "k": k,
+        "columns": result.columns,
+        "objects": records(result.columns, result.records()),
+    }
+
+
+@router.get(
+    "/map",
+    summary="The index's embedding map (t-SNE of a sample), coloured by class",
+    responses=_INDEX_ERRORS,
+)
+async def embedding_map(served: Served) -> dict[str, Any]:
+    """The 2-D map of the index (computed when it was built, kept in its folder): each mapped
+    object's id, position and class number (into ``classes``; -1: none), at most a sample of a
+    few thousand objects of a larger index. 404 for an index kept without one."""
+    mapped = served.embedding_map
+    if mapped is None:
+        raise HTTPException(
+            404, f"index {served.name}: no embedding map (rebuild the index folder to make one)"
+        )
+    return {"index": served.name, **mapped.payload()}
 
 
 @router.get(
@@ -476,7 +539,7 @@ async def search_upload(
             max_files=state.config.max_examples,
         )
         try:
-            result, picture = await run_in_threadpool(
+            result, picture, period = await run_in_threadpool(
                 _search_files,
                 state,
                 served.search,
@@ -489,7 +552,7 @@ async def search_upload(
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
-    return answer(state, served, result, shown, query_thumbnail=picture)
+    return answer(state, served, result, shown, query_thumbnail=picture, query_period_days=period)
 
 
 def _search_file(
@@ -501,8 +564,10 @@ def _search_file(
     picture: bool,
     band: str | None = None,
 ) -> tuple[SearchResult, str | None]:
-    """Search ``search`` by the uploaded file; errors name the file as the client called it."""
-    return _search_files(state, search, [upload], k, filters, picture, band)
+    """Search ``search`` by the uploaded file; errors name the file as the client called it.
+    Returns the result and the query's picture (a ``data:`` URL, if asked for)."""
+    result, drawn, _ = _search_files(state, search, [upload], k, filters, picture, band)
+    return result, drawn
 
 
 def _search_files(
@@ -514,10 +579,11 @@ def _search_files(
     picture: bool,
     band: str | None = None,
     combine: str = "centroid",
-) -> tuple[SearchResult, str | None]:
+) -> tuple[SearchResult, str | None, float | None]:
     """Search ``search`` by the uploaded files (one query of several examples when there are
     several); errors name the file as the client called it. The picture is drawn for one file
-    only."""
+    only, a light curve folded at its own Lomb-Scargle period with its periodogram: returns the
+    result, the picture (a ``data:`` URL) and that period."""
     loading = uploads[0]
     try:
         with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
@@ -532,13 +598,13 @@ def _search_files(
                 result = search.by_input(items[0], k, filters=filters)  # transformed once
             else:
                 result = search.by_inputs(items, k, filters=filters, combine=combine)
-            thumbnail = None
+            thumbnail, period = None, None
             if picture and len(items) == 1:
-                png = render_drawing(encoder.picture(items[0]))  # the same image again
+                png, period = query_drawing(encoder.picture(items[0]))  # the same image again
                 thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     except (InvalidLightCurve, InvalidImage) as error:
         raise type(error)(_sent_name(error.source, uploads, loading), error.reason) from None
-    return result, thumbnail
+    return result, thumbnail, period
 
 
 def _sent_name(source: str, uploads: list[ReceivedFile], loading: ReceivedFile) -> str:

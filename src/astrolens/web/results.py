@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from astrolens.catalog import column_label, column_unit
 from astrolens.search import SearchResult
+from astrolens.web.links import object_links, sky_links
 
 __all__ = [
     "FastJSONResponse",
@@ -199,9 +200,11 @@ def search_payload(
     parameters: bool = True,
     histogram_bins: int = 10,
     query_thumbnail: str | None = None,
+    query_period_days: float | None = None,
     index: str | None = None,
 ) -> dict[str, Any]:
-    """A search result as the API's JSON: the query, the matches, their parameters.
+    """A search result as the API's JSON: the query, the matches, their parameters, and links
+    out to where the query and matches are real (:mod:`astrolens.web.links`).
 
     Parameters
     ----------
@@ -233,12 +236,15 @@ def search_payload(
     [None, 3.0]
     >>> payload["query"]["thumbnail"], payload["parameters"][0]["n"]
     ('/api/thumbnails/a.png', 1)
+    >>> payload["query"]["period"], payload["query"]["links"]
+    ({'days': 1.0, 'source': 'catalogue'}, [])
     """
     query = result.query
     columns = result.columns
     rows = result.records()  # without the DataFrame of the matches: fast
     if query_thumbnail is None and query.row is not None:
         query_thumbnail = thumbnail_url(str(query.row["object_id"]), index)
+    matches = records(columns, rows)
     return {
         "query": {
             "kind": query.kind,
@@ -248,12 +254,40 @@ def search_payload(
             "separation_arcsec": json_value(query.separation_arcsec),
             "combine": query.combine,
             "thumbnail": query_thumbnail,
+            "period": _query_period(result, query_period_days),
+            "sky": [list(position) for position in query.sky],
+            "links": _query_links(result),
         },
         "domain": None if result.domain is None else result.domain.to_dict(),
         "k": result.k,
         "count": len(result),
         "columns": columns,
         "units": units(columns),
-        "matches": records(columns, rows),
+        "matches": matches,
+        "links": {
+            str(match["object_id"]): found for match in matches if (found := object_links(match))
+        },
         "parameters": parameter_histograms(result, histogram_bins) if parameters else None,
     }
+
+
+def _query_period(result: SearchResult, lomb_scargle_days: float | None) -> dict[str, Any] | None:
+    """The period a query is folded at, and where it comes from."""
+    row = result.query.row
+    if row is not None:
+        period = json_value(row.get("period_days"))
+        return None if period is None or period <= 0 else {"days": period, "source": "catalogue"}
+    if lomb_scargle_days is None:
+        return None
+    return {"days": float(lomb_scargle_days), "source": "Lomb-Scargle"}
+
+
+def _query_links(result: SearchResult) -> list[dict[str, str]]:
+    """Links out of a query: its catalogue row's (OGLE-III), or MAST and SIMBAD by the position
+    of a query that is not catalogued."""
+    query = result.query
+    if query.row is not None:
+        return object_links(query.row)
+    if len(query.sky) == 1:
+        return sky_links(*query.sky[0])
+    return []

@@ -18,6 +18,7 @@ import numpy as np
 from astrolens.config import JsonConfig
 from astrolens.runs import UNKNOWN_ENCODER, encoder_name_or_unknown
 from astrolens.search import MAX_K, Search
+from astrolens.web.maps import EmbeddingMapView, open_map
 from astrolens.web.thumbnails import ThumbnailCache
 
 __all__ = [
@@ -222,6 +223,31 @@ class ServedIndex:
             "lightcurve_search": upload_kind(self.search) == "lightcurve",
             "upload_kind": upload_kind(self.search),
         }
+
+    @cached_property
+    def embedding_map(self) -> EmbeddingMapView | None:
+        """The embedding map its index folder keeps (None: none kept), read the first time."""
+        return open_map(self.search)
+
+    @cached_property
+    def example_candidates(self) -> np.ndarray:
+        """The objects the page may open on: the indexed ones with a catalogued period (their
+        thumbnails show the light curve folded), or all indexed ones when none has one."""
+        ids = np.asarray(self.search.index.ids).astype(str)
+        table = self.search.catalog.table
+        if "period_days" not in table.columns:
+            return ids
+        periods = table["period_days"].to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            periodic = table["object_id"].astype(str)[np.isfinite(periods) & (periods > 0)]
+        chosen = ids[np.isin(ids, periodic.to_numpy())]
+        return chosen if len(chosen) else ids
+
+    def example(self, seed: int | None = None) -> str:
+        """An object to open the page on, drawn at random from :attr:`example_candidates`
+        (``seed``: the same one each time)."""
+        candidates = self.example_candidates
+        return str(candidates[int(np.random.default_rng(seed).integers(len(candidates)))])
 
     @cached_property
     def catalog_summary(self) -> dict[str, Any]:

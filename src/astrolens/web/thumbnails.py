@@ -1,4 +1,5 @@
-"""Thumbnails of objects for the web page: a light curve above its wavelet power image, as a PNG.
+"""Thumbnails of objects for the web page: a light curve above its wavelet power image, as a PNG;
+a periodic object's light curve folded at its period beside it, with units on every axis.
 
 A catalogue object's thumbnail is drawn once (matplotlib, Agg) and kept twice: in memory (the
 most recently used ones) and on disk under ``cache_dir("thumbnails")``, so restarts and other
@@ -20,18 +21,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from astrolens.errors import InvalidLightCurve
 from astrolens.files import cache_dir, written_atomically
+from astrolens.periodogram import PeriodogramConfig, periodogram_arrays
 from astrolens.plots import plot_power_image, plot_series
 from astrolens.preprocess import UniformSeries
 from astrolens.search.figures import ImageSource, simulated_images
@@ -39,17 +44,25 @@ from astrolens.wavelets import PowerImage
 
 __all__ = [
     "THUMBNAIL_CACHE",
+    "Periodogram",
     "ThumbnailCache",
+    "catalogued_period",
+    "lomb_scargle",
+    "query_drawing",
     "render_drawing",
     "render_picture",
     "render_thumbnail",
+    "thumbnail_figure",
 ]
 
 THUMBNAIL_CACHE = "thumbnails"
 """Cache folder (under :func:`astrolens.files.cache_dir`) of the thumbnails on disk."""
 
-_FORMAT_VERSION = 1
-"""Version of the drawing; part of every thumbnail's key."""
+_FORMAT_VERSION = 2
+"""Version of the drawing; part of every thumbnail's key (2: folded at the catalogued period)."""
+
+_PHASE_BINS = 40
+"""Phase bins of the median drawn over a folded light curve."""
 
 _DPI = 100
 _STYLE = {
@@ -64,11 +77,59 @@ _MATPLOTLIB = threading.Lock()
 """matplotlib is not thread-safe: one figure is drawn at a time."""
 
 
+class Periodogram(NamedTuple):
+    """The Lomb-Scargle periodogram of a query that is not catalogued (an upload): power on a
+    log-period axis and the best period."""
+
+    periods_days: np.ndarray
+    power: np.ndarray
+    best_period_days: float
+
+
+def lomb_scargle(series: UniformSeries) -> Periodogram:
+    """The Lomb-Scargle periodogram of a light curve's valid cells
+    (:func:`astrolens.periodogram.periodogram_arrays`).
+
+    Raises
+    ------
+    InvalidLightCurve
+        Too few points, or a baseline too short for a period (as ``periodogram_arrays``).
+
+    Examples
+    --------
+    >>> from astrolens.preprocess import resample
+    >>> time = np.arange(0.0, 27.0, 0.0204)
+    >>> found = lomb_scargle(resample(time, 1e-2 * np.sin(2 * np.pi * time / 2.0)))
+    >>> round(found.best_period_days, 2)
+    2.0
+    """
+    valid = series.valid
+    arrays = periodogram_arrays(
+        series.time_days[valid], series.flux[valid] + 1.0, source=series.source
+    )
+    return Periodogram(
+        PeriodogramConfig().periods_days,
+        np.asarray(arrays["power"], dtype=np.float64),
+        float(arrays["best_period_days"]),
+    )
+
+
 def render_thumbnail(
-    series: UniformSeries, image: PowerImage | None, *, width_px: int = 240, height_px: int = 200
+    series: UniformSeries,
+    image: PowerImage | None,
+    *,
+    period_days: float | None = None,
+    periodogram: Periodogram | None = None,
+    width_px: int = 240,
+    height_px: int = 200,
 ) -> bytes:
     """A small PNG: the light curve (relative flux against time) above its power image (or a
     note that there is none: a ground-based light curve).
+
+    With a period (catalogued, or the periodogram's best), the light curve folded at it is drawn
+    beside the unfolded one, two cycles long, with the median in phase bins; with a periodogram
+    (an upload's), it is drawn beside the power image, the period marked. Every axis says its
+    unit.
 
     Examples
     --------
@@ -80,20 +141,84 @@ def render_thumbnail(
     >>> png = render_thumbnail(series, power_image(series), width_px=120, height_px=100)
     >>> int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     (120, 100)
+    >>> png = render_thumbnail(series, power_image(series), period_days=2.0)
+    >>> int.from_bytes(png[16:20], "big")
+    240
     """
     with _MATPLOTLIB, matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained")
-        figure.get_layout_engine().set(w_pad=0.01, h_pad=0.01)
-        top, bottom = figure.subplots(
-            2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.4], "hspace": 0.02}
+        figure = thumbnail_figure(
+            series,
+            image,
+            period_days=period_days,
+            periodogram=periodogram,
+            width_px=width_px,
+            height_px=height_px,
         )
-        plot_series(series, top)
-        plot_power_image(image, bottom, colorbar=False)
-        top.set_xlabel("")
-        top.set_ylabel("flux")
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=_DPI)
     return buffer.getvalue()
+
+
+def thumbnail_figure(
+    series: UniformSeries,
+    image: PowerImage | None,
+    *,
+    period_days: float | None = None,
+    periodogram: Periodogram | None = None,
+    width_px: int = 240,
+    height_px: int = 200,
+) -> Figure:
+    """The figure :func:`render_thumbnail` draws, its panels named by their ``label``s
+    (``series``, ``folded``, ``image``, ``periodogram``); not thread-safe (matplotlib)."""
+    if periodogram is not None and period_days is None:
+        period_days = periodogram.best_period_days
+    folded = period_days is not None and math.isfinite(period_days) and period_days > 0
+    layout = [["series"], ["image"]]
+    if folded:
+        layout = [["series", "folded"], ["image", "periodogram" if periodogram else "image"]]
+    figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained")
+    figure.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
+    axes = figure.subplot_mosaic(layout, height_ratios=[1, 1.4])
+    plot_series(series, axes["series"])
+    plot_power_image(image, axes["image"], colorbar=False)
+    axes["series"].set_ylabel("rel. flux")
+    if folded:
+        assert period_days is not None
+        _plot_folded(series, period_days, axes["folded"])
+    else:
+        axes["series"].sharex(axes["image"])
+        axes["series"].set_xlabel("")
+    if folded and periodogram is not None:
+        _plot_periodogram(periodogram, axes["periodogram"])
+    return figure
+
+
+def _plot_folded(series: UniformSeries, period_days: float, ax: Axes) -> None:
+    """The valid cells against phase, two cycles, and the median in 40 phase bins."""
+    valid = series.valid
+    time, flux = series.time_days[valid], series.flux[valid] + 1.0
+    phase = np.mod(time - time[0], period_days) / period_days
+    ax.plot(np.concatenate([phase, phase + 1]), np.tile(flux, 2), ".", ms=0.6, color="0.35")
+    edges = np.linspace(0.0, 1.0, _PHASE_BINS + 1)
+    which = np.clip(np.digitize(phase, edges) - 1, 0, _PHASE_BINS - 1)
+    medians = np.array(
+        [np.median(flux[which == b]) if np.any(which == b) else np.nan for b in range(_PHASE_BINS)]
+    )
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.plot(np.concatenate([centres, centres + 1]), np.tile(medians, 2), lw=0.8, color="C3")
+    ax.set_xlim(0.0, 2.0)
+    ax.set_xlabel(f"phase (P = {period_days:.4g} d)")
+    ax.tick_params(labelleft=False)
+
+
+def _plot_periodogram(periodogram: Periodogram, ax: Axes) -> None:
+    """Lomb-Scargle power against period (log axis), the best period marked."""
+    ax.plot(periodogram.periods_days, periodogram.power, lw=0.6, color="k")
+    ax.axvline(periodogram.best_period_days, color="C3", lw=0.6, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("period [d]")
+    ax.set_ylabel("LS power")
+    ax.set_ylim(0.0, max(1e-3, float(np.max(periodogram.power)) * 1.05))
 
 
 def render_picture(picture: np.ndarray, *, width_px: int = 240) -> bytes:
@@ -118,12 +243,57 @@ def render_picture(picture: np.ndarray, *, width_px: int = 240) -> bytes:
     return buffer.getvalue()
 
 
-def render_drawing(drawn: Any, *, width_px: int = 240, height_px: int = 200) -> bytes:
+def render_drawing(
+    drawn: Any,
+    *,
+    period_days: float | None = None,
+    periodogram: Periodogram | None = None,
+    width_px: int = 240,
+    height_px: int = 200,
+) -> bytes:
     """The thumbnail of what an image source gives for a row: a colour picture (images) or a
-    light curve and its power image."""
+    light curve and its power image (folded at ``period_days``, or at the periodogram's best
+    period, with the periodogram; see :func:`render_thumbnail`)."""
     if isinstance(drawn, np.ndarray):
         return render_picture(drawn, width_px=width_px)
-    return render_thumbnail(*drawn, width_px=width_px, height_px=height_px)
+    return render_thumbnail(
+        *drawn,
+        period_days=period_days,
+        periodogram=periodogram,
+        width_px=width_px,
+        height_px=height_px,
+    )
+
+
+def query_drawing(drawn: Any) -> tuple[bytes, float | None]:
+    """The thumbnail of a query that is not catalogued (an upload) and the period it is folded
+    at: a light curve's own Lomb-Scargle period, drawn with its periodogram; None for a picture,
+    or a light curve too short or sparse for a period (then it is drawn unfolded)."""
+    if isinstance(drawn, np.ndarray):
+        return render_picture(drawn), None
+    series = drawn[0]
+    try:
+        periodogram: Periodogram | None = lomb_scargle(series)
+    except InvalidLightCurve:  # too few points or too short a baseline: no period to fold at
+        periodogram = None
+    png = render_drawing(drawn, periodogram=periodogram)
+    return png, None if periodogram is None else periodogram.best_period_days
+
+
+def catalogued_period(row: pd.Series) -> float | None:
+    """A catalogue row's period in days, if it has a finite positive one.
+
+    Examples
+    --------
+    >>> catalogued_period(pd.Series({"period_days": 0.07})), catalogued_period(pd.Series({}))
+    (0.07, None)
+    """
+    value = row.get("period_days")
+    try:
+        period = float(value)
+    except (TypeError, ValueError):
+        return None
+    return period if math.isfinite(period) and period > 0 else None
 
 
 class ThumbnailCache:
@@ -208,7 +378,10 @@ class ThumbnailCache:
             data = path.read_bytes()
         except FileNotFoundError:
             data = render_drawing(
-                self.images(row), width_px=self.width_px, height_px=self.height_px
+                self.images(row),
+                period_days=catalogued_period(row),
+                width_px=self.width_px,
+                height_px=self.height_px,
             )
             with written_atomically(path) as temporary:
                 temporary.write_bytes(data)

@@ -12,9 +12,11 @@ const TABLE_COLUMNS = [
 const $ = (selector) => document.querySelector(selector);
 // indexes: those the server serves (GET /api/indexes); index: the one searched (null: the
 // server's default); searched: whether a search was asked for (switching the index repeats it).
+// ticket: the number of the latest search (an answer to an older one is dropped); map: the
+// index's embedding map (GET /api/map), drawn beside the results.
 const state = {
   mode: "object", lastUpload: null, indexes: [], index: null, searched: false, lastResult: null,
-  uploadKind: "lightcurve",
+  uploadKind: "lightcurve", ticket: 0, map: null, mapShown: null,
 };
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -30,10 +32,21 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#file").addEventListener("change", () => {
     $("#upload-combine").hidden = $("#file").files.length < 2;
   });
+  $("#anomalies-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    showAnomalies("push");
+  });
+  window.addEventListener("popstate", () => followAddress("none"));
+  setUpMap();
   await loadIndexes();
+  try {
+    await loadFilters();
+  } catch (error) {
+    showStatus(error.message, true);
+  }
+  await followAddress("replace");
   describeIndex();
-  loadFilters();
-  startFromAddress();
+  loadMap();
 });
 
 // -- set-up -------------------------------------------------------------------------------------
@@ -168,11 +181,12 @@ async function switchIndex() {
     showStatus(`Now searching ${state.index}, an index of ${holds}.`);
     return;
   }
+  loadMap();
   const last = state.lastResult;
   if (state.mode === "random" && last && last.query.kind === "random") {
-    searchObject(last.query.object_ids[0]);
+    searchObject(last.query.object_ids[0], "replace");
   } else {
-    search();
+    search("replace");
   }
 }
 
@@ -194,21 +208,145 @@ function setMode(mode) {
   if (radio) radio.checked = true;
 }
 
-// A link such as /?id=KIC%20900000003&k=8 opens with that search.
-function startFromAddress() {
-  const params = new URLSearchParams(window.location.search);
-  if (params.get("k")) $("#k").value = params.get("k");
-  if (params.get("id")) {
-    searchObject(params.get("id"));
+// -- the address: every search is a link ---------------------------------------------------------
+
+// The page's address holds the search shown (kind, ids or position or seed, k, filters, index):
+// /?kind=object&id=KIC%20900000003&k=8&class=EA&index=demo-default. Each search adds an entry to
+// the browser's history (back steps through them); opening or reloading an address repeats its
+// search; an address without a search opens on an example object of the index.
+const ADDRESS_FILTERS = { mission: "#mission", mag_window: "#mag-window", mag_min: "#mag-min", mag_max: "#mag-max" };
+
+// The page address of a search: the API parameters, less those only the API needs.
+function addressOf(kind, params) {
+  const address = new URLSearchParams(params);
+  address.delete("parameters");
+  address.delete("index");
+  address.set("kind", kind);
+  if (state.index) address.set("index", state.index);
+  return `/?${address}`;
+}
+
+function remember(kind, params, history) {
+  const address = addressOf(kind, params);
+  if (history === "push" && address !== `${window.location.pathname}${window.location.search}`) {
+    window.history.pushState(null, "", address);
+  } else if (history !== "none") {
+    window.history.replaceState(null, "", address);
   }
+}
+
+// Show what the address says: its search, the anomalies, or (nothing) an example object.
+async function followAddress(history) {
+  const address = new URLSearchParams(window.location.search);
+  const kind = address.get("kind") || (address.get("id") ? "object" : null);
+  if (address.get("view") === "anomalies") {
+    await showAnomalies("none");
+    return;
+  }
+  $("#anomalies").hidden = true;
+  if (!kind) {
+    await showExample(history);
+    return;
+  }
+  fillForm(kind, address);
+  if (kind === "upload") {
+    $("#results").hidden = true;
+    state.searched = false;
+    showStatus("This address was a search by an uploaded file, and uploads are not kept: choose the file again and press Search.");
+    return;
+  }
+  search("none");
+}
+
+// The form as the address says (so that Search repeats it, and its filters stay chosen).
+function fillForm(kind, address) {
+  setMode(["object", "coordinates", "upload", "examples", "random"].includes(kind) ? kind : "object");
+  if (address.get("k")) $("#k").value = address.get("k");
+  const ids = address.getAll("id");
+  $("#object-id").value = kind === "object" ? ids[0] || "" : $("#object-id").value;
+  if (kind === "examples") $("#example-ids").value = ids.join("\n");
+  for (const [name, selector] of [["ra", "#ra"], ["dec", "#dec"], ["radius_arcsec", "#radius"], ["seed", "#seed"]]) {
+    if (address.has(name)) $(selector).value = address.get(name);
+  }
+  if (address.get("combine")) {
+    $("#combine").value = address.get("combine");
+    $("#upload-combine-method").value = address.get("combine");
+  }
+  for (const [name, selector] of Object.entries(ADDRESS_FILTERS)) {
+    $(selector).value = address.get(name) || "";
+  }
+  const classes = new Set(address.getAll("class"));
+  document.querySelectorAll("#classes input").forEach((input) => {
+    input.checked = classes.has(input.value);
+  });
+  summariseClasses();
+}
+
+// The first view: the neighbours of an object of the index, drawn at random among those with a
+// period (GET /api/example), so that a visitor sees at once what the page does.
+async function showExample(history) {
+  let example;
+  try {
+    example = await getJson(withIndex("/api/example"));
+  } catch (error) {
+    showStatus(error.message, true);
+    return;
+  }
+  state.example = example.object_id;
+  searchObject(example.object_id, history);
+}
+
+// -- the anomalies -------------------------------------------------------------------------------
+
+// The objects least like any other (largest distance to their 10th neighbour), each a button
+// that searches from it.
+async function showAnomalies(history) {
+  if (history === "push") window.history.pushState(null, "", addressOfView("anomalies"));
+  const section = $("#anomalies");
+  section.hidden = false;
+  $("#results").hidden = true;
+  const list = $("#anomaly-list");
+  list.replaceChildren();
+  showStatus("Scoring every object by its distance to its 10th neighbour…");
+  let answer;
+  try {
+    answer = await getJson(withIndex("/api/anomalies", new URLSearchParams({ n: "20" })));
+  } catch (error) {
+    showStatus(error.message, true);
+    return;
+  }
+  for (const object of answer.objects) {
+    const item = document.createElement("li");
+    const button = element("button", "anomaly", "");
+    button.type = "button";
+    button.dataset.objectId = object.object_id;
+    button.append(element("strong", "", object.object_id));
+    const facts = [object.class, object.mission, object.period_days == null ? null : `P = ${format(object.period_days)} d`];
+    button.append(element("span", "muted", ` ${facts.filter(Boolean).join(" · ")}`));
+    button.append(element("span", "score", `score ${format(object.anomaly_score)}`));
+    button.title = `The neighbours of ${object.object_id}`;
+    button.addEventListener("click", () => {
+      section.hidden = true;
+      searchObject(object.object_id);
+    });
+    item.append(button);
+    list.append(item);
+  }
+  showStatus(`The ${answer.objects.length} objects least like any other (distance to their ${answer.k}th nearest neighbour in embedding space): choose one to see its neighbours.`);
+}
+
+function addressOfView(view) {
+  const address = new URLSearchParams({ view });
+  if (state.index) address.set("index", state.index);
+  return `/?${address}`;
 }
 
 // -- searching ----------------------------------------------------------------------------------
 
-function searchObject(objectId) {
+function searchObject(objectId, history = "push") {
   setMode("object");
   $("#object-id").value = objectId;
-  search();
+  search(history);
 }
 
 function commonParams() {
@@ -255,13 +393,15 @@ function request() {
       params.set("combine", $("#combine").value);
       return ["/api/search/examples", params, null];
     }
-    default:
-      if (value("#seed")) params.set("seed", value("#seed"));
+    default:  // a seed drawn here when none is given, so that the address repeats the search
+      params.set("seed", value("#seed") || String(Math.floor(Math.random() * 2 ** 31)));
       return ["/api/search/random", params, null];
   }
 }
 
-async function search() {
+// Search as the form says. history: "push" (a new entry in the browser's history), "replace"
+// (this entry's address becomes the search's) or "none" (the address is the search already).
+async function search(history = "push") {
   let path, params, body;
   try {
     [path, params, body] = request();
@@ -269,9 +409,14 @@ async function search() {
     showStatus(error.message, true);
     return;
   }
+  remember(state.mode, params, history);
+  $("#anomalies").hidden = true;
   state.searched = true;
+  const ticket = ++state.ticket;
   const button = $("#search-button");
   button.disabled = true;
+  $("#matches").replaceChildren();  // the matches shown are those of the query shown
+  $("#answered-by").textContent = "";
   showStatus("Searching…");
   try {
     let result;
@@ -279,18 +424,20 @@ async function search() {
       const withPicture = new URLSearchParams(params);
       withPicture.set("thumbnail", "true");
       result = await getJson(`${path}?${withPicture}`, { method: "POST", body });
+      if (ticket !== state.ticket) return;
       state.lastUpload = { path, params, files: body.getAll("file") };
     } else {
       result = await getJson(`${path}?${params}`);
+      if (ticket !== state.ticket) return;  // a later search was asked for meanwhile
       state.lastUpload = null;
     }
     state.lastResult = result;
     render(result, path, params);
     showStatus(describe(result));
   } catch (error) {
-    showStatus(error.message, true);
+    if (ticket === state.ticket) showStatus(error.message, true);
   } finally {
-    button.disabled = false;
+    if (ticket === state.ticket) button.disabled = false;
   }
 }
 
@@ -313,7 +460,9 @@ function describe(result) {
   const query = result.query;
   const where = query.separation_arcsec == null ? "" : ` (${format(query.separation_arcsec)}″ from the position)`;
   const by = severalIndexes() ? `, by the ${answeredBy(result)}` : "";
-  return `${result.count} objects most similar to ${query.label}${where}${by}`;
+  const example = query.object_ids[0] === state.example && query.kind === "object"
+    ? " (an example: search for your own object above, or choose one on the map)" : "";
+  return `${result.count} objects most similar to ${query.label}${where}${by}${example}`;
 }
 
 // "features encoder (index tiny-features)": which index answered.
@@ -366,9 +515,8 @@ function render(result, path, params) {
   const csvParams = new URLSearchParams(params);
   csvParams.set("format", "csv");
   $("#csv-link").href = `${path}?${csvParams}`;
-  if (path === "/api/search/object") {
-    window.history.replaceState(null, "", `/?${params}`);
-  }
+  state.mapShown = result.map;
+  drawMap();
 }
 
 // A query unlike anything the survey and model know: say so above its matches.
@@ -395,6 +543,26 @@ function renderQuery(query) {
   const object = query.object || {};
   const facts = [object.class, object.mission, object.mag == null ? null : `mag ${format(object.mag)}`];
   card.append(element("p", "card-facts", facts.filter(Boolean).join(" · ")));
+  if (query.period) {
+    const source = query.period.source === "catalogue" ? "catalogued period" : "its own Lomb-Scargle period";
+    card.append(element("p", "card-period", `folded at P = ${format(query.period.days)} d (${source})`));
+  }
+  card.append(linksOut(query.links || []));
+}
+
+// Links to where an object is real (catalogue pages, archives); nothing is fetched from them.
+function linksOut(links) {
+  const box = element("p", "links-out", "");
+  for (const link of links) {
+    const anchor = element("a", "", link.label);
+    anchor.href = link.url;
+    anchor.title = link.title || link.label;
+    anchor.target = "_blank";
+    anchor.rel = "noopener noreferrer";
+    box.append(anchor, " ");
+  }
+  box.hidden = !links.length;
+  return box;
 }
 
 function renderMatches(result) {
@@ -415,8 +583,13 @@ function renderMatches(result) {
       element("p", "card-facts", [match.class, match.mission].filter(Boolean).join(" · ")),
       element("p", "card-distance", `distance ${format(match.distance)}`),
     );
+    if (match.period_days != null) {
+      card.append(element("p", "card-period", `P = ${format(match.period_days)} d`));
+    }
     card.addEventListener("click", () => searchObject(match.object_id));
-    grid.append(card);
+    const cell = element("div", "match", "");
+    cell.append(card, linksOut((result.links || {})[match.object_id] || []));
+    grid.append(cell);
   }
 }
 
@@ -438,7 +611,7 @@ function renderTable(result) {
       const value = match[name];
       if (name === "object_id") {
         const link = element("a", "", value);
-        link.href = withIndex("/", new URLSearchParams({ id: value }));
+        link.href = addressOf("object", new URLSearchParams({ id: value, k: $("#k").value || "5" }));
         link.addEventListener("click", (event) => {
           event.preventDefault();
           searchObject(value);
@@ -472,7 +645,10 @@ function histogramSvg(parameter) {
   const width = 240, height = 120, pad = { left: 6, right: 6, top: 8, bottom: 20 };
   const { edges, counts } = parameter.histogram;
   const low = edges[0], high = edges[edges.length - 1];
-  const x = (value) => pad.left + ((value - low) / (high - low)) * (width - pad.left - pad.right);
+  // magnitudes: brighter (smaller) to the right, as astronomers read them
+  const inverted = parameter.unit === "mag" || /^mag(_|$)/.test(parameter.column);
+  const fraction = (value) => (inverted ? high - value : value - low) / (high - low);
+  const x = (value) => pad.left + fraction(value) * (width - pad.left - pad.right);
   const tallest = Math.max(...counts, 1);
   const y = (count) => height - pad.bottom - (count / tallest) * (height - pad.top - pad.bottom);
   const svg = document.createElementNS(SVG, "svg");
@@ -493,9 +669,10 @@ function histogramSvg(parameter) {
   }
   counts.forEach((count, bin) => {
     if (!count) return;
+    const left = Math.min(x(edges[bin]), x(edges[bin + 1]));
     add("rect", {
-      class: "bar", x: x(edges[bin]) + 0.5, y: y(count),
-      width: Math.max(x(edges[bin + 1]) - x(edges[bin]) - 1, 1), height: y(0) - y(count),
+      class: "bar", x: left + 0.5, y: y(count),
+      width: Math.max(Math.abs(x(edges[bin + 1]) - x(edges[bin])) - 1, 1), height: y(0) - y(count),
     });
   });
   add("line", { class: "axis", x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0) });
@@ -505,10 +682,190 @@ function histogramSvg(parameter) {
   };
   marker(parameter.median, "median");
   marker(parameter.query, "query");
-  for (const [value, anchor] of [[low, "start"], [high, "end"]]) {
+  const ends = inverted ? [[high, "start"], [low, "end"]] : [[low, "start"], [high, "end"]];
+  for (const [value, anchor] of ends) {
     add("text", { x: x(value), y: height - 6, "text-anchor": anchor }).textContent = format(value);
   }
+  svg.dataset.inverted = String(inverted);
   return svg;
+}
+
+// -- the embedding map ----------------------------------------------------------------------------
+
+// The index's t-SNE map (a sample of at most a few thousand objects, whatever the index's size),
+// coloured by class; the query and its matches marked. Hovering names an object, clicking one
+// searches from it; with the keyboard, the map takes the focus and Enter searches from the point
+// the arrows step to.
+const MAP_COLOURS = [
+  "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
+  "#9c755f", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#2ca02c",
+];
+const MAP_PAD = 14;
+
+function setUpMap() {
+  const canvas = $("#map");
+  canvas.addEventListener("mousemove", (event) => pointAt(event) === null ? hideTip() : showTip(pointAt(event)));
+  canvas.addEventListener("mouseleave", hideTip);
+  canvas.addEventListener("click", (event) => {
+    const point = pointAt(event);
+    if (point !== null) searchObject(state.map.object_id[point]);
+  });
+  canvas.addEventListener("keydown", stepOnMap);
+  window.addEventListener("resize", drawMap);
+}
+
+async function loadMap() {
+  state.map = null;
+  try {
+    state.map = await getJson(withIndex("/api/map"));
+  } catch (error) {
+    $("#map-section").hidden = true;  // an index folder kept without a map
+    return;
+  }
+  $("#map-section").hidden = false;
+  const map = state.map;
+  $("#map-about").textContent =
+    `${map.method} map of ${map.n_mapped === map.n_indexed ? "all" : "a random sample of"} ` +
+    `${map.n_mapped.toLocaleString()} of the ${map.n_indexed.toLocaleString()} objects, coloured by class`;
+  const legend = $("#map-legend");
+  legend.replaceChildren();
+  map.classes.forEach((name, code) => {
+    const key = element("span", "map-key", name);
+    key.style.setProperty("--colour", MAP_COLOURS[code % MAP_COLOURS.length]);
+    legend.append(key);
+  });
+  drawMap();
+}
+
+// Pixel position of map coordinates (x, y in [-1, 1]) on the canvas, in CSS pixels.
+function mapTransform() {
+  const canvas = $("#map");
+  const width = canvas.clientWidth, height = canvas.clientHeight;
+  const halfHeight = height / 2 - MAP_PAD;
+  const halfWidth = Math.min(width / 2 - MAP_PAD, 1.6 * halfHeight);  // wide, not distorted much
+  return (x, y) => [width / 2 + x * halfWidth, height / 2 - y * halfHeight];
+}
+
+// Where an object of the map is on the page (for the tests, and the keyboard).
+function mapPixel(objectId) {
+  const index = state.map ? state.map.object_id.indexOf(objectId) : -1;
+  if (index < 0) return null;
+  const [x, y] = mapTransform()(state.map.x[index], state.map.y[index]);
+  const box = $("#map").getBoundingClientRect();
+  return [box.left + x, box.top + y];
+}
+
+function drawMap() {
+  const canvas = $("#map");
+  const map = state.map;
+  if (!map || $("#map-section").hidden) return;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(canvas.clientWidth * ratio);
+  canvas.height = Math.round(canvas.clientHeight * ratio);
+  const context = canvas.getContext("2d");
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  context.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  const at = mapTransform();
+  context.globalAlpha = 0.75;
+  for (let i = 0; i < map.x.length; i++) {
+    const [x, y] = at(map.x[i], map.y[i]);
+    context.fillStyle = map.class[i] < 0 ? "#8a96a8" : MAP_COLOURS[map.class[i] % MAP_COLOURS.length];
+    context.fillRect(x - 2, y - 2, 4, 4);
+  }
+  context.globalAlpha = 1;
+  const shown = state.mapShown;
+  if (shown) {
+    context.lineWidth = 1.5;
+    context.strokeStyle = "#1d2330";
+    for (const match of shown.matches) {
+      const [x, y] = at(match.x, match.y);
+      context.beginPath();
+      context.arc(x, y, 5, 0, 2 * Math.PI);
+      context.stroke();
+    }
+    const [x, y] = at(...shown.query);
+    context.lineWidth = 3;
+    context.strokeStyle = "#b3422f";
+    context.beginPath();
+    context.arc(x, y, 8, 0, 2 * Math.PI);
+    context.stroke();
+  }
+  if (state.mapFocus != null) {
+    const [x, y] = at(map.x[state.mapFocus], map.y[state.mapFocus]);
+    context.lineWidth = 2;
+    context.strokeStyle = "#2f5fb3";
+    context.strokeRect(x - 6, y - 6, 12, 12);
+  }
+}
+
+// The mapped point nearest to the mouse, if within 8 pixels.
+function pointAt(event) {
+  const map = state.map;
+  if (!map) return null;
+  const box = $("#map").getBoundingClientRect();
+  const mouseX = event.clientX - box.left, mouseY = event.clientY - box.top;
+  const at = mapTransform();
+  let best = null, bestDistance = 64;
+  for (let i = 0; i < map.x.length; i++) {
+    const [x, y] = at(map.x[i], map.y[i]);
+    const distance = (x - mouseX) ** 2 + (y - mouseY) ** 2;
+    if (distance < bestDistance) {
+      best = i;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function showTip(point) {
+  const map = state.map;
+  const tip = $("#map-tip");
+  const name = map.class[point] < 0 ? "" : ` (${map.classes[map.class[point]]})`;
+  tip.textContent = `${map.object_id[point]}${name}`;
+  const [x, y] = mapTransform()(map.x[point], map.y[point]);
+  tip.style.left = `${x + 10}px`;
+  tip.style.top = `${y + 10}px`;
+  tip.hidden = false;
+  $("#map").style.cursor = "pointer";
+}
+
+function hideTip() {
+  $("#map-tip").hidden = true;
+  $("#map").style.cursor = "";
+}
+
+// Arrow keys step to the nearest mapped point in that direction, Enter searches from it.
+function stepOnMap(event) {
+  const map = state.map;
+  if (!map || !map.x.length) return;
+  const directions = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  if (event.key === "Enter" && state.mapFocus != null) {
+    event.preventDefault();
+    searchObject(map.object_id[state.mapFocus]);
+    return;
+  }
+  const direction = directions[event.key];
+  if (!direction) return;
+  event.preventDefault();
+  const from = state.mapFocus;
+  if (from == null) {
+    state.mapFocus = 0;
+  } else {
+    let best = null, bestScore = Infinity;
+    for (let i = 0; i < map.x.length; i++) {
+      const dx = map.x[i] - map.x[from], dy = map.y[i] - map.y[from];
+      const along = dx * direction[0] + dy * direction[1];
+      if (i === from || along <= 0) continue;
+      const score = dx * dx + dy * dy + 3 * (dx * direction[1] - dy * direction[0]) ** 2;
+      if (score < bestScore) {
+        best = i;
+        bestScore = score;
+      }
+    }
+    if (best !== null) state.mapFocus = best;
+  }
+  drawMap();
+  showTip(state.mapFocus);
 }
 
 // -- small helpers -------------------------------------------------------------------------------
