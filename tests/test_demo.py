@@ -1,5 +1,6 @@
 """The main job (``astrolens demo``): every stage once, then nothing again, on the tiny survey."""
 
+import dataclasses
 import json
 import sys
 import types
@@ -179,7 +180,8 @@ def galaxies(first):
 
 def test_the_galaxy_part_trains_indexes_and_answers_an_uploaded_picture(workdir, galaxies):
     saved = json.loads((galaxies.run / "config.json").read_text())
-    assert saved["modality"] == "galaxy_image" and saved["train"]["encoder"] == "galaxy_cnn"
+    assert saved["modality"] == "galaxy_image"
+    assert saved["train"]["encoder"] == "morphology_galaxy"  # measured: no network to train
     assert saved["train"]["survey"] == "galaxies-tiny" and saved["train"]["epochs"] == 1
     assert galaxies.index == Path("indexes/galaxies-tiny-galaxy-demo")
     assert read_index_source(galaxies.index).n_indexed == 320
@@ -193,6 +195,14 @@ def test_the_galaxy_part_trains_indexes_and_answers_an_uploaded_picture(workdir,
     assert galaxies.figure.stat().st_size > 0
     record = json.loads((workdir / "results" / "demo-galaxy-search.json").read_text())
     assert set(record["seconds"]) == {"train", "index", "open", "query", "figure"}
+
+
+def test_the_galaxy_part_refuses_a_run_of_another_encoder(galaxies):
+    """The run folder holds the morphology run: asking for a network there is refused by name,
+    nothing trained over it."""
+    asked = dataclasses.replace(GALAXIES, galaxy_run=str(galaxies.run), galaxy_encoder="galaxy_cnn")
+    with pytest.raises(ValueError, match="a run of the morphology_galaxy encoder, not galaxy_cnn"):
+        run_galaxy_demo(asked, progress=False)
 
 
 def test_the_galaxy_part_run_again_trains_nothing_and_gives_the_same_answer(galaxies):

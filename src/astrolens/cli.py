@@ -88,6 +88,7 @@ def _command_demo(args: argparse.Namespace) -> None:
         workers=args.workers,
         galaxies=args.galaxies,
         galaxy_survey=args.galaxy_survey,
+        galaxy_encoder=args.galaxy_encoder,
     )
     result = run_demo(config, progress=not args.quiet)
     examples = result.examples
@@ -406,9 +407,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--survey",
-        choices=["tiny", "demo", "large", "tiny-mixed", "demo-mixed", "large-mixed"],
-        default="demo-mixed",
-        help="simulated survey (default demo-mixed: Kepler, TESS and ground-based surveys)",
+        choices=[
+            f"{size}{mix}" for mix in ("", "-mixed") for size in ("tiny", "small", "demo", "large")
+        ],
+        default="small-mixed",
+        help="simulated survey (default small-mixed: 5,000 Kepler, TESS and ground-based light "
+        "curves; demo-mixed: the 20,000 the default model was trained on)",
     )
     demo.add_argument(
         "--run", dest="run_folder", type=Path, help="model run folder (default: runs/default)"
@@ -437,6 +441,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["galaxies-tiny", "galaxies-small", "galaxies-demo", "galaxies-large"],
         default="galaxies-small",
         help="simulated galaxy survey of the galaxy part (default galaxies-small: 5,000 cutouts)",
+    )
+    demo.add_argument(
+        "--galaxy-encoder",
+        choices=["morphology_galaxy", "galaxy_cnn", "contrastive_galaxy"],
+        default="morphology_galaxy",
+        help="encoder of the galaxy part (default morphology_galaxy: measured, no network to "
+        "train; galaxy_cnn trains a network, about 6 minutes more on 2 cores)",
     )
     demo.add_argument("--serve", action="store_true", help="then serve the web app")
     demo.add_argument("--host", default="127.0.0.1", help="address the web app listens on")

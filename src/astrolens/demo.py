@@ -5,7 +5,9 @@
 1. the real Kepler, K2 and TESS example light curves bundled with ``altaipony`` are cleaned and
    their wavelet power images cached under ``wavelets/``, with a figure of them
    (:func:`transform_examples`);
-2. the simulated ``demo`` survey is written to ``catalogs/``;
+2. the simulated ``small-mixed`` survey (5,000 Kepler, TESS and ground-based light curves, drawn
+   as the 20,000 of ``demo-mixed`` the default model was trained on) is written to
+   ``catalogs/``;
 3. it is embedded with the default model (``runs/default``), the embeddings cached
    (:func:`astrolens.embed.survey_embeddings`);
 4. the similarity index is built (:func:`astrolens.pipeline.build_survey_index`);
@@ -13,10 +15,11 @@
    table of its most similar objects is written as CSV and drawn, with their light curves and
    power images, as a figure (under ``results/``);
 6. galaxy images, the second modality (:func:`run_galaxy_demo`, unless ``galaxies`` is off):
-   the simulated ``galaxies-small`` survey (5,000 cutouts) is rendered, a small supervised
-   galaxy encoder is trained on it (``runs/galaxy-demo``, a few minutes on 2 cores; no galaxy
-   model ships), the survey is indexed, and a galaxy the survey does not hold, uploaded as a
-   PNG picture, is answered (``results/demo-galaxy-search.*``).
+   the simulated ``galaxies-small`` survey (5,000 cutouts) is rendered, the galaxy encoder is
+   made from it (``runs/galaxy-demo``: by default the morphology numbers, :data:`GALAXY_ENCODER`;
+   no galaxy model ships), the survey is indexed from what that left (the cutouts and their
+   embeddings: nothing rendered or embedded twice), and a galaxy the survey does not hold,
+   uploaded as a PNG picture, is answered (``results/demo-galaxy-search.*``).
 
 Every stage reuses what a previous run left: a second run recomputes nothing; it checks what it
 finds and answers the query again.
@@ -37,7 +40,7 @@ import pandas as pd
 from astrolens.config import JsonConfig
 from astrolens.files import written_atomically
 from astrolens.plots import plot_transforms, save_figure
-from astrolens.runfolder import CONFIG_FILE
+from astrolens.runfolder import CONFIG_FILE, read_run_config
 from astrolens.search import SearchResult, SimilaritySearch
 from astrolens.simulate import catalog_path, write_survey
 from astrolens.simulate.cache import survey_config
@@ -88,7 +91,15 @@ GALAXY_SURVEY = "galaxies-small"
 """The simulated galaxy survey the main job trains its galaxy encoder on and indexes."""
 
 GALAXY_RUN = "runs/galaxy-demo"
-"""Where the main job's galaxy encoder is trained (when no run is there)."""
+"""Where the main job's galaxy encoder is trained (when no run is there); another encoder than
+:data:`GALAXY_ENCODER` gets ``runs/galaxy-demo-<encoder>``."""
+
+GALAXY_ENCODER = "morphology_galaxy"
+"""The main job's galaxy encoder: the morphology numbers, measured on the pictures (no network
+to train, about a minute for 5,000 cutouts on 2 cores). Of the encoders compared
+(``benchmarks/galaxies.py``) it answers best on real pictures (the object kind of the nearest
+five), and is second on the simulated classes, after the supervised ``galaxy_cnn``, which
+trains in about six minutes more (``--galaxy-encoder galaxy_cnn``)."""
 
 GALAXY_QUERY_SEED = 7
 """Seed of the survey drawn for the galaxy query: a galaxy of the same kind, not in the index."""
@@ -106,8 +117,10 @@ class DemoConfig(JsonConfig):
     Parameters
     ----------
     survey
-        Simulated survey: ``"tiny"``, ``"demo"`` or ``"large"``, with ``-mixed`` for ground-based
-        surveys too (``"demo-mixed"``, the default).
+        Simulated survey: ``"tiny"``, ``"small"``, ``"demo"`` or ``"large"``, with ``-mixed`` for
+        ground-based surveys too (``"small-mixed"``, 5,000 objects, the default: ten minutes
+        from a fresh clone on 2 cores hold it; ``"demo-mixed"`` is the survey the default model
+        was trained on, 20,000 objects, about 6 minutes more).
     run
         Run folder of the model; None: the default model (``runs/default``).
     wavelets
@@ -128,9 +141,11 @@ class DemoConfig(JsonConfig):
         the galaxy encoder is trained.
     galaxies
         Also run the galaxy part (:func:`run_galaxy_demo`).
-    galaxy_survey, galaxy_run, galaxy_epochs
-        Its simulated survey, its run folder (trained there for ``galaxy_epochs`` epochs when
-        no run is there) and the index is ``indexes/<survey>-<run name>``.
+    galaxy_survey, galaxy_encoder, galaxy_run, galaxy_epochs
+        Its simulated survey, its encoder (:data:`GALAXY_ENCODER` by default), its run folder
+        (None: :data:`GALAXY_RUN`, or ``runs/galaxy-demo-<encoder>`` for another encoder;
+        trained there, a network for ``galaxy_epochs`` epochs, when no run is there) and the
+        index is ``indexes/<survey>-<run name>``.
 
     Examples
     --------
@@ -139,7 +154,7 @@ class DemoConfig(JsonConfig):
     True
     """
 
-    survey: str = "demo-mixed"
+    survey: str = "small-mixed"
     run: str | None = None
     wavelets: str = "wavelets"
     catalogs: str = "catalogs"
@@ -150,7 +165,8 @@ class DemoConfig(JsonConfig):
     workers: int = 2
     galaxies: bool = True
     galaxy_survey: str = GALAXY_SURVEY
-    galaxy_run: str = GALAXY_RUN
+    galaxy_encoder: str = GALAXY_ENCODER
+    galaxy_run: str | None = None
     galaxy_epochs: int = 6
 
     def __post_init__(self) -> None:
@@ -158,6 +174,20 @@ class DemoConfig(JsonConfig):
             raise ValueError(f"k and workers must be at least 1, got {self.k} and {self.workers}")
         if self.galaxy_epochs < 1:
             raise ValueError(f"galaxy_epochs must be at least 1, got {self.galaxy_epochs}")
+
+    @property
+    def galaxy_run_folder(self) -> Path:
+        """The galaxy run's folder (see ``galaxy_run``).
+
+        >>> str(DemoConfig().galaxy_run_folder), str(DemoConfig(galaxy_encoder="galaxy_cnn")
+        ...                                            .galaxy_run_folder)
+        ('runs/galaxy-demo', 'runs/galaxy-demo-galaxy_cnn')
+        """
+        if self.galaxy_run is not None:
+            return Path(self.galaxy_run)
+        if self.galaxy_encoder == GALAXY_ENCODER:
+            return Path(GALAXY_RUN)
+        return Path(f"{GALAXY_RUN}-{self.galaxy_encoder}")
 
 
 @dataclass(frozen=True)
@@ -346,7 +376,7 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
     from astrolens.search import open_search
 
     run = config.run or "runs/default"
-    if config.galaxies and not (Path(config.galaxy_run) / CONFIG_FILE).is_file():
+    if config.galaxies and not (config.galaxy_run_folder / CONFIG_FILE).is_file():
         configure_backend(threads=config.workers)  # before TensorFlow starts: training comes
     seconds: dict[str, float] = {}
     reused: set[str] = set()
@@ -408,16 +438,19 @@ def run_demo(config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoRe
 
 
 def galaxy_train_config(config: DemoConfig) -> TrainConfig:
-    """How the main job trains its galaxy encoder when none is there: the supervised
-    ``galaxy_cnn`` on ``config.galaxy_survey``, small (8 to 64 filters, a 32-d embedding) so
-    that it trains in minutes on 2 cores.
+    """How the main job trains its galaxy encoder when none is there: ``config.galaxy_encoder``
+    on ``config.galaxy_survey``, supervised where it learns (a network small enough to train in
+    minutes on 2 cores: 8 to 64 filters, a 32-d embedding).
 
-    >>> galaxy_train_config(DemoConfig()).encoder, galaxy_train_config(DemoConfig()).filters
-    ('galaxy_cnn', (8, 16, 32, 64))
+    >>> galaxy_train_config(DemoConfig()).encoder
+    'morphology_galaxy'
+    >>> cnn = galaxy_train_config(DemoConfig(galaxy_encoder="galaxy_cnn"))
+    >>> cnn.encoder, cnn.filters, cnn.epochs
+    ('galaxy_cnn', (8, 16, 32, 64), 6)
     """
     return TrainConfig(
         survey=config.galaxy_survey,
-        encoder="galaxy_cnn",
+        encoder=config.galaxy_encoder,
         objective="supervised",
         epochs=config.galaxy_epochs,
         batch_size=128,
@@ -458,10 +491,15 @@ def run_galaxy_demo(config: DemoConfig = DemoConfig(), progress: bool = True) ->
     from astrolens.training import train
 
     seconds: dict[str, float] = {}
-    run = Path(config.galaxy_run)
+    run = config.galaxy_run_folder
     started = time.time()
     if not (run / CONFIG_FILE).is_file():
         train(galaxy_train_config(config), run.parent, name=run.name, progress=progress)
+    elif (trained := read_run_config(run)["train"]["encoder"]) != config.galaxy_encoder:
+        raise ValueError(
+            f"{run}: a run of the {trained} encoder, not {config.galaxy_encoder}; move it away "
+            "or give another galaxy run folder"
+        )
     seconds["train"] = round(time.time() - started, 2)
     started = time.time()
     index = build_survey_index(config.galaxy_survey, run, workers=config.workers, progress=progress)

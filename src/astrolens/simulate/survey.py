@@ -5,8 +5,9 @@ surveys) and its :class:`SurveyConfig` as JSON beside it. The row holds everythi
 curve depends on, including a per-object ``seed``, so :func:`lightcurve_arrays` rebuilds any
 object's light curve exactly, and a million-object survey needs no light curves on disk.
 
-Named sizes (:data:`SIZES`): ``tiny`` (320 objects, for tests), ``demo`` (20,000, the embedded
-default) and ``large`` (1,000,000, written in chunks with bounded memory, for benchmarks).
+Named sizes (:data:`SIZES`): ``tiny`` (320 objects, for tests), ``small`` (5,000, what ``make
+demo`` indexes), ``demo`` (20,000, what the default model was trained on) and ``large``
+(1,000,000, written in chunks with bounded memory, for benchmarks).
 
 Determinism: the class and observing mode of every object are fixed by the survey seed (exact
 class balance, shuffled); chunk k of the catalogue draws from its own random stream
@@ -94,7 +95,7 @@ __all__ = [
 DEFAULT_SEED = 2024
 """Seed of the named surveys unless another is given."""
 
-SIZES = {"tiny": 320, "demo": 20_000, "large": 1_000_000}
+SIZES = {"tiny": 320, "small": 5_000, "demo": 20_000, "large": 1_000_000}
 """Number of objects of the named surveys."""
 
 CSV_MAX_OBJECTS = 100_000
@@ -319,7 +320,7 @@ class SurveyConfig(JsonConfig):
 
     @classmethod
     def named(cls, size: str, seed: int = DEFAULT_SEED, **changes: Any) -> SurveyConfig:
-        """The configuration of a named size (``"tiny"``, ``"demo"``, ``"large"``; with
+        """The configuration of a named size (``"tiny"``, ``"small"``, ``"demo"``, ``"large"``; with
         ``-mixed``, e.g. ``"demo-mixed"``: ground-based surveys too, :data:`MIXED_CADENCE_MIX`).
 
         Examples
