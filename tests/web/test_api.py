@@ -175,6 +175,11 @@ def test_search_by_examples_is_the_in_process_search(client, oracle, object_ids)
         payload = client.get("/api/search/examples", params=params).json()
         assert_same_matches(payload, oracle.by_examples(examples, 7, combine=combine))
         assert not set(matched_ids(payload)) & set(examples)
+        pictures = payload["query"]["thumbnails"]  # the examples' own thumbnails, in order
+        assert pictures == [
+            client.get(f"/api/objects/{name}").json()["thumbnail"] for name in examples
+        ]
+    assert client.get(pictures[0]).headers["content-type"] == "image/png"
     answer = client.get("/api/search/examples", params=[("id", examples[0]), ("id", "KIC 1")])
     assert answer.status_code == 404
     assert "KIC 1" in answer.json()["detail"]
@@ -338,6 +343,11 @@ def test_several_uploaded_files_are_one_query_of_several_examples(client, oracle
     query = payload["query"]
     assert query["kind"] == "examples" and query["combine"] == combine
     assert query["label"] == f"2 light curves ({combine})" and query["thumbnail"] is None
+    pictures = [
+        base64.b64decode(url.removeprefix("data:image/png;base64,")) for url in query["thumbnails"]
+    ]  # each file drawn, in the order sent
+    assert len(pictures) == 2 and all(png.startswith(b"\x89PNG") for png in pictures)
+    assert pictures[0] != pictures[1]
     assert payload["domain"]["reasons"] == list(expected.domain.reasons)
     answer = upload_several(client, paths, {"k": 6, "combine": combine, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(answer.text)))

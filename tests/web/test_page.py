@@ -176,6 +176,7 @@ def test_upload_several_files_at_once(page, oracle):
     expected = oracle.by_inputs([KEPLER, K2], 5, combine="rrf", labels=names)
     assert shown_ids(page) == expected.matches["object_id"].tolist()
     page.wait_for_function(ALL_PICTURES_LOADED)
+    sync_api.expect(page.locator("#query .query-examples img")).to_have_count(2)  # each file
     assert [row["object_id"] for row in downloaded_rows(page)] == shown_ids(page)
 
 

@@ -51,10 +51,14 @@ from astrolens.web.state import ServedIndex, WebState, upload_kind
 from astrolens.web.thumbnails import query_drawing
 from astrolens.web.uploads import FILE_FIELD, ReceivedFile, receive_uploads
 
-__all__ = ["DEFAULT_K", "router"]
+__all__ = ["DEFAULT_K", "QUERY_PICTURES", "router"]
 
 DEFAULT_K = 5
 """Matches returned when a query does not say ``k``."""
+
+QUERY_PICTURES = 12
+"""Uploaded files of one query that are drawn beside its matches (the query itself takes them
+all)."""
 
 router = APIRouter(prefix="/api")
 
@@ -218,6 +222,7 @@ def answer(
     shown: Presentation,
     query_thumbnail: str | None = None,
     query_period_days: float | None = None,
+    query_thumbnails: list[str] | None = None,
 ) -> Response:
     """The result as JSON (saying which index, encoder and model run answered, and where the
     query and matches lie on the index's embedding map) or as a CSV download."""
@@ -232,6 +237,7 @@ def answer(
         parameters=shown.parameters,
         histogram_bins=state.config.histogram_bins,
         query_thumbnail=query_thumbnail,
+        query_thumbnails=query_thumbnails,
         query_period_days=query_period_days,
         index=served.name,
     )
@@ -539,7 +545,7 @@ async def search_upload(
             max_files=state.config.max_examples,
         )
         try:
-            result, picture, period = await run_in_threadpool(
+            result, pictures, period = await run_in_threadpool(
                 _search_files,
                 state,
                 served.search,
@@ -552,7 +558,15 @@ async def search_upload(
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
-    return answer(state, served, result, shown, query_thumbnail=picture, query_period_days=period)
+    return answer(
+        state,
+        served,
+        result,
+        shown,
+        query_thumbnail=pictures[0] if len(pictures) == 1 else None,
+        query_thumbnails=pictures if len(pictures) > 1 else None,
+        query_period_days=period,
+    )
 
 
 def _search_file(
@@ -567,7 +581,7 @@ def _search_file(
     """Search ``search`` by the uploaded file; errors name the file as the client called it.
     Returns the result and the query's picture (a ``data:`` URL, if asked for)."""
     result, drawn, _ = _search_files(state, search, [upload], k, filters, picture, band)
-    return result, drawn
+    return result, drawn[0] if drawn else None
 
 
 def _search_files(
@@ -579,11 +593,12 @@ def _search_files(
     picture: bool,
     band: str | None = None,
     combine: str = "centroid",
-) -> tuple[SearchResult, str | None, float | None]:
+) -> tuple[SearchResult, list[str], float | None]:
     """Search ``search`` by the uploaded files (one query of several examples when there are
-    several); errors name the file as the client called it. The picture is drawn for one file
-    only, a light curve folded at its own Lomb-Scargle period with its periodogram: returns the
-    result, the picture (a ``data:`` URL) and that period."""
+    several); errors name the file as the client called it. With ``picture``, each file is
+    drawn (the first :data:`QUERY_PICTURES`), a light curve folded at its own Lomb-Scargle
+    period with its periodogram: returns the result, the pictures (``data:`` URLs) and, for one
+    file, that period."""
     loading = uploads[0]
     try:
         with state.upload_slots, bad_query():  # at most max_concurrent_uploads at once
@@ -598,13 +613,14 @@ def _search_files(
                 result = search.by_input(items[0], k, filters=filters)  # transformed once
             else:
                 result = search.by_inputs(items, k, filters=filters, combine=combine)
-            thumbnail, period = None, None
-            if picture and len(items) == 1:
-                png, period = query_drawing(encoder.picture(items[0]))  # the same image again
-                thumbnail = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            pictures, periods = [], []
+            for item in items[:QUERY_PICTURES] if picture else []:
+                png, period = query_drawing(encoder.picture(item))  # the same image again
+                pictures.append("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+                periods.append(period)
     except (InvalidLightCurve, InvalidImage) as error:
         raise type(error)(_sent_name(error.source, uploads, loading), error.reason) from None
-    return result, thumbnail, period
+    return result, pictures, periods[0] if len(periods) == 1 else None
 
 
 def _sent_name(source: str, uploads: list[ReceivedFile], loading: ReceivedFile) -> str:

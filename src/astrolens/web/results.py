@@ -202,6 +202,7 @@ def search_payload(
     query_thumbnail: str | None = None,
     query_period_days: float | None = None,
     index: str | None = None,
+    query_thumbnails: list[str] | None = None,
 ) -> dict[str, Any]:
     """A search result as the API's JSON: the query, the matches, their parameters, and links
     out to where the query and matches are real (:mod:`astrolens.web.links`).
@@ -220,6 +221,9 @@ def search_payload(
         query object, else None.
     index
         The name of the index searched, for the thumbnail links (None: the server's default).
+    query_thumbnails
+        Links or ``data:`` URLs of the pictures of a query of several examples, one each;
+        default: the thumbnails of its catalogued objects (of several), else none.
 
     Examples
     --------
@@ -236,14 +240,20 @@ def search_payload(
     [None, 3.0]
     >>> payload["query"]["thumbnail"], payload["parameters"][0]["n"]
     ('/api/thumbnails/a.png', 1)
-    >>> payload["query"]["period"], payload["query"]["links"]
-    ({'days': 1.0, 'source': 'catalogue'}, [])
+    >>> payload["query"]["period"], payload["query"]["links"], payload["query"]["thumbnails"]
+    ({'days': 1.0, 'source': 'catalogue'}, [], [])
+    >>> examples = SimilaritySearch(index, Catalog(table)).by_examples(["a", "c"], k=1)
+    >>> search_payload(examples)["query"]["thumbnails"]
+    ['/api/thumbnails/a.png', '/api/thumbnails/c.png']
     """
     query = result.query
     columns = result.columns
     rows = result.records()  # without the DataFrame of the matches: fast
     if query_thumbnail is None and query.row is not None:
         query_thumbnail = thumbnail_url(str(query.row["object_id"]), index)
+    if query_thumbnails is None:
+        names = query.object_ids if len(query.object_ids) > 1 else ()
+        query_thumbnails = [thumbnail_url(str(name), index) for name in names]
     matches = records(columns, rows)
     return {
         "query": {
@@ -254,6 +264,7 @@ def search_payload(
             "separation_arcsec": json_value(query.separation_arcsec),
             "combine": query.combine,
             "thumbnail": query_thumbnail,
+            "thumbnails": query_thumbnails,
             "period": _query_period(result, query_period_days),
             "sky": [list(position) for position in query.sky],
             "links": _query_links(result),

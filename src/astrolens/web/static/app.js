@@ -534,8 +534,17 @@ function renderQuery(query) {
   const yours = { lightcurve: "your light curve", image: "your image" }[query.kind];
   const heading = element("p", "card-kind", yours || `query (${query.kind})`);
   card.append(heading);
+  const examples = query.thumbnails || [];
   if (query.thumbnail) {
     card.append(thumbnailImage(query.thumbnail, `${pictureWords()} of ${query.label}`));
+  } else if (examples.length > 0) {  // a query of several examples: each of them, small
+    const strip = element("div", "query-examples", "");
+    examples.forEach((source, number) => {
+      const image = thumbnailImage(source, `${pictureWords()} of example ${number + 1}`);
+      image.classList.add("example");
+      strip.append(image);
+    });
+    card.append(strip);
   } else {
     card.append(element("div", "no-picture", "no picture"));
   }
@@ -696,9 +705,10 @@ function histogramSvg(parameter) {
 // coloured by class; the query and its matches marked. Hovering names an object, clicking one
 // searches from it; with the keyboard, the map takes the focus and Enter searches from the point
 // the arrows step to.
+// Kelly's colours of maximum contrast (white and black left out): 16 classes told apart.
 const MAP_COLOURS = [
-  "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
-  "#9c755f", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#2ca02c",
+  "#875692", "#f38400", "#a1caf1", "#be0032", "#c2b280", "#848482", "#008856", "#e68fac",
+  "#0067a5", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600",
 ];
 const MAP_PAD = 14;
 
