@@ -60,11 +60,18 @@ def test_survey_features_are_those_of_each_light_curve_and_cached(tmp_path):
     assert stack.exists() and again.catalog.equals(first.catalog)
 
 
-def test_a_cached_stack_is_reused_only_where_it_holds_the_representation_exactly(tmp_path):
+def test_a_cached_stack_is_reused_only_where_it_holds_the_representation_exactly(
+    tmp_path, monkeypatch
+):
     """The wavelet stack rounds the harmonic coherence to float16: not offered for embedding;
-    the features stack is stored as computed: offered, equal to what was computed."""
+    the features stack is stored as computed: offered, equal to what was computed. Without a
+    stack of the survey, its catalogue is not even drawn."""
+    import astrolens.datasets as datasets_module
+
     survey = SurveyConfig(name="mini", n_objects=6)
-    assert cached_survey_data(survey, "features", cache_root=tmp_path) is None  # none yet
+    with monkeypatch.context() as patch:
+        patch.setattr(datasets_module, "generate_survey_catalog", None)  # a call would raise
+        assert cached_survey_data(survey, "features", cache_root=tmp_path) is None  # none yet
     for representation in ("wavelet", "features"):
         data = survey_data(survey, representation, cache_root=tmp_path, workers=1, progress=False)
         assert data.path is not None and data.path.is_file()

@@ -495,6 +495,9 @@ def cached_survey_data(
     True
     """
     config = survey_config(survey)
+    folder = WaveletCache(cache_root, wavelet=wavelet, preprocess=preprocess).directory
+    if not any(folder.glob(_stack_name(config, representation, "*"))):
+        return None  # no stack of this survey: its catalogue is not drawn (a million rows)
     catalog = generate_survey_catalog(config)
     fingerprint = catalog_fingerprint(catalog)
     path = _stack_path(config, fingerprint, representation, preprocess, wavelet, cache_root)
@@ -549,7 +552,12 @@ def _stack_path(
             "periodogram": PeriodogramConfig().to_dict(),
         }
     )
-    return folder / f"survey-{config.name}-{representation}-{key}.npz"
+    return folder / _stack_name(config, representation, key)
+
+
+def _stack_name(config: AnySurveyConfig, representation: str, key: str) -> str:
+    """The file name of a survey stack (``key``: of its configurations, or a glob pattern)."""
+    return f"survey-{config.name}-{representation}-{key}.npz"
 
 
 def _represented_rows(
