@@ -21,7 +21,9 @@ from astrolens.distributed import (
 )
 from astrolens.embed import embed_survey, read_embeddings
 from astrolens.errors import CacheError
-from astrolens.simulate import SurveyConfig
+from astrolens.simulate import SurveyConfig, generate_catalog
+from astrolens.simulate import survey as simulate_survey
+from astrolens.simulate.cache import survey_catalog, survey_catalog_key
 
 ATOL = 1e-5
 """How far a partition's embedding may be from the single-process one (same machine: each row sits
@@ -158,6 +160,34 @@ def test_another_jobs_folder_is_refused(client, run_path, cache, tmp_path):
     partition_path(out, 1).unlink()
     with pytest.raises(CacheError, match="1 of 2 partitions missing"):
         read_partitioned_embeddings(out)
+
+
+def test_the_workers_draw_the_catalogue_chunk_by_chunk(client, run_path, tmp_path, monkeypatch):
+    """A survey of three catalogue chunks, partitions across chunk boundaries: the workers draw
+    and keep each chunk once, this process draws nothing, and the result is the single-process
+    path's, catalogue and embeddings."""
+    survey = SurveyConfig(name="chunked", n_objects=30, chunk_size=12)
+    single = tmp_path / "single.parquet"
+    embed_survey(survey, single, run=run_path, workers=1, progress=False)
+    expected = read_embeddings(single)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the client drew the catalogue")
+
+    monkeypatch.setattr(simulate_survey, "_draw_chunk", refuse)
+    out, cache = tmp_path / "chunked", tmp_path / "cache"
+    job = {"run": run_path, "scheduler": client.scheduler.address, "cache": cache}
+    result = embed_survey_dask(survey, out, partition_size=8, progress=False, **job)
+    assert result.n_partitions == 4 and result.n_embedded == 30
+    assert_same_as_single_process(out, expected)
+    kept = cache / "catalogs" / f"chunked-{survey_catalog_key(survey)}"
+    assert sorted(path.name for path in kept.iterdir()) == [
+        f"chunk-{index:05d}.parquet" for index in range(3)
+    ]
+    assert not kept.with_name(f"{kept.name}.parquet").exists()  # never drawn whole
+    monkeypatch.undo()
+    assert survey_catalog(survey, cache=cache).equals(generate_catalog(survey))
+    assert kept.with_name(f"{kept.name}.parquet").is_file()
 
 
 def test_cli_embeds_on_a_local_cluster_and_closes_it(

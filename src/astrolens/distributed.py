@@ -1,13 +1,20 @@
 """A simulated survey's embeddings as a Dask computation: one task per fixed partition of rows.
 
 :func:`embed_survey_dask` does what :func:`astrolens.embed.embed_survey` does, on the worker
-processes of a Dask cluster (a local one it starts, or one it joins). The survey's catalogue is
-cut into partitions of ``partition_size`` rows (partition ``i`` holds rows ``i * size`` to
-``(i + 1) * size``); each is a task that regenerates and represents its light curves, embeds them
-with the run (loaded once per worker process) and writes ``part-<i>.parquet``, the table of
-:func:`~astrolens.embed.embed_survey` for those rows, atomically (a temporary name, then a rename).
-``_manifest.json`` ties the folder to its job: the survey, its catalogue, the run and the
+processes of a Dask cluster (a local one it starts, or one it joins). The survey is cut into
+partitions of ``partition_size`` rows (partition ``i`` holds rows ``i * size`` to
+``(i + 1) * size``); each is a task that reads its rows of the catalogue, regenerates and
+represents its light curves, embeds them with the run (loaded once per worker process) and writes
+``part-<i>.parquet``, the table of :func:`~astrolens.embed.embed_survey` for those rows,
+atomically (a temporary name, then a rename). ``_manifest.json`` ties the folder to its job: the
+survey, its catalogue (by :func:`~astrolens.simulate.cache.survey_catalog_key`), the run and the
 partition size.
+
+The catalogue is drawn by the workers too, never whole by this process: one task per chunk of
+the survey (:func:`~astrolens.simulate.cache.survey_catalog_chunk`, kept in the cache, so a
+resumed job or a later index build reads it), on which the partitions of that chunk wait; the
+next chunk is drawn while the partitions of one are embedded. A survey of any size costs this
+process its partitions' names, and each worker a chunk and a partition.
 
 So a task can run twice without harm: when a worker dies, Dask runs its task again elsewhere and
 the rerun writes the same file under the same name; nothing is lost or duplicated. A second call
@@ -33,7 +40,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
@@ -46,10 +52,15 @@ from astrolens.embed import (
 )
 from astrolens.errors import CacheError
 from astrolens.files import remove_leftovers, written_atomically
-from astrolens.fingerprint import catalog_fingerprint
 from astrolens.runfolder import default_run_path, run_folder, run_id
 from astrolens.runs import TrainedRun, load_run
-from astrolens.simulate.cache import AnySurveyConfig, survey_catalog
+from astrolens.simulate.cache import (
+    AnySurveyConfig,
+    cache_folder,
+    survey_catalog_chunk,
+    survey_catalog_key,
+    survey_catalog_rows,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -72,7 +83,7 @@ costs the encoder as much as one of 128."""
 MANIFEST = "_manifest.json"
 """The file of a partitioned folder that names its job."""
 
-_MANIFEST_FORMAT = 1
+_MANIFEST_FORMAT = 2
 """Version of the partitioned folder's layout."""
 
 _JOB_FIELDS = {
@@ -158,8 +169,9 @@ def embed_survey_dask(
     progress
         Show a progress bar over the partitions.
     cache
-        Root of the caches (default ``$ASTROLENS_CACHE``) where the catalogue is kept
-        (:func:`~astrolens.simulate.cache.survey_catalog`).
+        Root of the caches (default ``$ASTROLENS_CACHE``) where the workers keep the catalogue's
+        chunks (:func:`~astrolens.simulate.cache.survey_catalog_chunk`); every worker must see
+        it at the same path.
 
     Raises
     ------
@@ -185,24 +197,25 @@ def embed_survey_dask(
         raise ValueError("workers= sizes a local cluster; a scheduler's cluster has its own")
     config = survey_config(survey)
     folder = _run_folder(run)
-    catalog = survey_catalog(config, cache=cache)
-    n_partitions = -(-len(catalog) // partition_size)
+    n_partitions = -(-config.n_objects // partition_size)
     manifest = {
         "format": _MANIFEST_FORMAT,
         "survey": json.loads(json.dumps(config.to_dict())),
-        "catalog": catalog_fingerprint(catalog).key,
+        "catalog": survey_catalog_key(config),
         "run": run_id(folder),
         "partition_size": partition_size,
         "partitions": n_partitions,
-        "rows": len(catalog),
+        "rows": config.n_objects,
     }
     out = Path(out_dir)
     _claim(out, manifest)
     todo = [index for index in range(n_partitions) if not partition_path(out, index).is_file()]
     skipped: list[tuple[str, str]] = []
     if todo:
+        root = str(cache_folder(cache, "").resolve())  # the same for every worker
+        job = _Job(config, root, str(folder), out, partition_size)
         with cluster_client(scheduler, workers) as client:
-            skipped = _run_partitions(client, catalog, todo, folder, out, partition_size, progress)
+            skipped = _run_partitions(client, job, todo, progress)
     remove_leftovers(out)  # temporary files of workers killed while writing
     n_embedded = sum(
         pq.read_metadata(partition_path(out, index)).num_rows for index in range(n_partitions)
@@ -317,27 +330,52 @@ def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Clien
         yield client
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every task of one :func:`embed_survey_dask` call needs."""
+
+    survey: AnySurveyConfig
+    cache: str
+    run: str
+    out: Path
+    partition_size: int
+
+    def rows(self, index: int) -> tuple[int, int]:
+        """The catalogue rows of partition ``index``."""
+        start = index * self.partition_size
+        return start, min(start + self.partition_size, self.survey.n_objects)
+
+    def chunks(self, index: int) -> range:
+        """The catalogue chunks that hold partition ``index``."""
+        start, stop = self.rows(index)
+        return range(start // self.survey.chunk_size, -(-stop // self.survey.chunk_size))
+
+
 def _run_partitions(
-    client: Client,
-    catalog: pd.DataFrame,
-    todo: list[int],
-    run: Path,
-    out: Path,
-    partition_size: int,
-    progress: bool,
+    client: Client, job: _Job, todo: list[int], progress: bool
 ) -> list[tuple[str, str]]:
-    """Submit the partitions, a few per worker thread at a time (the catalogue's rows travel
-    with their task), and wait for all; returns the light curves left out."""
+    """Submit the partitions, a few per worker thread at a time, each after the tasks that draw
+    its catalogue chunks (and the chunk after them, drawn ahead), and wait for all; returns the
+    light curves left out."""
     from distributed import as_completed
 
     limit = 2 * max(sum(client.nthreads().values()), 1)
     pending = iter(todo)
     skipped: dict[int, tuple[tuple[str, str], ...]] = {}
+    drawn: dict[int, Any] = {}
+
+    def chunk(index: int) -> Any:
+        if index not in drawn:
+            drawn[index] = client.submit(_draw_chunk, job.survey, index, job.cache, pure=False)
+        return drawn[index]
 
     def submit(index: int) -> Any:
-        rows = catalog.iloc[index * partition_size : (index + 1) * partition_size]
-        path = partition_path(out, index)
-        return client.submit(_embed_partition, index, rows, str(run), str(path), pure=False)
+        numbers = job.chunks(index)
+        chunks = [chunk(number) for number in numbers]
+        if numbers[-1] + 1 < job.survey.n_chunks:
+            chunk(numbers[-1] + 1)  # drawn while this chunk's partitions are embedded
+        path = str(partition_path(job.out, index))
+        return client.submit(_embed_partition, index, job, path, chunks, pure=False)
 
     running = as_completed([submit(index) for index in itertools.islice(pending, limit)])
     with tqdm(total=len(todo), desc="partitions", unit="part", disable=not progress) as bar:
@@ -351,13 +389,21 @@ def _run_partitions(
     return [entry for index in sorted(skipped) for entry in skipped[index]]
 
 
+def _draw_chunk(survey: AnySurveyConfig, index: int, cache: str) -> int:
+    """The task of one catalogue chunk: draw it and keep it in the cache (or find it kept)."""
+    survey_catalog_chunk(survey, index, cache=cache)
+    return index
+
+
 def _embed_partition(
-    index: int, rows: pd.DataFrame, run: str, path: str
+    index: int, job: _Job, path: str, chunks: list[int]
 ) -> tuple[int, EmbedResult]:
-    """The task of one partition: regenerate, represent, embed, write its file atomically."""
-    trained = _RUNS.get(run)
+    """The task of one partition, once its chunks are kept: read its rows, regenerate,
+    represent, embed, write its file atomically."""
+    trained = _RUNS.get(job.run)
     if trained is None:
-        trained = _RUNS[run] = load_run(run)
+        trained = _RUNS[job.run] = load_run(job.run)
+    rows = survey_catalog_rows(job.survey, *job.rows(index), cache=job.cache)
     batch = represent_rows(
         rows.to_dict("records"), trained.representation, trained.preprocess, trained.wavelet
     )

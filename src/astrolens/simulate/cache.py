@@ -3,7 +3,13 @@
 A catalogue is regenerated from its configuration; drawing the ``demo`` one takes seconds and the
 ``large`` one minutes, so it is kept as Parquet in the cache (``$ASTROLENS_CACHE/catalogs``), named
 after the configuration, the simulation's code, NumPy's version (its random streams) and the
-OGLE-III catalogue it draws from.
+OGLE-III catalogue it draws from (:func:`survey_catalog_key`).
+
+A large survey can also be drawn in parts: :func:`survey_catalog_chunk` draws and keeps one of its
+chunks (``<name>-<key>/chunk-00012.parquet``), :func:`survey_catalog_rows` reads any range of
+rows from the chunks that hold it, so that the workers of a cluster each draw what they embed and
+no process holds the whole catalogue. :func:`survey_catalog` assembles the kept chunks when they
+are there instead of drawing the survey again.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from astrolens.simulate.galaxies import (
 )
 from astrolens.simulate.galaxies import (
     GalaxySurveyConfig,
+    galaxy_catalog_chunk,
     generate_galaxy_catalog,
     iter_galaxy_catalog_chunks,
 )
 from astrolens.simulate.ogle import ogle3_checksum
 from astrolens.simulate.survey import (
     SurveyConfig,
+    catalog_chunk,
     generate_catalog,
     iter_catalog_chunks,
     read_catalog,
@@ -44,6 +52,9 @@ __all__ = [
     "catalog_chunks",
     "generate_survey_catalog",
     "survey_catalog",
+    "survey_catalog_chunk",
+    "survey_catalog_key",
+    "survey_catalog_rows",
     "survey_config",
     "survey_modality",
 ]
@@ -148,21 +159,116 @@ def survey_catalog(
     True
     """
     config = survey_config(survey)
-    key = stable_key(
-        {"format": _CATALOG_FORMAT, "survey": config.to_dict(), "simulation": _simulation_key()}
-    )
-    path = cache_folder(cache, CATALOGS_CACHE) / f"{config.name}-{key}.parquet"
+    folder = _chunk_folder(config, cache)
+    path = folder.parent / f"{folder.name}.parquet"
     if path.is_file():
-        try:
-            if isinstance(config, GalaxySurveyConfig):
-                return pd.read_parquet(path)  # Parquet keeps the galaxy columns' types
-            return read_catalog(path)
-        except (OSError, ValueError) as error:
-            raise CacheError(f"{path}: unreadable cached catalogue ({error}); delete it") from None
-    catalog = generate_survey_catalog(config)
+        return _read_kept(config, path, "cached catalogue")
+    if folder.is_dir():
+        chunks = [survey_catalog_chunk(config, i, cache=cache) for i in range(config.n_chunks)]
+        catalog = pd.concat(chunks, ignore_index=True)
+    else:
+        catalog = generate_survey_catalog(config)
     with written_atomically(path) as temporary:
         catalog.to_parquet(temporary, index=False)
     return catalog
+
+
+def survey_catalog_key(survey: str | AnySurveyConfig) -> str:
+    """What names a survey's kept catalogue: a hash of its configuration, the simulation's code,
+    NumPy's version and the OGLE-III catalogue (the same key, the same rows)."""
+    config = survey_config(survey)
+    return stable_key(
+        {"format": _CATALOG_FORMAT, "survey": config.to_dict(), "simulation": _simulation_key()}
+    )
+
+
+def survey_catalog_chunk(
+    survey: str | AnySurveyConfig, index: int, *, cache: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """Chunk ``index`` of a survey's catalogue (rows ``index * chunk_size`` on), drawn once and
+    kept as ``<cache>/catalogs/<name>-<key>/chunk-<index>.parquet``; what :func:`survey_catalog`
+    holds at those rows.
+
+    Raises
+    ------
+    IndexError
+        If the survey has no chunk ``index``.
+    CacheError
+        If the kept file is unreadable (delete it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> folder = tempfile.mkdtemp()
+    >>> survey = SurveyConfig(name="mini", n_objects=8, chunk_size=5)
+    >>> chunk = survey_catalog_chunk(survey, 1, cache=folder)
+    >>> whole = generate_catalog(survey)
+    >>> chunk["object_id"].tolist() == whole["object_id"].iloc[5:].tolist()
+    True
+    >>> survey_catalog_chunk(survey, 1, cache=folder).equals(chunk)
+    True
+    """
+    config = survey_config(survey)
+    path = _chunk_folder(config, cache) / f"chunk-{index:05d}.parquet"
+    if path.is_file():
+        return _read_kept(config, path, "cached catalogue chunk")
+    if isinstance(config, GalaxySurveyConfig):
+        chunk = galaxy_catalog_chunk(config, index)
+    else:
+        chunk = catalog_chunk(config, index)
+    with written_atomically(path) as temporary:
+        chunk.to_parquet(temporary, index=False)
+    return chunk
+
+
+def survey_catalog_rows(
+    survey: str | AnySurveyConfig,
+    start: int,
+    stop: int,
+    *,
+    cache: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Rows ``start`` to ``stop`` (excluded) of a survey's catalogue, from the kept chunks that
+    hold them (:func:`survey_catalog_chunk`; drawn where missing), numbered from 0.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from astrolens.simulate import SurveyConfig
+    >>> survey = SurveyConfig(name="mini", n_objects=8, chunk_size=3)
+    >>> rows = survey_catalog_rows(survey, 2, 7, cache=tempfile.mkdtemp())
+    >>> rows.equals(generate_catalog(survey).iloc[2:7].reset_index(drop=True))
+    True
+    """
+    config = survey_config(survey)
+    if not 0 <= start <= stop <= config.n_objects:
+        raise IndexError(
+            f"rows {start} to {stop} of survey {config.name!r}: it has {config.n_objects} rows"
+        )
+    size = config.chunk_size
+    parts = [
+        survey_catalog_chunk(config, index, cache=cache).iloc[
+            max(start - index * size, 0) : stop - index * size
+        ]
+        for index in range(start // size, -(-stop // size))
+    ]
+    if not parts:
+        return survey_catalog_chunk(config, 0, cache=cache).iloc[:0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _chunk_folder(config: AnySurveyConfig, cache: str | os.PathLike[str] | None) -> Path:
+    return cache_folder(cache, CATALOGS_CACHE) / f"{config.name}-{survey_catalog_key(config)}"
+
+
+def _read_kept(config: AnySurveyConfig, path: Path, what: str) -> pd.DataFrame:
+    try:
+        if isinstance(config, GalaxySurveyConfig):
+            return pd.read_parquet(path)  # Parquet keeps the galaxy columns' types
+        return read_catalog(path)
+    except (OSError, ValueError) as error:
+        raise CacheError(f"{path}: unreadable {what} ({error}); delete it") from None
 
 
 def cache_folder(root: str | os.PathLike[str] | None, name: str) -> Path:

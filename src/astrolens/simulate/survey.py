@@ -74,6 +74,7 @@ __all__ = [
     "SimulatedArrays",
     "SurveyConfig",
     "astrophysical_flux",
+    "catalog_chunk",
     "catalog_path",
     "check_weights",
     "exact_counts",
@@ -451,24 +452,51 @@ def iter_catalog_chunks(config: SurveyConfig, *, progress: bool = False) -> Iter
     >>> [len(chunk) for chunk in iter_catalog_chunks(config)]
     [20, 20, 10]
     """
-    class_labels, mode_labels = _allocate(config)
-    names = list(CLASSES)
+    labels = _allocate(config)
     for index in tqdm(
         range(config.n_chunks), desc=f"simulating {config.name}", unit="chunk", disable=not progress
     ):
-        start = index * config.chunk_size
-        stop = min(start + config.chunk_size, config.n_objects)
-        rng = np.random.default_rng([config.seed, index])
-        yield _draw_chunk(
-            start,
-            class_labels[start:stop],
-            mode_labels[start:stop],
-            names,
-            rng,
-            config.min_snr,
-            config.min_cycles,
-            config.twin_share,
+        yield _chunk(config, labels, index)
+
+
+def catalog_chunk(config: SurveyConfig, index: int) -> pd.DataFrame:
+    """Chunk ``index`` of the catalogue of ``config`` alone: the rows ``index * chunk_size`` on
+    that :func:`iter_catalog_chunks` yields at that position, drawn without the chunks before it
+    (each chunk has its own random stream), so that workers can draw a large survey in parts.
+
+    Examples
+    --------
+    >>> config = SurveyConfig(name="mini", n_objects=50, chunk_size=20)
+    >>> catalog_chunk(config, 2).equals(list(iter_catalog_chunks(config))[2])
+    True
+    >>> catalog_chunk(config, 3)
+    Traceback (most recent call last):
+    ...
+    IndexError: chunk 3 of survey 'mini': it has chunks 0 to 2
+    """
+    if not 0 <= index < config.n_chunks:
+        raise IndexError(
+            f"chunk {index} of survey {config.name!r}: it has chunks 0 to {config.n_chunks - 1}"
         )
+    return _chunk(config, _allocate(config), index)
+
+
+def _chunk(
+    config: SurveyConfig, labels: tuple[NDArray[np.int8], NDArray[np.int8]], index: int
+) -> pd.DataFrame:
+    start = index * config.chunk_size
+    stop = min(start + config.chunk_size, config.n_objects)
+    class_labels, mode_labels = labels
+    return _draw_chunk(
+        start,
+        class_labels[start:stop],
+        mode_labels[start:stop],
+        list(CLASSES),
+        np.random.default_rng([config.seed, index]),
+        config.min_snr,
+        config.min_cycles,
+        config.twin_share,
+    )
 
 
 def read_catalog(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from astrolens.simulate.galaxies.survey import (
     GALAXY_COLUMNS,
     SIZES,
     GalaxySurveyConfig,
+    galaxy_catalog_chunk,
     generate_galaxy_catalog,
     iter_galaxy_catalog_chunks,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "GalaxySurveyConfig",
     "counts_per_nanomaggy",
     "flux_from_mag",
+    "galaxy_catalog_chunk",
     "galaxy_class_named",
     "galaxy_gallery",
     "galaxy_gallery_examples",

@@ -44,6 +44,7 @@ __all__ = [
     "GALAXY_COLUMNS",
     "SIZES",
     "GalaxySurveyConfig",
+    "galaxy_catalog_chunk",
     "generate_galaxy_catalog",
     "iter_galaxy_catalog_chunks",
 ]
@@ -261,14 +262,39 @@ def iter_galaxy_catalog_chunks(config: GalaxySurveyConfig) -> Iterator[pd.DataFr
     >>> [len(chunk) for chunk in iter_galaxy_catalog_chunks(config)]
     [20, 20, 10]
     """
+    labels = _allocate(config)
+    for index in range(config.n_chunks):
+        yield _chunk(config, labels, index)
+
+
+def galaxy_catalog_chunk(config: GalaxySurveyConfig, index: int) -> pd.DataFrame:
+    """Chunk ``index`` of the catalogue of ``config`` alone, as :func:`iter_galaxy_catalog_chunks`
+    yields it at that position (each chunk has its own random stream).
+
+    Examples
+    --------
+    >>> config = GalaxySurveyConfig(n_objects=50, chunk_size=20)
+    >>> galaxy_catalog_chunk(config, 1).equals(list(iter_galaxy_catalog_chunks(config))[1])
+    True
+    """
+    if not 0 <= index < config.n_chunks:
+        raise IndexError(
+            f"chunk {index} of survey {config.name!r}: it has chunks 0 to {config.n_chunks - 1}"
+        )
+    return _chunk(config, _allocate(config), index)
+
+
+def _allocate(config: GalaxySurveyConfig) -> np.ndarray:
     allocation = np.random.default_rng([config.seed, _ALLOCATION_STREAM])
     counts = exact_counts(config.class_weights, list(GALAXY_CLASS_NAMES), config.n_objects)
-    labels = allocation.permutation(np.repeat(np.arange(len(GALAXY_CLASSES)), counts))
-    for index in range(config.n_chunks):
-        start = index * config.chunk_size
-        stop = min(start + config.chunk_size, config.n_objects)
-        rng = np.random.default_rng([config.seed, index])
-        yield _draw_chunk(config, start, labels[start:stop], rng)
+    return allocation.permutation(np.repeat(np.arange(len(GALAXY_CLASSES)), counts))
+
+
+def _chunk(config: GalaxySurveyConfig, labels: np.ndarray, index: int) -> pd.DataFrame:
+    start = index * config.chunk_size
+    stop = min(start + config.chunk_size, config.n_objects)
+    rng = np.random.default_rng([config.seed, index])
+    return _draw_chunk(config, start, labels[start:stop], rng)
 
 
 def _draw_chunk(
