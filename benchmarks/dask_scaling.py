@@ -14,8 +14,8 @@ read, ``stacks=None``):
    astrolens and TensorFlow and loads the run) and a second, warm job on the same cluster with a
    new output folder. Figures of merit: the speed-up of 2 workers over 1 (warm jobs; target >=
    1.7x) and the Dask overhead, the 1-worker warm job over the baseline's embedding part.
-   The catalogue is drawn once before (``survey_catalog`` into the temporary cache) and read by
-   every job.
+   The catalogue's chunks are drawn once before (``survey_catalog_chunk`` into the temporary
+   cache, what the first job's workers would draw) and read by every job.
 3. Peak resident memory (RSS) of each worker process and of this (client) process during each
    job: a thread of this process reads the RSS of the worker pids (``client.run(os.getpid)``)
    and its own with psutil every 0.2 s.
@@ -70,7 +70,12 @@ from astrolens.embed import (  # noqa: E402
     read_embeddings,
 )
 from astrolens.runs import TrainedRun, load_run  # noqa: E402
-from astrolens.simulate.cache import AnySurveyConfig, survey_catalog, survey_config  # noqa: E402
+from astrolens.simulate.cache import (  # noqa: E402
+    AnySurveyConfig,
+    survey_catalog,
+    survey_catalog_chunk,
+    survey_config,
+)
 
 TARGET_SPEEDUP = 1.7
 SAMPLE_SECONDS = 0.2
@@ -379,8 +384,10 @@ def main() -> None:
         folder = Path(temporary)
         cache = folder / "cache"
         start = time.perf_counter()
-        catalog = survey_catalog(config, cache=cache)
+        for chunk in range(config.n_chunks):  # what the jobs' workers would draw first
+            survey_catalog_chunk(config, chunk, cache=cache)
         draw_seconds = time.perf_counter() - start
+        catalog = survey_catalog(config, cache=cache)
         catalog_bytes = float(catalog.memory_usage(deep=True).sum())
         del catalog
         baseline = time_baseline(config, run, folder)

@@ -20,7 +20,10 @@ from astrolens.distributed import (
     read_partitioned_embeddings,
 )
 from astrolens.embed import embed_survey, read_embeddings
-from astrolens.errors import CacheError
+from astrolens.errors import CacheError, IndexMismatch
+from astrolens.index.folder import read_index_source
+from astrolens.pipeline import build_survey_index
+from astrolens.search import open_search
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.simulate import survey as simulate_survey
 from astrolens.simulate.cache import survey_catalog, survey_catalog_key
@@ -188,6 +191,17 @@ def test_the_workers_draw_the_catalogue_chunk_by_chunk(client, run_path, tmp_pat
     monkeypatch.undo()
     assert survey_catalog(survey, cache=cache).equals(generate_catalog(survey))
     assert kept.with_name(f"{kept.name}.parquet").is_file()
+    index = build_survey_index(
+        survey, run_path, tmp_path / "index", embeddings=out, cache=cache, progress=False
+    )
+    source = read_index_source(index)
+    assert source.n_indexed == 30 and source.embeddings == str(out.resolve())
+    distances = np.linalg.norm(expected.vectors - expected.vectors[0], axis=1)
+    nearest = [expected.object_ids[row] for row in np.argsort(distances)[1:4]]
+    assert open_search(index).by_object(expected.object_ids[0], k=3).object_ids == nearest
+    other = SurveyConfig(name="chunked", n_objects=30, chunk_size=10)
+    with pytest.raises(IndexMismatch, match="survey chunk_size: 12 in the folder, 10 asked"):
+        build_survey_index(other, run_path, tmp_path / "other", embeddings=out, cache=cache)
 
 
 def test_cli_embeds_on_a_local_cluster_and_closes_it(
@@ -204,6 +218,12 @@ def test_cli_embeds_on_a_local_cluster_and_closes_it(
     assert_same_as_single_process(out, expected)
     left = {process.pid for process in psutil.Process().children(recursive=True)}
     assert left <= children  # the cluster the command started is gone
+    index = tmp_path / "index"
+    build = ["-q", "index", "build", "--run", str(run_path), "--out", str(index)]
+    assert main([*build, "--survey", "tiny", "--embeddings", str(out)]) == 0
+    assert read_index_source(index).n_indexed == n
+    assert main([*build, "--survey", "tiny-mixed", "--embeddings", str(out)]) == EXIT_BAD_INPUT
+    assert "embeddings of another job than asked (survey " in capsys.readouterr().err
 
 
 def test_cli_dask_options_go_together(tmp_path, capsys):

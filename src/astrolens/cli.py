@@ -231,7 +231,21 @@ def _command_index_build(args: argparse.Namespace) -> None:
         given = ", ".join(f"--{name}" for name in refused)
         raise ValueError(f"--backend {args.backend} takes no {given}")
     backend = {"backend": args.backend, "backend_options": options}
-    if args.embeddings is not None:
+    if args.embeddings is not None and args.embeddings.is_dir():  # a folder of `embed --dask`
+        if args.catalog is not None:
+            raise ValueError(
+                "--catalog goes with a Parquet --embeddings; a --survey brings its own"
+            )
+        folder = build_survey_index(
+            args.survey,
+            args.run_folder or "runs/default",
+            args.out,
+            factory=args.factory,
+            progress=not args.quiet,
+            embeddings=args.embeddings,
+            **backend,
+        )
+    elif args.embeddings is not None:
         if args.catalog is None or args.out is None:
             raise ValueError("--embeddings needs --catalog (its objects) and --out (the folder)")
         folder = build_embeddings_index(
@@ -616,7 +630,8 @@ def _parser() -> argparse.ArgumentParser:
         "astrolens index build --survey tiny --out indexes/tiny --factory Flat\n"
         "astrolens index build --embeddings embeddings.parquet --catalog objects.csv "
         "--out indexes/mine --duplicates source\n"
-        "astrolens index build --survey demo --backend milvus --uri http://127.0.0.1:19530",
+        "astrolens index build --survey demo --backend milvus --uri http://127.0.0.1:19530\n"
+        "astrolens index build --survey large --embeddings large-embeddings  # of embed --dask",
         parent=index_commands,
     )
     build.add_argument(
@@ -648,7 +663,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --backend milvus: the collection to (re)write (default: astrolens_<run>)",
     )
     build.add_argument("--workers", type=int, default=2, help="processes embedding the survey")
-    build.add_argument("--embeddings", type=Path, help="Parquet of `astrolens embed` instead")
+    build.add_argument(
+        "--embeddings",
+        type=Path,
+        help="Parquet of `astrolens embed` (with --catalog), or the folder of `astrolens embed "
+        "--survey S --dask` (with --survey S) to index instead of embedding the survey",
+    )
     build.add_argument("--catalog", type=Path, help="CSV/Parquet catalogue of the embedded objects")
     build.add_argument(
         "--duplicates",

@@ -50,7 +50,7 @@ from astrolens.embed import (
     read_embeddings,
     write_embeddings,
 )
-from astrolens.errors import CacheError
+from astrolens.errors import CacheError, IndexMismatch
 from astrolens.files import remove_leftovers, written_atomically
 from astrolens.runfolder import default_run_path, run_folder, run_id
 from astrolens.runs import TrainedRun, load_run
@@ -223,18 +223,43 @@ def embed_survey_dask(
     return PartitionedEmbedResult(out, n_embedded, n_partitions, tuple(todo), tuple(skipped))
 
 
-def read_partitioned_embeddings(folder: str | os.PathLike[str]) -> Embeddings:
+def read_partitioned_embeddings(
+    folder: str | os.PathLike[str],
+    *,
+    survey: AnySurveyConfig | str | None = None,
+    run: str | os.PathLike[str] | None = None,
+) -> Embeddings:
     """Read a folder written by :func:`embed_survey_dask` as one table, in catalogue order.
+
+    Parameters
+    ----------
+    folder
+        The folder of partitions.
+    survey, run
+        When given, the survey and the run folder the embeddings must be of (an index of a
+        survey is built from its own embeddings only).
 
     Raises
     ------
     CacheError
         If the folder has no manifest or lacks partitions (run the job again to finish it).
+    IndexMismatch
+        If the folder holds embeddings of another survey or run than those asked (named).
     """
     folder = Path(folder)
     manifest = _read_manifest(folder)
     if manifest is None:
         raise CacheError(f"{folder}: no {MANIFEST}; not a folder of embed_survey_dask")
+    differences = []
+    if survey is not None:
+        asked = json.loads(json.dumps(survey_config(survey).to_dict()))
+        differences += _differences("survey", manifest.get("survey"), asked)
+    if run is not None:
+        differences += _differences("run", manifest.get("run"), run_id(run_folder(run)))
+    if differences:
+        raise IndexMismatch(
+            f"{folder}: embeddings of another job than asked ({'; '.join(differences)})"
+        )
     paths = [partition_path(folder, index) for index in range(manifest["partitions"])]
     missing = [path.name for path in paths if not path.is_file()]
     if missing:

@@ -69,6 +69,7 @@ import pyarrow.parquet as pq
 
 from astrolens.catalog import UnknownObject
 from astrolens.datasets import survey_config
+from astrolens.distributed import read_partitioned_embeddings
 from astrolens.embed import Embeddings, read_embeddings, survey_embeddings
 from astrolens.errors import IndexMismatch
 from astrolens.fingerprint import catalog_fingerprint
@@ -106,6 +107,7 @@ def build_survey_index(
     workers: int = 2,
     cache: str | os.PathLike[str] | None = None,
     stacks: str | os.PathLike[str] | None = "wavelets",
+    embeddings: str | os.PathLike[str] | None = None,
 ) -> Path:
     """An index folder of a simulated survey's embeddings, with its catalogue; reused if current.
 
@@ -130,6 +132,9 @@ def build_survey_index(
         objects of an evaluation.
     progress
         Show progress bars.
+    embeddings
+        A folder of :func:`astrolens.distributed.embed_survey_dask` holding this survey's
+        embeddings by this run, to index instead of computing them (:func:`survey_embeddings`).
 
     Returns
     -------
@@ -140,6 +145,10 @@ def build_survey_index(
     ------
     UnknownObject
         If ``exclude`` names objects the catalogue does not have.
+    IndexMismatch
+        If ``embeddings`` holds another survey's or run's embeddings.
+    CacheError
+        If ``embeddings`` is not a finished folder of partitions.
 
     Examples
     --------
@@ -175,20 +184,22 @@ def build_survey_index(
     )
     if is_current(out, wanted):
         return out
-    path = survey_embeddings(
-        config,
-        folder,
-        workers=workers,
-        progress=progress,
-        cache=cache,
-        catalog=catalog,
-        stacks=stacks,
-    )
-    embeddings = read_embeddings(path)
+    if embeddings is not None:
+        path = Path(embeddings)
+        table = read_partitioned_embeddings(path, survey=config, run=folder)
+    else:
+        path = survey_embeddings(
+            config,
+            folder,
+            workers=workers,
+            progress=progress,
+            cache=cache,
+            catalog=catalog,
+            stacks=stacks,
+        )
+        table = read_embeddings(path)
     source = replace(wanted, embeddings=str(path.resolve()))
-    return write_index_folder(
-        out, embeddings.object_ids, embeddings.vectors, catalog, source, progress
-    )
+    return write_index_folder(out, table.object_ids, table.vectors, catalog, source, progress)
 
 
 def build_embeddings_index(
