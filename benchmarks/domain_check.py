@@ -18,7 +18,10 @@ or, for the held-out objects, their arrays. Printed per kind: how many passed, w
 of domain, or were refused (``InvalidLightCurve``): the false-positive rate is the share of held-out
 queries answered with their own class that are flagged, the true-positive rate the share of
 foreign ones flagged or refused. For the foreign queries that pass, the class most of their top 10
-are is printed: the answer the user would get.
+are is printed: the answer the user would get. For the held-out queries flagged because most of
+their matches vary with periods longer than their light curves can show (``PeriodCoverage``),
+their classes are printed, and how many cannot show their own catalogued period either (longer
+than their baseline / ``min_cycles``): for those, the flag is true.
 
 Usage: ``python benchmarks/domain_check.py [--per-kind N] [--survey tiny] [--run runs/default]``.
 """
@@ -39,6 +42,7 @@ import numpy as np
 from astrolens.errors import InvalidLightCurve
 from astrolens.pipeline import build_survey_index
 from astrolens.search import open_search
+from astrolens.search.domain import PeriodCoverage
 from astrolens.simulate import generate_catalog, source_arrays
 from astrolens.simulate.cache import survey_config
 
@@ -46,6 +50,8 @@ KEPLER_LONG = 29.4244 / (24 * 60)
 RIGHT = "held out, top 10 mostly of its class"
 WRONG = "held out, top 10 mostly of another class"
 SEED = 2027
+PERIOD_REASON = "longer than this light curve can show"
+"""Words of the reason of :class:`~astrolens.search.domain.PeriodCoverage`."""
 
 
 Foreign = tuple[np.ndarray, np.ndarray, float]
@@ -91,14 +97,22 @@ FOREIGN = {
 }
 
 
-def outcome(search, query) -> tuple[str, str | None]:
-    """``"refused"``, ``"flagged"`` or ``"in domain"``, and the class most of the top 10 have."""
+def outcome(search, query) -> tuple[str, str | None, tuple[str, ...]]:
+    """``"refused"``, ``"flagged"`` or ``"in domain"``, the class most of the top 10 have, and
+    the reasons of the domain check."""
     try:
         result = search.by_lightcurve(query, 10)
     except InvalidLightCurve:
-        return "refused", None
+        return "refused", None, ()
     answer = Counter(result.column("class")).most_common(1)[0][0]
-    return ("in domain" if result.domain.in_domain else "flagged"), str(answer)
+    verdict = "in domain" if result.domain.in_domain else "flagged"
+    return verdict, str(answer), result.domain.reasons
+
+
+def cannot_show_its_period(search, item, period_days: float) -> bool:
+    """Whether a light curve is too short for ``min_cycles`` cycles of its catalogued period."""
+    shown = search.sampling(item)["baseline_days"] / PeriodCoverage().min_cycles
+    return bool(period_days > shown)
 
 
 def main(per_kind: int, survey: str, run: str) -> None:
@@ -109,10 +123,15 @@ def main(per_kind: int, survey: str, run: str) -> None:
     search = open_search(folder)
     rows, answers = {RIGHT: Counter(), WRONG: Counter()}, {RIGHT: Counter(), WRONG: Counter()}
     held_out = generate_catalog(replace(survey_config(survey), seed=SEED)).head(per_kind * 10)
+    by_period, truly = {RIGHT: Counter(), WRONG: Counter()}, Counter()
     for _, row in held_out.iterrows():
-        verdict, answer = outcome(search, source_arrays(row))
+        item = search.load(source_arrays(row))
+        verdict, answer, reasons = outcome(search, item)
         kind = RIGHT if answer == row["class"] else WRONG
         rows[kind][verdict] += 1
+        if any(PERIOD_REASON in reason for reason in reasons):
+            by_period[kind][row["class"]] += 1
+            truly[kind] += cannot_show_its_period(search, item, row["period_days"])
     for kind, make in FOREIGN.items():
         counts, answered = Counter(), Counter()
         for number in range(per_kind):
@@ -126,7 +145,7 @@ def main(per_kind: int, survey: str, run: str) -> None:
                 header="time,flux,flux_err",
                 comments="",
             )
-            verdict, answer = outcome(search, path)
+            verdict, answer, _ = outcome(search, path)
             counts[verdict] += 1
             if verdict == "in domain":
                 answered[answer] += 1
@@ -156,6 +175,13 @@ def main(per_kind: int, survey: str, run: str) -> None:
         f"; held out answered with another class, flagged: {warned:.3f}; foreign queries "
         f"flagged or refused: {caught:.3f} (the rest: silent answers)"
     )
+    for kind, classes in by_period.items():
+        said = ", ".join(f"{name} {count}" for name, count in classes.most_common())
+        print(
+            f"  {kind}, flagged for matches' periods beyond its baseline: "
+            f"{classes.total()} ({said or 'none'}); its own catalogued period beyond it too: "
+            f"{truly[kind]}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from astrolens.fingerprint import catalog_fingerprint
 from astrolens.index import brute_force_search, load_index, load_manifest
 from astrolens.index import folder as folder_format
 from astrolens.index.folder import CATALOG_FILE, IndexSource, read_index_source
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.pipeline import build_embeddings_index, build_survey_index
 from astrolens.runfolder import run_folder, run_id
 from astrolens.search import SearchConfig, open_search
@@ -307,6 +308,31 @@ def test_a_query_sampled_unlike_the_survey_is_out_of_domain_saying_how(tiny_inde
     alike = search.by_lightcurve(source_arrays(held_out), k=5).domain
     sampling_reasons = ("it has", "it spans", "it is sampled", "only")
     assert not any(reason.startswith(sampling_reasons) for reason in alike.reasons), alike.reasons
+
+
+def test_a_random_walk_answered_with_periods_a_quarter_cannot_show_is_said(tiny_index, tmp_path):
+    """A 90-day random walk at Kepler cadence is answered with semi-regular variables, whose
+    catalogued periods (43-436 d in tiny) a quarter shows only up to 45 d of."""
+    search = open_search(tiny_index)
+    rng = np.random.default_rng([2027, 3])
+    time = np.arange(0.0, 90.0, 29.4244 / (24 * 60))
+    flux = 1.0 + np.cumsum(rng.normal(0.0, 2e-4, time.size)) + rng.normal(0.0, 5e-4, time.size)
+    walk = tmp_path / "walk.csv"
+    pd.DataFrame({"time": time, "flux": flux, "flux_err": 5e-4}).to_csv(walk, index=False)
+    result = search.by_lightcurve(walk, k=10)
+    assert pd.Series(result.column("class")).mode()[0] == "SR"
+    shown = search.sampling(search.load(walk))["baseline_days"] / PeriodogramConfig().min_cycles
+    assert shown == pytest.approx(45.0, abs=0.05)
+    periods = result.column("period_days")
+    beyond = periods[periods > shown]
+    said = [reason for reason in result.domain.reasons if "longer than this light" in reason]
+    assert said == [
+        f"{beyond.size} of its 10 matches vary with periods longer than this light curve can "
+        f"show (median {np.median(beyond):.3g} d; its 90-day baseline shows periods up to 45 d):"
+        " their class is read from part of a cycle"
+    ], result.domain.reasons
+    assert beyond.size >= 8 and not result.domain.in_domain and said[0] in result.domain.warning
+    assert search.by_object(result.object_ids[0], k=10).domain is None  # by id: as before
 
 
 def test_a_query_unlike_the_class_of_its_matches_is_out_of_domain_saying_how(tiny_index, tmp_path):

@@ -12,14 +12,16 @@ from astrolens.catalog import Catalog, InvalidCoordinates, UnknownObject
 from astrolens.errors import IndexMismatch
 from astrolens.index import FaissIndex, build_index
 from astrolens.modalities.lightcurve import LightCurveModality
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
-from astrolens.search.domain import ClassStatistics
+from astrolens.search.domain import ClassStatistics, PeriodCoverage
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
 
 DIMENSION = 16
 RARE = "MIRA"
 NO_DEDUP = SearchConfig(duplicate_radius_arcsec=None)
+KEPLER_LONG_DAYS = 29.4244 / (24 * 60)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +76,14 @@ class StoredEmbeddings:
 
     def picture(self, item):
         return self.modality.picture(item)
+
+
+class ObservedEmbeddings(StoredEmbeddings):
+    """:class:`StoredEmbeddings` that also say how a light curve was observed, as a trained run
+    does (``sampling``: epochs, baseline, spacing)."""
+
+    def sampling(self, item):
+        return self.modality.sampling(item)
 
 
 def oracle(vectors, query, allowed):
@@ -334,6 +344,61 @@ def test_several_uploads_carry_each_ones_doubts_under_its_name(index, survey, tm
     assert domain.reasons and all(reason.startswith(far_name) for reason in domain.reasons)
     both_near = search.by_inputs(paths[:1] * 2, k=5).domain
     assert both_near.in_domain and both_near.percentile < 0.99
+
+
+def _written(path, time, flux, noise):
+    pd.DataFrame({"time": time, "flux": flux, "flux_err": noise}).to_csv(path, index=False)
+    return path
+
+
+def test_matches_with_periods_the_light_curve_cannot_show_are_said(index, survey, tmp_path):
+    """Every query is embedded among the Miras (periods 160-537 d): a 90-day random walk at
+    Kepler cadence cannot show their periods, eight years of nightly epochs can."""
+    table, vectors = survey
+    centre = vectors[table["class"].to_numpy() == RARE].mean(axis=0)
+
+    def search_over(catalogue):
+        encoder = ObservedEmbeddings(lambda item: centre)
+        return SimilaritySearch(index, Catalog(catalogue), encoder=encoder, config=NO_DEDUP)
+
+    rng = np.random.default_rng(9)
+    quarter = np.arange(0.0, 90.0, KEPLER_LONG_DAYS)
+    walk = np.cumsum(rng.normal(0.0, 2e-4, quarter.size)) + rng.normal(0.0, 5e-4, quarter.size)
+    walk_path = _written(tmp_path / "walk.csv", quarter, 1.0 + walk, 5e-4)
+    nights = np.sort(rng.uniform(0.0, 8 * 365.25, 1000))
+    mira = 1.0 + 0.5 * np.sin(2 * np.pi * nights / 300.0) + rng.normal(0.0, 0.01, nights.size)
+    years_path = _written(tmp_path / "eight-years.csv", nights, mira, 0.01)
+
+    short = search_over(table).by_lightcurve(walk_path, k=10)
+    periods = short.column("period_days")
+    assert set(short.column("class")) == {RARE} and periods.min() > 150.0
+    median = np.median(periods)
+    assert short.domain.reasons == (
+        "10 of its 10 matches vary with periods longer than this light curve can show "
+        f"(median {median:.0f} d; its 90-day baseline shows periods up to 45 d): their class "
+        "is read from part of a cycle",
+    )
+    assert short.domain.warning.endswith("their class is read from part of a cycle")
+    long = search_over(table).by_lightcurve(years_path, k=10)
+    assert long.object_ids == short.object_ids  # the same matches, their periods seen
+    assert long.domain.in_domain and long.domain.reasons == ()
+    without = search_over(table.assign(period_days=np.nan)).by_lightcurve(walk_path, k=10)
+    assert without.object_ids == short.object_ids and without.domain.reasons == ()
+
+
+def test_period_coverage_needs_half_of_every_match_beyond_what_the_baseline_shows():
+    coverage = PeriodCoverage()
+    assert coverage.min_cycles == PeriodogramConfig().min_cycles == 2.0
+    (reason,) = coverage.reasons(90.0, [100.0, 200.0, np.nan, 3.0])
+    assert reason.startswith("2 of its 4 matches vary with periods longer")
+    assert "(median 150 d; its 90-day baseline shows periods up to 45 d)" in reason
+    assert coverage.reasons(90.0, [100.0, np.nan, np.nan, 3.0]) == ()  # 1 of 4: not most
+    assert coverage.reasons(90.0, [45.0, 44.0]) == ()  # two cycles of 45 d fit in 90 d
+    assert coverage.reasons(90.0, [np.nan] * 10) == ()  # no periods: nothing to say
+    assert coverage.reasons(float("nan"), [100.0]) == coverage.reasons(0.0, [100.0]) == ()
+    assert PeriodCoverage(min_cycles=1.0).reasons(90.0, [60.0, 80.0]) == ()
+    (reason,) = coverage.reasons(2000.0, [1500.0, 1600.0])
+    assert "(median 1,550 d; its 2,000-day baseline shows periods up to 1,000 d)" in reason
 
 
 # -- filters -----------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ from astrolens.search.domain import (
     DomainCheck,
     NoveltyReference,
     ObjectProfile,
+    PeriodCoverage,
     SamplingEnvelope,
     novelty_reference,
 )
@@ -1059,10 +1060,31 @@ class SimilaritySearch:
         )
 
     def _answer_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
+        """Why the answer does not fit the query: the matches' class is unlike it
+        (:class:`ClassStatistics`), or their periods are longer than its light curve can show
+        (:class:`PeriodCoverage`); empty when it fits, or when the encoder or the survey cannot
+        say."""
+        if len(result) == 0:
+            return ()
+        return self._class_reasons(item, result) + self._period_reasons(item, result)
+
+    def _period_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
+        """Why the matches' catalogued periods cannot be seen in the query's baseline
+        (:class:`PeriodCoverage`): only where the encoder says the baseline (light curves) and
+        the catalogue has ``period_days``."""
+        sampling = getattr(self.encoder, "sampling", None)  # optional, as in _read_input
+        if sampling is None or "period_days" not in self.catalog.table.columns:
+            return ()
+        baseline = sampling(item).get("baseline_days")
+        if baseline is None:  # a modality without a baseline (images)
+            return ()
+        return PeriodCoverage().reasons(baseline, result.column("period_days"))
+
+    def _class_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
         """Why the matches' class does not fit the query (:class:`ClassStatistics`): empty when
         it fits, or when the encoder or the survey cannot say."""
         statistics = getattr(self.encoder, "statistics", None)  # optional, as sampling
-        if statistics is None or len(result) == 0 or "class" not in self.catalog.table.columns:
+        if statistics is None or "class" not in self.catalog.table.columns:
             return ()
         numbers = statistics(item)
         if not numbers:  # a modality without statistics is not judged

@@ -13,7 +13,9 @@ its representation that can be read, against those of the survey's objects. And 
 checked against the query (:class:`ClassStatistics`): the query's own statistics (for light
 curves: amplitude, shape of the flux distribution, time structure, periods) against those of the
 survey's objects of the class most of its matches are. A one-off dip answered with constant
-stars, or a light curve answered with a class whose members never look like it, is said.
+stars, or a light curve answered with a class whose members never look like it, is said. So is
+an answer read from part of a cycle (:class:`PeriodCoverage`): half or more of the matches
+vary with catalogued periods longer than the query's light curve can show.
 
 Examples
 --------
@@ -36,15 +38,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from astrolens.index.base import VectorIndex
+from astrolens.periodogram import PeriodogramConfig
 
 __all__ = [
     "ClassStatistics",
     "DomainCheck",
     "NoveltyReference",
     "ObjectProfile",
+    "PeriodCoverage",
     "SamplingEnvelope",
     "novelty_reference",
 ]
@@ -237,6 +241,55 @@ def _sampling_reason(key: str, value: float, low: float, high: float) -> str | N
             f"survey's at least {low:.0%}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """Can the query's light curve show the periods its matches vary with?
+
+    A light curve constrains a period only when at least ``min_cycles`` cycles of it fit in its
+    baseline (the coverage rule of :mod:`astrolens.periodogram`, whose ``min_cycles`` this is):
+    a baseline ``T`` shows periods up to ``T / min_cycles``. When at least ``share`` of the
+    matches have a catalogued period longer than that, their class was read from part of a
+    cycle, and the reason says how many, their median period and what the baseline shows.
+    Matches without a catalogued period (constant stars, granulation) count among the matches,
+    never among the long ones.
+
+    Examples
+    --------
+    >>> coverage = PeriodCoverage()
+    >>> coverage.reasons(2900.0, [312.0, 280.0, 95.0])  # eight years of OGLE: Miras fit
+    ()
+    >>> print(coverage.reasons(90.0, [152.0, 120.0, 300.0, 2.5, np.nan])[0])
+    3 of its 5 matches vary with periods longer than this light curve can show (median 152 d; \
+its 90-day baseline shows periods up to 45 d): their class is read from part of a cycle
+    """
+
+    min_cycles: float = PeriodogramConfig.min_cycles
+    share: float = 0.5
+
+    def reasons(self, baseline_days: float, periods_days: ArrayLike) -> tuple[str, ...]:
+        """Why the matches' catalogued ``periods_days`` (NaN: none) cannot be seen in a light
+        curve spanning ``baseline_days`` (empty: fewer than ``share`` of them cannot, or the
+        baseline is not known)."""
+        periods = np.asarray(periods_days, dtype=np.float64)
+        if periods.size == 0 or not (np.isfinite(baseline_days) and baseline_days > 0):
+            return ()
+        longest = baseline_days / self.min_cycles
+        beyond = periods[np.isfinite(periods) & (periods > longest)]
+        if beyond.size == 0 or beyond.size < self.share * periods.size:
+            return ()
+        return (
+            f"{beyond.size} of its {periods.size} matches vary with periods longer than this "
+            f"light curve can show (median {_days(float(np.median(beyond)))} d; its "
+            f"{_days(baseline_days)}-day baseline shows periods up to {_days(longest)} d): "
+            "their class is read from part of a cycle",
+        )
+
+
+def _days(value: float) -> str:
+    """A number of days as a sentence says it: three digits, whole days from 1,000."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
