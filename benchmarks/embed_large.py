@@ -2,7 +2,7 @@
 
 Nine hours of a 2-core machine do not fit in one sitting, so this script runs
 ``astrolens.distributed.embed_survey_dask`` on the survey's folder of partitions until it is done or
-stopped (Ctrl-C, ``timeout -s INT``, ``--minutes``), and the next call resumes from the partitions
+stopped (Ctrl-C, ``timeout``, ``--minutes``), and the next call resumes from the partitions
 already written: the job's own promise (nothing lost, nothing duplicated) is what makes it possible.
 Each sitting appends one record to ``<out>.sittings.jsonl`` beside the folder:
 
@@ -35,6 +35,7 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import shlex  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -119,7 +120,8 @@ def sitting(args: argparse.Namespace, out: Path, n_partitions: int) -> dict[str,
         with Watch(workers) as watch:
             timer = None
             if args.minutes:
-                timer = threading.Timer(args.minutes * 60, lambda: os.kill(os.getpid(), 2))
+                stop = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
+                timer = threading.Timer(args.minutes * 60, stop)
                 timer.start()
             try:
                 embed_survey_dask(
@@ -186,6 +188,10 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="the folder of partitions (default: the cache)")
     args = parser.parse_args()
+    # Ctrl-C, timeout and --minutes end the sitting with its record, even in the background,
+    # where a shell starts a job with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.nice:
         os.nice(19 - os.nice(0))  # the workers inherit it
     config = survey_config(args.survey)

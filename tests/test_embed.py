@@ -213,6 +213,7 @@ def test_a_survey_is_indexed_from_what_its_training_left(galaxy_index, tmp_path,
         progress=False,
         stacks=stacks,
     )
+    assert copied.path.read_bytes() == left.read_bytes()  # a copy, not a rewrite
     left.unlink()
     stacked = embed_survey(
         "galaxies-tiny",

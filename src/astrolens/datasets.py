@@ -65,6 +65,7 @@ __all__ = [
     "recorded_catalog_difference",
     "represent_files",
     "represent_rows",
+    "represent_rows_task",
     "return_freed_memory",
     "survey_batches",
     "survey_config",
@@ -577,15 +578,17 @@ def _represented_rows(
     parts = []
     description = f"survey {representation}"
     with tqdm(total=len(rows), desc=description, unit="lc", disable=not progress) as bar:
-        for part in parallel_map(_represent_rows_task, tasks, workers):
+        for part in parallel_map(represent_rows_task, tasks, workers):
             parts.append(part)
             bar.update(len(part))
     return concatenate(parts)
 
 
-def _represent_rows_task(
+def represent_rows_task(
     task: tuple[list[dict[str, Any]], str, PreprocessConfig, WaveletConfig],
 ) -> Batch:
+    """:func:`represent_rows` of one ``(rows, representation, preprocess, wavelet)`` tuple: the
+    task worker pools map (:func:`parallel_map`)."""
     return represent_rows(*task)
 
 

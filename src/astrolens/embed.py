@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ from astrolens.datasets import (
     concatenate,
     parallel_map,
     represent_files,
-    represent_rows,
+    represent_rows_task,
     survey_batches,
     survey_config,
 )
@@ -262,7 +263,7 @@ def embed_survey(
     if cached is not None:
         left = left_embeddings_path(cached, trained.path)
         if left.is_file():
-            return _copied_embeddings(left, out, cached)
+            return _copied_embeddings(left, out, cached, errors)
         batches = survey_batches(cached)
         return _write_embeddings(
             batches, config.n_objects, out, trained, errors, chunk_size, progress
@@ -278,7 +279,7 @@ def embed_survey(
         for rows in [catalog.to_dict("records")]
         for start in range(0, len(rows), ITEMS_PER_TASK)
     )
-    batches = parallel_map(_represent_rows_task, tasks, workers)
+    batches = parallel_map(represent_rows_task, tasks, workers)
     return _write_embeddings(batches, config.n_objects, out, trained, errors, chunk_size, progress)
 
 
@@ -364,20 +365,24 @@ def leave_survey_embeddings(
     return path
 
 
-def _copied_embeddings(left: Path, out: str | os.PathLike[str], data: SurveyData) -> EmbedResult:
-    """The embeddings a training left, copied to ``out`` (atomically)."""
-    table = pq.read_table(left)
+def _copied_embeddings(
+    left: Path, out: str | os.PathLike[str], data: SurveyData, errors: str
+) -> EmbedResult:
+    """The embeddings a training left, copied byte for byte to ``out`` (atomically); the objects
+    the stack left out are skipped, or raised with ``errors="raise"`` as an embedding would."""
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors={errors!r} is not 'raise' or 'skip'")
+    if errors == "raise" and data.skipped:
+        source, reason = data.skipped[0]
+        raise InvalidLightCurve(source, reason)
     with written_atomically(Path(out)) as temporary:
-        pq.write_table(table, temporary)
-    return EmbedResult(path=Path(out), n_embedded=table.num_rows, skipped=data.skipped)
+        shutil.copyfile(left, temporary)
+    rows = pq.read_metadata(out).num_rows
+    return EmbedResult(path=Path(out), n_embedded=rows, skipped=data.skipped)
 
 
 def _represent_files_task(task: tuple[Any, ...]) -> Batch:
     return represent_files(*task)
-
-
-def _represent_rows_task(task: tuple[Any, ...]) -> Batch:
-    return represent_rows(*task)
 
 
 def _write_embeddings(
