@@ -38,8 +38,11 @@ notebooks: $(STAMP)
 train: $(STAMP)
 	OMP_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens train --survey demo-mixed --encoder hybrid_cnn --name default
 
+# Two test processes (pytest-xdist), one per core here; a module's tests stay in one process, so
+# its fixtures (a trained run, a server, a cluster) are built once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(THREADS) $(BIN)/python -m pytest
+	$(THREADS) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # The tests whose results depend on floating-point identity (marker fp_identity), again with the
 # AVX-512 code paths of NumPy, OpenBLAS and oneDNN switched off: an AVX-512 machine then rounds
