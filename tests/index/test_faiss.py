@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import astrolens
 from astrolens.errors import IndexMismatch
 from astrolens.index import (
+    ClusteredEmbeddings,
     CorruptIndex,
     FaissIndex,
     build_index,
@@ -113,6 +114,23 @@ def test_a_search_among_allowed_positions_returns_only_them(factory, exact_neigh
     assert sorted(all_of_them[0]) == subset.tolist()  # fewer allowed than asked: all of them
     with pytest.raises(ValueError, match="one boolean per vector"):
         index.search_positions(queries, 3, allowed=allowed[:10])
+
+
+@pytest.mark.parametrize(("factory", "least"), [("IVF128,Flat", 0.95), ("HNSW16", 0.8)])
+def test_a_selective_filter_finds_the_nearest_allowed_neighbours(factory, least, exact_neighbours):
+    """A filter passing 5 % of clustered vectors, the allowed ones in clusters of their own (as a
+    class is): the search widens by the passing fraction and finds most of the exact neighbours
+    among them, where the unfiltered depth does not (measured here: IVF nprobe 16 0.61, HNSW
+    efSearch 16 0.17; widened 1.00 and 0.87: a graph walk through a filter stays the weaker)."""
+    vectors, clusters = ClusteredEmbeddings(dimension=16, n_clusters=200, seed=2).sample(20_000)
+    allowed = np.isin(clusters, np.arange(10))  # 10 of 200 clusters: about 5 %
+    index = build_index(vectors, np.arange(20_000), run="t", factory=factory, progress=False)
+    queries = vectors[np.flatnonzero(~allowed)[:200]]  # from other clusters
+    _, positions = index.search_positions(queries, 10, allowed=allowed)
+    subset = np.flatnonzero(allowed)
+    _, expected = exact_neighbours(vectors[subset], queries, 10)
+    found = [len(set(a) & set(subset[b])) / 10 for a, b in zip(positions, expected, strict=True)]
+    assert allowed[positions].all() and np.mean(found) >= least
 
 
 def test_k_larger_than_the_index_returns_everything():

@@ -270,14 +270,18 @@ class FaissIndex(VectorIndex):
         """Candidates among ``allowed`` through a FAISS ID selector (a bitmap of positions);
         FAISS keeps no catalogue columns, so ``conditions`` go unused.
 
-        An IVF index visits ``nprobe`` lists, then four times as many for the queries that found
-        too few allowed vectors there, up to every list.
+        A filter passing a fraction ``f`` of the vectors widens the search by ``1 / f``, so that
+        it meets as many allowed vectors as an unfiltered search meets vectors (the nearest
+        allowed ones may lie in lists or graph regions an unfiltered search never reaches): an
+        IVF index visits ``nprobe / f`` lists, then four times as many for the queries that
+        still found too few allowed vectors, up to every list; HNSW widens ``efSearch`` alike.
         """
         index = faiss.downcast_index(self._index)
         bitmap = np.packbits(allowed, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+        fraction = max(float(np.count_nonzero(allowed)) / len(allowed), 1e-9)
         if isinstance(index, faiss.IndexIVF):
-            nprobe = index.nprobe
+            nprobe = min(index.nlist, math.ceil(index.nprobe / fraction))
             while True:
                 parameters = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
                 squared, positions = index.search(queries, n_candidates, params=parameters)
@@ -285,7 +289,8 @@ class FaissIndex(VectorIndex):
                     return squared, positions
                 nprobe = min(index.nlist, nprobe * 4)
         if isinstance(index, faiss.IndexHNSW):
-            parameters = faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+            ef = math.ceil(max(index.hnsw.efSearch, n_candidates) / fraction)
+            parameters = faiss.SearchParametersHNSW(sel=selector, efSearch=min(len(allowed), ef))
         elif isinstance(index, faiss.IndexFlat):
             parameters = faiss.SearchParameters(sel=selector)
         else:

@@ -99,6 +99,10 @@ SETTINGS_FILE = "milvus.json"
 
 _INSERT_ROWS = 4096
 _QUERY_ROWS = 1024
+_CONSISTENCY = "Bounded"
+"""Consistency of the searches: the collection is flushed and loaded when built and never
+written to after, so a search need not wait for the server's next time tick as a "Strong" one
+does (200-400 ms each, measured with Milvus 2.3; "Bounded" answers in milliseconds)."""
 _MAX_TEXT_BYTES = 65_535
 _MAX_EF = 32_768
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -321,7 +325,9 @@ class MilvusIndex(VectorIndex):
         with _server_errors(self._settings):
             if self._client.has_collection(collection):
                 self._client.drop_collection(collection)
-            self._client.create_collection(collection, schema=schema, consistency_level="Strong")
+            self._client.create_collection(
+                collection, schema=schema, consistency_level=_CONSISTENCY
+            )
 
     def _field_values(self, count: int) -> dict[str, list[Any]]:
         """The values of each field for the rows being added (missing text: ``""``; missing
@@ -414,6 +420,7 @@ class MilvusIndex(VectorIndex):
                     limit=limit,
                     search_params=parameters,
                     anns_field=_EMBEDDING,
+                    consistency_level=_CONSISTENCY,
                 )
                 for row, hits in enumerate(answers, start=first):
                     positions[row, : len(hits)] = [hit["id"] for hit in hits]
