@@ -1,4 +1,5 @@
-"""Real server processes for the web tests: ``astrolens.web.serve`` of the tiny survey's index.
+"""Real server processes for the web tests: ``astrolens.web.serve`` of the tiny survey's index;
+and the headless Chromium the page tests drive (``browser``).
 
 One uvicorn process for the whole session, on a free port of 127.0.0.1, with its own temporary
 folder (to check that uploads leave nothing behind) and its own cache folder (thumbnails); and
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +27,69 @@ import pytest
 from astrolens.pipeline import build_survey_index
 from astrolens.search import SimilaritySearch, open_search
 from astrolens.training import TrainConfig, train
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+"""The system's Chromium (the Debian package), or None."""
+
+PAGE_TIMEOUT_MS = 60_000
+"""Longest wait for the page (a shared, busy machine can take seconds to embed an upload)."""
+
+
+class Chromium:
+    """A headless Chromium (Playwright driving the system's browser) that opens pages for tests
+    and checks each when it closes."""
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+
+    @contextlib.contextmanager
+    def open(
+        self,
+        url: str,
+        *,
+        width: int = 1360,
+        height: int = 1000,
+        downloads: bool = False,
+        wait_for_index: bool = True,
+    ) -> Iterator:
+        """The page at ``url`` in a window ``width`` pixels wide (once it has said what it
+        searches, with ``wait_for_index``); no script error nor failed request until the block
+        ends (a picture still loading when the grid is replaced is cancelled, ERR_ABORTED: not
+        a fault)."""
+        from playwright import sync_api
+
+        context = self.browser.new_context(
+            accept_downloads=downloads, viewport={"width": width, "height": height}
+        )
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        problems = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on(
+            "requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}")
+        )
+        page.goto(url)
+        if wait_for_index:
+            sync_api.expect(page.locator("#index-info")).to_contain_text("objects")
+        yield page
+        context.close()
+        assert [problem for problem in problems if "ERR_ABORTED" not in problem] == []
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    """A headless Chromium for the module's page tests (skipped without Chromium or
+    Playwright)."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs the Python package playwright"
+    )
+    if CHROMIUM is None:
+        pytest.skip("needs Chromium: apt-get install chromium (Debian package)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield Chromium(chromium)
+        chromium.close()
+
 
 MAX_UPLOAD_BYTES = 1_000_000
 """The test server's upload limit: a Kepler quarter (0.5 MB) passes, a TESS sector (2 MB) not."""

@@ -5,7 +5,6 @@ Screenshots go to ``$ASTROLENS_TEST_ARTIFACTS`` (default ``tests/artifacts/``).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
@@ -40,35 +39,9 @@ ALL_PICTURES_LOADED = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@contextlib.contextmanager
-def opened(browser, url: str):
-    """The page at ``url``, once it has said what it searches; no script error nor failed
-    request until the block ends."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
-    page.goto(url)
-    sync_api.expect(page.locator("#index-info")).to_contain_text("objects")
-    yield page
-    context.close()
-    # a picture still loading when the grid is replaced is cancelled (ERR_ABORTED): not a fault
-    assert [problem for problem in problems if "ERR_ABORTED" not in problem] == []
-
-
 @pytest.fixture
 def page(browser, server):
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, downloads=True) as page:
         yield page
 
 
@@ -233,7 +206,7 @@ def test_the_encoder_choice_asks_the_other_index_the_same_query(
         "features": features_oracle.by_object(object_id, 5).matches["object_id"].tolist(),
     }
     assert expected["index"] != expected["features"]
-    with opened(browser, two_encoders.url) as page:
+    with browser.open(two_encoders.url) as page:
         choice = page.locator("#index-choice")
         sync_api.expect(choice).to_be_visible()
         sync_api.expect(choice).to_contain_text("Encoder")
@@ -273,7 +246,7 @@ def test_the_page_offers_an_image_upload_for_the_galaxy_index(
     row = open_search(galaxy_index).catalog.table.iloc[21]
     picture = tmp_path / "galaxy.png"
     Image.fromarray(survey_cutout(row)).save(picture)
-    with opened(browser, lightcurves_and_galaxies.url) as page:
+    with browser.open(lightcurves_and_galaxies.url) as page:
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Light-curve file")
         page.select_option("#index", "galaxies")
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Image file")

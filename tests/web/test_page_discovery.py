@@ -8,7 +8,6 @@ and of the map are the README's (``$ASTROLENS_TEST_ARTIFACTS``, default ``tests/
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -17,8 +16,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import numpy as np
 import pytest
 
+from astrolens.index import CorruptIndex
 from astrolens.index.embedding_map import MAP_FILE, MAP_POINTS, read_map
+from astrolens.index.folder import is_current, read_index_map, read_index_source
+from astrolens.search import open_search
 from astrolens.sources import example_files
+from astrolens.web.state import ServedIndex
+from astrolens.web.thumbnails import ThumbnailCache
 
 KEPLER = example_files("Kepler")[0]
 ARTIFACTS = Path(
@@ -51,6 +55,23 @@ def test_the_index_folder_keeps_a_map_of_every_object(index_folder, oracle):
     assert sorted(mapped["object_id"]) == sorted(map(str, oracle.index.ids))
     assert np.isfinite(mapped[["x", "y"]].to_numpy()).all()
     assert np.abs(mapped[["x", "y"]].to_numpy()).max() == pytest.approx(1.0)
+
+
+def test_a_modified_map_is_refused_by_its_checksum_and_searches_go_on(index_folder, tmp_path):
+    copy = shutil.copytree(index_folder, tmp_path / "index")
+    source = read_index_source(copy)
+    assert source.map_file_sha256 and is_current(copy, source)
+    assert read_index_map(copy).equals(read_map(copy))
+    moved = read_map(copy).assign(x=lambda table: -table["x"])  # a map of other positions
+    moved.to_parquet(copy / MAP_FILE, index=False)
+    with pytest.raises(CorruptIndex, match=r"map\.parquet: SHA-256 does not match survey\.json"):
+        read_index_map(copy)
+    assert not is_current(copy, source)  # the next build makes the folder again
+    search = open_search(copy)
+    served = ServedIndex("copy", search, "hybrid_cnn", ThumbnailCache(search.images))
+    assert served.embedding_map is None and "map.parquet: SHA-256" in served.map_problem
+    object_id = str(search.index.ids[0])
+    assert len(search.by_object(object_id, k=3).object_ids) == 3
 
 
 def test_the_map_endpoint_gives_points_coloured_by_class(client, oracle):
@@ -160,32 +181,9 @@ chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Chromium: apt-get install chromium (Debian package)"
 )
 sync_api.expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("needs Chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@contextlib.contextmanager
-def opened(browser, url: str, width: int = 1400, height: int = 1000):
-    """The page at ``url`` in a window ``width`` pixels wide; no script error nor failed request
-    until the block ends."""
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
-    page.goto(url)
-    yield page
-    context.close()
-    assert [problem for problem in problems if "ERR_ABORTED" not in problem] == []
+WINDOW = {"width": 1400, "wait_for_index": False}
+"""How these tests open the page (``browser.open``): the README's screenshots are 1,400 pixels
+wide; the first view is checked as it loads."""
 
 
 def shown_ids(page) -> list[str]:
@@ -216,7 +214,7 @@ def pictures_loaded(page) -> None:
 
 @chromium
 def test_the_page_opens_on_an_example_with_its_matches_and_map(browser, server, oracle):
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, **WINDOW) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)
         query = page.locator("#query .card-title").inner_text()
         assert oracle.catalog.row(query)["period_days"] > 0  # a periodic example
@@ -240,7 +238,7 @@ def test_the_page_opens_on_an_example_with_its_matches_and_map(browser, server, 
 @chromium
 def test_the_anomalies_are_one_click_from_their_neighbours(browser, server, oracle):
     expected = oracle.least_similar(20, k=10).matches["object_id"].tolist()
-    with opened(browser, f"{server.url}/?view=anomalies") as page:
+    with browser.open(f"{server.url}/?view=anomalies", **WINDOW) as page:
         entries = page.locator("#anomaly-list button")
         sync_api.expect(entries).to_have_count(20)
         assert [entries.nth(i).get_attribute("data-object-id") for i in range(20)] == expected
@@ -255,7 +253,7 @@ def test_the_anomalies_are_one_click_from_their_neighbours(browser, server, orac
 @chromium
 def test_a_permalink_reloads_the_same_search_with_its_filters(browser, server, oracle):
     object_id = str(oracle.index.ids[12])
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, **WINDOW) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)  # the example first
         page.fill("#object-id", object_id)
         page.fill("#k", "7")
@@ -271,7 +269,7 @@ def test_a_permalink_reloads_the_same_search_with_its_filters(browser, server, o
 
     expected = oracle.by_object(object_id, 7, filters=Filters(classes=["RRab"]))
     assert shown == expected.matches["object_id"].tolist()
-    with opened(browser, link) as page:  # shared: another browser opens the same results
+    with browser.open(link, **WINDOW) as page:  # shared: another browser opens it
         wait_for_query(page, object_id)
         sync_api.expect(page.locator(".match-card")).to_have_count(7)
         assert shown_ids(page) == shown
@@ -285,7 +283,7 @@ def test_a_permalink_reloads_the_same_search_with_its_filters(browser, server, o
 @chromium
 def test_the_back_button_steps_back_through_searches(browser, server, oracle):
     first, second = str(oracle.index.ids[30]), str(oracle.index.ids[40])
-    with opened(browser, f"{server.url}/?id={quote(first)}") as page:
+    with browser.open(f"{server.url}/?id={quote(first)}", **WINDOW) as page:
         wait_for_query(page, first)
         page.check('input[name="mode"][value="random"]')
         page.fill("#seed", "")
@@ -311,7 +309,7 @@ def test_the_back_button_steps_back_through_searches(browser, server, oracle):
 
 @chromium
 def test_an_uploads_permalink_says_to_choose_the_file_again(browser, server):
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, **WINDOW) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)
         page.check('input[name="mode"][value="upload"]')
         page.set_input_files("#file", str(KEPLER))
@@ -334,7 +332,7 @@ def test_clicking_the_map_searches_from_that_object(browser, server, oracle):
     points = mapped[["x", "y"]].to_numpy()
     gaps = np.sort(np.linalg.norm(points[:, None] - points[None], axis=2), axis=1)[:, 1]
     loneliest = str(mapped["object_id"][int(np.argmax(gaps))])  # no neighbour under the mouse
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, **WINDOW) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)
         page.locator("#map").scroll_into_view_if_needed()
         x, y = page.evaluate(f"mapPixel({loneliest!r})")
@@ -353,7 +351,7 @@ def test_clicking_the_map_searches_from_that_object(browser, server, oracle):
 @chromium
 def test_the_keyboard_searches_and_follows_a_match(browser, server, oracle):
     object_id = str(oracle.index.ids[5])
-    with opened(browser, server.url) as page:
+    with browser.open(server.url, **WINDOW) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)
         page.focus("#object-id")
         page.keyboard.press("Control+A")
@@ -374,7 +372,7 @@ def test_the_keyboard_searches_and_follows_a_match(browser, server, oracle):
 
 @chromium
 def test_at_a_phones_width_nothing_is_wider_than_the_screen(browser, server, oracle):
-    with opened(browser, server.url, width=375, height=800) as page:
+    with browser.open(server.url, **{**WINDOW, "width": 375, "height": 800}) as page:
         sync_api.expect(page.locator(".match-card")).to_have_count(5)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         boxes = [page.locator(".match-card").nth(i).bounding_box() for i in range(2)]

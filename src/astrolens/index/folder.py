@@ -32,7 +32,7 @@ from astrolens.errors import CorruptIndex, IndexMismatch
 from astrolens.files import file_sha256, written_folder
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.index.base import MANIFEST_NAME, load_manifest, readable_directory, verify_files
-from astrolens.index.embedding_map import write_map
+from astrolens.index.embedding_map import MAP_FILE, read_map, write_map
 from astrolens.index.registry import backend_class, build_index
 from astrolens.simulate.cache import AnySurveyConfig
 
@@ -45,8 +45,10 @@ __all__ = [
     "check_replaceable",
     "default_index_dir",
     "is_current",
+    "read_index_map",
     "read_index_source",
     "verify_catalog",
+    "verify_map",
     "write_index_folder",
 ]
 
@@ -96,6 +98,8 @@ class IndexSource(JsonConfig):
         Vectors in the index.
     catalog_file_sha256
         SHA-256 of ``catalog.parquet``.
+    map_file_sha256
+        SHA-256 of ``map.parquet`` (empty: a folder written before the map was checksummed).
     created
         When the folder was written (ISO 8601, UTC).
     astrolens_version
@@ -123,6 +127,7 @@ class IndexSource(JsonConfig):
     duplicates: str = "raise"
     n_indexed: int = 0
     catalog_file_sha256: str = ""
+    map_file_sha256: str = ""
     created: str = ""
     astrolens_version: str = astrolens.__version__
 
@@ -203,6 +208,7 @@ def is_current(out: Path, wanted: IndexSource) -> bool:
         folder = readable_directory(out)
         verify_files(folder, manifest)
         verify_catalog(folder / CATALOG_FILE, source)
+        verify_map(folder, source)
     except (FileNotFoundError, CorruptIndex, IndexMismatch):
         return False
     return source.same_build(wanted)
@@ -244,6 +250,7 @@ def write_index_folder(
             source,
             n_indexed=int(keep.sum()),
             catalog_file_sha256=file_sha256(staging / CATALOG_FILE),
+            map_file_sha256=file_sha256(staging / MAP_FILE),
             created=created,
         )
         text = json.dumps(source.to_dict(), indent=2) + "\n"
@@ -260,6 +267,43 @@ def check_replaceable(out: Path) -> None:
         raise FileExistsError(
             f"{out}: exists and is not an index folder; give another folder for the index"
         )
+
+
+def verify_map(folder: Path, source: IndexSource) -> None:
+    """Check the folder's ``map.parquet`` against ``survey.json`` (nothing to check in a folder
+    written before the map was checksummed).
+
+    Raises
+    ------
+    CorruptIndex
+        If the map is missing, modified or truncated.
+    """
+    if not source.map_file_sha256:
+        return
+    path = folder / MAP_FILE
+    try:
+        actual = file_sha256(path)
+    except FileNotFoundError:
+        raise CorruptIndex(f"{path}: missing (the index folder's embedding map)") from None
+    if actual != source.map_file_sha256:
+        raise CorruptIndex(
+            f"{path}: SHA-256 does not match {SOURCE_FILE} (file modified or truncated); "
+            "rebuild the index"
+        )
+
+
+def read_index_map(index_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """The embedding map of an index folder, checked against its ``survey.json``
+    (:func:`verify_map`); None for a folder written before maps were.
+
+    Raises
+    ------
+    CorruptIndex
+        If the map does not match the checksum the folder recorded.
+    """
+    folder = readable_directory(index_dir)
+    verify_map(folder, read_index_source(folder))
+    return read_map(folder)
 
 
 def verify_catalog(path: Path, source: IndexSource) -> None:

@@ -383,9 +383,8 @@ async def embedding_map(served: Served) -> dict[str, Any]:
     few thousand objects of a larger index. 404 for an index kept without one."""
     mapped = served.embedding_map
     if mapped is None:
-        raise HTTPException(
-            404, f"index {served.name}: no embedding map (rebuild the index folder to make one)"
-        )
+        reason = served.map_problem or "no embedding map (rebuild the index folder to make one)"
+        raise HTTPException(404, f"index {served.name}: {reason}")
     return {"index": served.name, **mapped.payload()}
 
 

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from astrolens.index.embedding_map import MAP_METHOD, place, read_map
+from astrolens.index.embedding_map import MAP_METHOD, place
+from astrolens.index.folder import read_index_map
 from astrolens.search import Search, SearchResult
 
 __all__ = ["EmbeddingMapView", "open_map"]
@@ -92,7 +93,7 @@ def open_map(search: Search) -> EmbeddingMapView | None:
     """The map of the index folder ``search`` was opened from (its ``folder``), or None: a
     search without a folder, or a folder written before maps were."""
     folder = getattr(search, "folder", None)
-    points = read_map(folder) if folder is not None else None
+    points = read_index_map(folder) if folder is not None else None
     if points is None or points.empty:
         return None
     ids = np.asarray(search.index.ids).astype(str)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from astrolens.config import JsonConfig
+from astrolens.errors import CorruptIndex
 from astrolens.runs import UNKNOWN_ENCODER, encoder_name_or_unknown
 from astrolens.search import MAX_K, Search
 from astrolens.web.maps import EmbeddingMapView, open_map
@@ -224,10 +225,24 @@ class ServedIndex:
             "upload_kind": upload_kind(self.search),
         }
 
-    @cached_property
+    @property
     def embedding_map(self) -> EmbeddingMapView | None:
-        """The embedding map its index folder keeps (None: none kept), read the first time."""
-        return open_map(self.search)
+        """The embedding map its index folder keeps, read the first time; None: none kept, or
+        one that does not match the folder's checksum (:attr:`map_problem` says so: the searches
+        go on without placing their matches on it)."""
+        return self._map[0]
+
+    @property
+    def map_problem(self) -> str | None:
+        """Why a kept map is not used (it does not match its checksum), or None."""
+        return self._map[1]
+
+    @cached_property
+    def _map(self) -> tuple[EmbeddingMapView | None, str | None]:
+        try:
+            return open_map(self.search), None
+        except CorruptIndex as error:
+            return None, str(error)
 
     @cached_property
     def example_candidates(self) -> np.ndarray:
