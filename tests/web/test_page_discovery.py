@@ -378,6 +378,7 @@ def test_at_a_phones_width_nothing_is_wider_than_the_screen(browser, server, ora
         boxes = [page.locator(".match-card").nth(i).bounding_box() for i in range(2)]
         assert boxes[0]["x"] == boxes[1]["x"] and boxes[1]["y"] > boxes[0]["y"]  # one column
         assert boxes[0]["x"] + boxes[0]["width"] <= 375
+        sync_api.expect(page.locator("#map")).to_be_visible()  # drawn once /api/map answers
         map_box = page.locator("#map").bounding_box()
         assert map_box["width"] <= 375 and map_box["height"] > 200
         chosen = shown_ids(page)[1]
