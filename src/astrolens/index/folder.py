@@ -278,18 +278,8 @@ def verify_map(folder: Path, source: IndexSource) -> None:
     CorruptIndex
         If the map is missing, modified or truncated.
     """
-    if not source.map_file_sha256:
-        return
-    path = folder / MAP_FILE
-    try:
-        actual = file_sha256(path)
-    except FileNotFoundError:
-        raise CorruptIndex(f"{path}: missing (the index folder's embedding map)") from None
-    if actual != source.map_file_sha256:
-        raise CorruptIndex(
-            f"{path}: SHA-256 does not match {SOURCE_FILE} (file modified or truncated); "
-            "rebuild the index"
-        )
+    if source.map_file_sha256:
+        _verify_file(folder / MAP_FILE, source.map_file_sha256, "the index folder's embedding map")
 
 
 def read_index_map(index_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
@@ -307,11 +297,17 @@ def read_index_map(index_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
 
 
 def verify_catalog(path: Path, source: IndexSource) -> None:
+    _verify_file(path, source.catalog_file_sha256, "the index folder's catalogue")
+
+
+def _verify_file(path: Path, expected_sha256: str, what: str) -> None:
+    """Raise :class:`CorruptIndex` naming ``path`` (``what`` it is) if it is missing or its
+    SHA-256 is not the one ``survey.json`` recorded."""
     try:
         actual = file_sha256(path)
     except FileNotFoundError:
-        raise CorruptIndex(f"{path}: missing (the index folder's catalogue)") from None
-    if actual != source.catalog_file_sha256:
+        raise CorruptIndex(f"{path}: missing ({what})") from None
+    if actual != expected_sha256:
         raise CorruptIndex(
             f"{path}: SHA-256 does not match {SOURCE_FILE} (file modified or truncated); "
             "rebuild the index"
