@@ -36,7 +36,7 @@ notebooks: $(STAMP)
 # The default model, committed in runs/default: the hybrid encoder trained on the mixed-cadence demo
 # survey (about 17 minutes on 2 cores). Runs are never overwritten: move runs/default away to train it again.
 train: $(STAMP)
-	OMP_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens train --survey demo-mixed --encoder hybrid_cnn --name default
+	OMP_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/astrolens train --survey demo-mixed --encoder hybrid_cnn --neighbour-weight 1 --name default
 
 # Two test processes (pytest-xdist), one per core here; a module's tests stay in one process, so
 # its fixtures (a trained run, a server, a cluster) are built once. TEST_WORKERS=0: one process.

@@ -152,6 +152,7 @@ def _command_train(args: argparse.Namespace) -> None:
         "learning_rate": args.learning_rate,
         "patience": args.patience,
         "period_bins": args.period_bins,
+        "neighbour_weight": args.neighbour_weight,
         "labels_per_class": args.labels_per_class,
         "threads": args.threads,
         "model_file": None if args.model is None else str(args.model),
@@ -558,6 +559,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, help="TensorFlow threads")
     train.add_argument(
         "--period-bins", type=int, help="bins of the period head (0: no period head; default 128)"
+    )
+    train.add_argument(
+        "--neighbour-weight",
+        type=float,
+        help="weight of the loss that makes an object's nearest neighbours of its class and "
+        "period (supervised objective; 0: none)",
     )
     train.add_argument(
         "--labels-per-class",

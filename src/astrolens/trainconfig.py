@@ -117,6 +117,19 @@ class TrainConfig(JsonConfig):
         Weight of the period loss against the class loss.
     period_sigma_bins
         Width, in bins, of the Gaussian soft label around the catalogued period.
+    neighbour_weight
+        0, or the weight of the neighbour loss of the supervised objective
+        (:mod:`astrolens.objectives.neighbours`): the embedding's Euclidean distances fitted so
+        that an object's nearest neighbours are of its class and its period.
+    neighbour_sigma_dex
+        Width of that loss's period closeness, in dex of period (0.02: 5 %).
+    neighbour_temperature
+        Squared embedding distance that divides the distances in that loss's softmax.
+    neighbour_classes_per_batch
+        With that loss, the classes of a training batch (0: batches of random objects; see
+        :class:`astrolens.objectives.neighbours.NeighbourBatches`).
+    neighbour_twins
+        With that loss, put the twins of up to a quarter of a batch's objects in the batch.
 
     Examples
     --------
@@ -149,6 +162,11 @@ class TrainConfig(JsonConfig):
     period_bins: int = 128
     period_weight: float = 1.0
     period_sigma_bins: float = 1.0
+    neighbour_weight: float = 0.0
+    neighbour_sigma_dex: float = 0.02
+    neighbour_temperature: float = 10.0
+    neighbour_classes_per_batch: int = 0
+    neighbour_twins: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, Mapping):
@@ -172,4 +190,16 @@ class TrainConfig(JsonConfig):
             raise ValueError(
                 "period_weight must be >= 0 and period_sigma_bins > 0, got "
                 f"{self.period_weight}, {self.period_sigma_bins}"
+            )
+        if not (
+            self.neighbour_weight >= 0
+            and self.neighbour_sigma_dex > 0
+            and self.neighbour_temperature > 0
+            and self.neighbour_classes_per_batch >= 0
+        ):
+            raise ValueError(
+                "neighbour_weight and neighbour_classes_per_batch must be >= 0, "
+                "neighbour_sigma_dex and neighbour_temperature > 0, got "
+                f"{self.neighbour_weight}, {self.neighbour_classes_per_batch}, "
+                f"{self.neighbour_sigma_dex}, {self.neighbour_temperature}"
             )

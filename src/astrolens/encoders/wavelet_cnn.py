@@ -42,6 +42,7 @@ from astrolens.encoders.keras_encoder import (
     KerasEncoder,
 )
 from astrolens.objectives import Augmentation, BatchMaker, objective_class, take_rows
+from astrolens.objectives.neighbours import NEIGHBOUR_OUTPUT
 from astrolens.trainconfig import AugmentConfig
 
 if TYPE_CHECKING:
@@ -401,7 +402,7 @@ def fit_encoder(
         )
 
     training = batches(split.train)
-    if fit.batches is None:
+    if fit.batches is None or not fit.validation_batches:
         validation: Any = (
             inputs[split.validation],
             take_rows(targets, split.validation),
@@ -412,6 +413,7 @@ def fit_encoder(
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate, decay_steps=config.epochs * len(training), alpha=0.01
     )
+    model = _with_embedding_output(model, loss)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss=loss,
@@ -433,3 +435,16 @@ def fit_encoder(
     )
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     return history
+
+
+def _with_embedding_output(model: keras.Model, loss: Any) -> keras.Model:
+    """``model``, or, when ``loss`` has a loss for the embedding itself (the neighbour loss of
+    :mod:`astrolens.objectives.neighbours`), a model of the same layers that outputs the embedding
+    too: fitting it fits ``model``, which is saved as it was built."""
+    if not (isinstance(loss, dict) and NEIGHBOUR_OUTPUT in loss):
+        return model
+    outputs = model.output if isinstance(model.output, dict) else {CLASS_OUTPUT: model.output}
+    if NEIGHBOUR_OUTPUT in outputs:
+        return model
+    embedding = model.get_layer(EMBEDDING_LAYER).output
+    return keras.Model(model.inputs, {**outputs, NEIGHBOUR_OUTPUT: embedding}, name=model.name)

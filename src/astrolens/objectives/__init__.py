@@ -171,6 +171,9 @@ class FitTargets:
         makes each batch, the validation batches included (with generators that stay the same
         from epoch to epoch, so that validation losses compare). None: a batch is the augmented
         inputs of its rows with their targets and weights, and validation is not augmented.
+    validation_batches
+        False: validation is the plain inputs with their targets and weights even where
+        ``batches`` makes the training batches (a batch maker that only chooses rows).
     """
 
     targets: Any
@@ -179,6 +182,7 @@ class FitTargets:
     loss_weights: dict[str, float] | None
     metrics: Any
     batches: BatchMaker | None = None
+    validation_batches: bool = True
 
 
 class Objective(ABC):
@@ -196,7 +200,10 @@ class Objective(ABC):
 
 
 class Supervised(Objective):
-    """The survey's classes, and its periods when the network has a period head.
+    """The survey's classes, its periods when the network has a period head, and, with
+    ``TrainConfig.neighbour_weight``, the neighbour loss on the embedding
+    (:mod:`astrolens.objectives.neighbours`; optionally in batches that gather class-mates and
+    twins).
 
     Examples
     --------
@@ -221,23 +228,54 @@ class Supervised(Objective):
         labels, split = data.labels, data.split
         weights = class_weights(labels[split.train], len(data.class_names))
         class_weight = np.array([weights[label] for label in labels.tolist()], np.float32)
-        if not config.period_bins:
+        if not (config.period_bins or config.neighbour_weight):
             return FitTargets(
                 labels, class_weight, "sparse_categorical_crossentropy", None, ["accuracy"]
             )
-        period_labels, known = period_targets(
-            data.period_days, config.period_bins, data.period_range_days, config.period_sigma_bins
+        targets: dict[str, Any] = {CLASS_OUTPUT: labels}
+        sample_weights: dict[str, Any] = {CLASS_OUTPUT: class_weight}
+        loss: dict[str, Any] = {CLASS_OUTPUT: "sparse_categorical_crossentropy"}
+        loss_weights = {CLASS_OUTPUT: 1.0}
+        if config.period_bins:
+            targets[PERIOD_OUTPUT], sample_weights[PERIOD_OUTPUT] = period_targets(
+                data.period_days,
+                config.period_bins,
+                data.period_range_days,
+                config.period_sigma_bins,
+            )
+            loss[PERIOD_OUTPUT] = "categorical_crossentropy"
+            loss_weights[PERIOD_OUTPUT] = config.period_weight
+        metrics = {CLASS_OUTPUT: ["accuracy"]}
+        if not config.neighbour_weight:
+            return FitTargets(targets, sample_weights, loss, loss_weights, metrics)
+        from astrolens.objectives.contrastive import PairedViews, split_parts, star_ids
+        from astrolens.objectives.neighbours import (
+            NEIGHBOUR_OUTPUT,
+            NeighbourBatches,
+            neighbour_loss,
+            neighbour_targets,
         )
-        return FitTargets(
-            targets={CLASS_OUTPUT: labels, PERIOD_OUTPUT: period_labels},
-            sample_weights={CLASS_OUTPUT: class_weight, PERIOD_OUTPUT: known},
-            loss={
-                CLASS_OUTPUT: "sparse_categorical_crossentropy",
-                PERIOD_OUTPUT: "categorical_crossentropy",
-            },
-            loss_weights={CLASS_OUTPUT: 1.0, PERIOD_OUTPUT: config.period_weight},
-            metrics={CLASS_OUTPUT: ["accuracy"]},
+
+        targets[NEIGHBOUR_OUTPUT], sample_weights[NEIGHBOUR_OUTPUT] = neighbour_targets(
+            labels, data.period_days
         )
+        loss[NEIGHBOUR_OUTPUT] = neighbour_loss(
+            config.neighbour_sigma_dex, config.neighbour_temperature
+        )
+        loss_weights[NEIGHBOUR_OUTPUT] = config.neighbour_weight
+        if not (config.neighbour_classes_per_batch or config.neighbour_twins):
+            return FitTargets(targets, sample_weights, loss, loss_weights, metrics)
+        stars = star_ids(data.catalog)
+        views = PairedViews(stars, split_parts(split, len(stars)))
+        batches = NeighbourBatches(
+            targets,
+            sample_weights,
+            views,
+            labels,
+            config.neighbour_classes_per_batch,
+            config.neighbour_twins,
+        )
+        return FitTargets(targets, sample_weights, loss, loss_weights, metrics, batches, False)
 
 
 _OBJECTIVES: Registry[Objective] = Registry("objective", Objective)
