@@ -253,8 +253,12 @@ def plot_run_maps(runs_dir: str | os.PathLike[str] = "runs", columns: int = 3) -
     --------
     >>> from astrolens.runfolder import default_run_path
     >>> figure = plot_run_maps(default_run_path().parent)
-    >>> [ax.get_title() for ax in figure.axes if ax.get_title().startswith("default")]
-    ['default (hybrid_cnn): precision@10 0.91']
+    >>> import json
+    >>> metrics = json.loads((default_run_path() / "metrics.json").read_text())
+    >>> precision = metrics["retrieval"]["precision_at_10"]
+    >>> [ax.get_title() for ax in figure.axes if ax.get_title().startswith("default")] == [
+    ...     f"default (hybrid_cnn): precision@10 {precision:.2f}"]
+    True
     """
     import matplotlib.image
     import matplotlib.pyplot as plt
