@@ -165,6 +165,43 @@ def test_another_jobs_folder_is_refused(client, run_path, cache, tmp_path):
         read_partitioned_embeddings(out)
 
 
+def test_a_worker_that_ran_a_task_reuses_the_memory_it_frees(run_path, tmp_path):
+    """Dask's nanny starts workers with glibc's trim threshold fixed low, so a fresh worker maps
+    every few-MiB array afresh (a light curve's transform cost twice the CPU time); once it has
+    run a task of the job, it reuses freed memory as the single-process path's workers do."""
+
+    def page_faults_of_reused_arrays(repeats=40, mib=4):
+        """Minor page faults of this process while it allocates, fills and frees an array
+        of ``mib`` MiB ``repeats`` times: about ``repeats * mib * 256`` where each one is
+        mapped afresh, about none where freed memory is reused."""
+        import resource
+
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(repeats):
+            array = np.ones(mib * 2**20 // 8)
+            del array
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    with (
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        pages = 40 * 4 * 256
+        (fresh,) = client.run(page_faults_of_reused_arrays).values()
+        assert fresh > pages / 2  # the nanny's setting, as found
+        survey = SurveyConfig(name="mini", n_objects=6)
+        job = {"scheduler": client.scheduler.address, "progress": False, "cache": tmp_path}
+        embed_survey_dask(survey, tmp_path / "mini", run=run_path, partition_size=4, **job)
+        (after,) = client.run(page_faults_of_reused_arrays).values()
+        assert after < pages / 20, f"{after} page faults for 40 arrays of 4 MiB"
+
+
 def test_the_workers_draw_the_catalogue_chunk_by_chunk(client, run_path, tmp_path, monkeypatch):
     """A survey of three catalogue chunks, partitions across chunk boundaries: the workers draw
     and keep each chunk once, this process draws nothing, and the result is the single-process
