@@ -3,7 +3,8 @@
 Loads the cached representations of the default model's survey once, then fits the hybrid encoder
 for ``--epochs`` epochs with the neighbour loss and without it, alternately (``--repeats`` times
 each, so that a change in the machine's load falls on both), and prints the median seconds per
-epoch (the first epoch of each fit, which builds the graph, left out) and their ratio.
+epoch (the ``seconds`` column of the fit's history; the first epoch of each fit, which builds
+the graph, left out) and their ratio.
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/train_cost.py [--epochs 3] [--repeats 2]``
 """
@@ -17,7 +18,6 @@ import os
 import platform
 import time
 
-import keras
 import numpy as np
 
 from astrolens.datasets import survey_data
@@ -27,26 +27,6 @@ from astrolens.runs import load_run
 from astrolens.simulate.cache import survey_config
 from astrolens.splits import TrainingData
 from astrolens.training import run_split
-
-EPOCH_SECONDS: list[float] = []
-
-
-class EpochTimes(keras.callbacks.Callback):
-    """Appends each epoch's wall time to :data:`EPOCH_SECONDS`."""
-
-    def on_epoch_begin(self, epoch, logs=None) -> None:
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None) -> None:
-        EPOCH_SECONDS.append(time.perf_counter() - self.started)
-
-
-def _timed_fit(fit):
-    def timed(self, *args, **kwargs):
-        kwargs["callbacks"] = [*kwargs.get("callbacks", []), EpochTimes()]
-        return fit(self, *args, **kwargs)
-
-    return timed
 
 
 def main() -> None:
@@ -71,7 +51,6 @@ def main() -> None:
     inputs = kind.model_inputs(data.arrays, run.config)
     periods = period_range_days(kind.representation, run.wavelet)
     training = TrainingData(inputs, labels, class_names, data.catalog, split, periods)
-    keras.Model.fit = _timed_fit(keras.Model.fit)
     configs = {
         "with": dataclasses.replace(run.config, epochs=args.epochs, neighbour_weight=1.0),
         "without": dataclasses.replace(run.config, epochs=args.epochs, neighbour_weight=0.0),
@@ -80,10 +59,9 @@ def main() -> None:
     for _ in range(args.repeats):
         for name, config in configs.items():
             encoder = kind.create(config, class_names, inputs.shape[1:])
-            EPOCH_SECONDS.clear()
-            encoder.fit(training, progress=False)
-            seconds[name] += EPOCH_SECONDS[1:]
-            print(name, [round(value, 1) for value in EPOCH_SECONDS], flush=True)
+            epochs = encoder.fit(training, progress=False)["seconds"].tolist()
+            seconds[name] += epochs[1:]
+            print(name, [round(value, 1) for value in epochs], flush=True)
     medians = {name: float(np.median(values)) for name, values in seconds.items()}
     results = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",

@@ -200,6 +200,7 @@ def test_run_metrics_and_history_agree(run):
     history = pd.read_csv(run / "history.csv")
     assert list(history["epoch"]) == [1, 2] and metrics["epochs_run"] == 2
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
+    assert (history["seconds"] > 0).all()  # each epoch's wall time
     matrix = np.array(metrics["test"]["confusion_matrix"])
     assert matrix.shape == (16, 16)
     assert matrix.sum() == json.loads((run / "data.json").read_text())["n_objects"]["test"]

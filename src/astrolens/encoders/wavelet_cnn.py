@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -423,18 +424,36 @@ def fit_encoder(
     stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
     )
+    clock = EpochSeconds()
     result = model.fit(
         training,
         epochs=config.epochs,
         validation_data=validation,
-        callbacks=[stop],
+        callbacks=[stop, clock],
         verbose=2 if progress else 0,
     )
     history = pd.DataFrame(result.history).rename(
         columns=lambda name: name.replace(f"{CLASS_OUTPUT}_accuracy", "accuracy")
     )
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    history["seconds"] = clock.seconds
     return history
+
+
+class EpochSeconds(keras.callbacks.Callback):
+    """The wall time of each epoch (validation included), in seconds: the ``seconds`` column of
+    a run's ``history.csv``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.seconds.append(time.perf_counter() - self._started)
 
 
 def _with_embedding_output(model: keras.Model, loss: Any) -> keras.Model:
@@ -444,7 +463,5 @@ def _with_embedding_output(model: keras.Model, loss: Any) -> keras.Model:
     if not (isinstance(loss, dict) and NEIGHBOUR_OUTPUT in loss):
         return model
     outputs = model.output if isinstance(model.output, dict) else {CLASS_OUTPUT: model.output}
-    if NEIGHBOUR_OUTPUT in outputs:
-        return model
     embedding = model.get_layer(EMBEDDING_LAYER).output
     return keras.Model(model.inputs, {**outputs, NEIGHBOUR_OUTPUT: embedding}, name=model.name)
