@@ -312,6 +312,8 @@ class LightCurveModality(Modality):
         >>> sampling["epochs"] > 4000, round(sampling["median_spacing_days"] * 24 * 60, 1)
         (True, 29.4)
         """
+        if "sampling" in item.computed:  # asked by the domain check and the answer check
+            return dict(item.computed["sampling"])
         if not self.is_dense(item):
             time = self.samples(item)[0]
             spacing, valid_share = np.diff(time), 0.0
@@ -320,12 +322,13 @@ class LightCurveModality(Modality):
             time = series.time_days[series.valid]
             spacing = np.diff(time)
             valid_share = float(np.mean(self._wavelet_if_dense(item)["mask"]))
-        return {
+        item.computed["sampling"] = {
             "epochs": float(self.samples(item)[0].size),
             "baseline_days": float(time[-1] - time[0]) if time.size else 0.0,
             "median_spacing_days": float(np.median(spacing)) if spacing.size else float("nan"),
             "valid_share": valid_share,
         }
+        return dict(item.computed["sampling"])
 
     def statistics(self, item: Item) -> dict[str, float]:
         """The light curve's hand-crafted features by name (:data:`astrolens.features.
