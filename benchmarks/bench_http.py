@@ -23,8 +23,13 @@
 Targets: query by id p99 <= 10 ms, query by uploaded FITS p99 <= 60 ms, >= 800 requests/s with
 zero errors and <= 1.5 ms of server CPU per request.
 
-Usage: ``python benchmarks/bench_http.py [--quick] [--workers N]`` (``--quick``: 100,000
-objects, ``IVF1024,Flat``, fewer requests, 5 s of load).
+With ``--index FOLDER`` the server serves an index folder of ``astrolens index build`` instead
+(real embeddings and their survey's catalogue: ``astrolens index build --survey large
+--embeddings FOLDER`` after ``benchmarks/embed_large.py``), as ``astrolens serve FOLDER`` does; the
+uploads are embedded with the run that made the index.
+
+Usage: ``python benchmarks/bench_http.py [--quick] [--workers N] [--index FOLDER]``
+(``--quick``: 100,000 objects, ``IVF1024,Flat``, fewer requests, 5 s of load).
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from threadpoolctl import threadpool_limits
 from astrolens.catalog import Catalog
 from astrolens.index import ClusteredEmbeddings, build_index, choose_factory, load_index
 from astrolens.runs import load_default
-from astrolens.search import SimilaritySearch
+from astrolens.search import SimilaritySearch, open_search
 from astrolens.simulate import SurveyConfig, generate_catalog
 from astrolens.sources import example_files
 from astrolens.web.app import default_workers
@@ -140,12 +145,16 @@ def build_survey(plan: Plan, folder: Path) -> SimilaritySearch:
 
 
 def serve(folder: Path, port: int, workers: int | None) -> None:
-    """Run in the server process: the search over ``folder`` on 127.0.0.1:``port``."""
+    """Run in the server process: the search over ``folder`` on 127.0.0.1:``port`` (an index
+    folder of ``astrolens index build``, or the synthetic survey's folder)."""
     from astrolens.web import create_app, run_app
 
-    index = load_index(folder / "index", expected_run="bench")
-    catalog = Catalog(pd.read_parquet(folder / "catalog.parquet"))
-    search = SimilaritySearch(index, catalog, encoder=DefaultRunOnFirstUse())
+    if (folder / "index").is_dir():
+        index = load_index(folder / "index", expected_run="bench")
+        catalog = Catalog(pd.read_parquet(folder / "catalog.parquet"))
+        search = SimilaritySearch(index, catalog, encoder=DefaultRunOnFirstUse())
+    else:
+        search = open_search(folder)  # as astrolens serve: the run loads on the first upload
     run_app(create_app(search), port=port, log_level="warning", workers=workers)
 
 
@@ -342,17 +351,25 @@ def print_load(result: LoadResult, workers: int) -> float:
     return rate
 
 
-def main(quick: bool, workers: int) -> None:
+def main(quick: bool, workers: int, index: Path | None) -> None:
     plan = PLANS["quick" if quick else "full"]
     threadpool_limits(1)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average (1 min) at the start: {os.getloadavg()[0]:.1f}"
     )
-    folder = Path(tempfile.mkdtemp(prefix="astrolens-bench-http-"))
+    folder = index or Path(tempfile.mkdtemp(prefix="astrolens-bench-http-"))
     process = None
     try:
-        search = build_survey(plan, folder)
+        if index is None:
+            search = build_survey(plan, folder)
+        else:
+            start = time.perf_counter()
+            search = open_search(index)
+            print(
+                f"{index}: {len(search.index):,} objects ({search.index.factory}) of run "
+                f"{search.run_path}, opened in {time.perf_counter() - start:.1f} s"
+            )
         process, url = start_server(folder, workers)
         rows = bench_queries(search, url, plan)
         print(f"\nlatency seen by a client on 127.0.0.1, k = {K}, one request at a time")
@@ -380,7 +397,8 @@ def main(quick: bool, workers: int) -> None:
     finally:
         if process is not None:
             stop(process)
-        shutil.rmtree(folder, ignore_errors=True)
+        if index is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -403,8 +421,9 @@ if __name__ == "__main__":
         default=default_workers(),
         help="server processes (default: astrolens serve's default on this machine)",
     )
+    parser.add_argument("--index", type=Path, help="serve this index folder (real embeddings)")
     arguments = parser.parse_args()
     if arguments.serve is not None:
         serve(arguments.serve, arguments.port, arguments.workers)
     else:
-        main(arguments.quick, arguments.workers)
+        main(arguments.quick, arguments.workers, arguments.index)

@@ -16,8 +16,16 @@
    alone searching the same vectors, and the ratio (targets: <= 3x unfiltered, <= 6x filtered);
    anomaly scores.
 
-Usage: ``python benchmarks/bench_index.py [--quick]`` (``--quick``: 100,000 vectors and
-``IVF1024,Flat``, what the automatic choice gives just above 100,000).
+With ``--embeddings FOLDER`` the same measurements run on real embeddings instead: a folder of
+``astrolens embed --survey S --dask`` (``benchmarks/embed_large.py`` writes the ``large`` survey's),
+read back in catalogue order; one object in every thousand (``N_RECALL_QUERIES`` of them) is held
+out as a query and the rest indexed; the search layer uses the survey's own catalogue (its classes,
+missions, magnitudes and periods) with filters of the same kinds.
+
+Usage: ``python benchmarks/bench_index.py [--quick] [--embeddings FOLDER [--survey large]]
+[--factory IVF4096,Flat]``
+(``--quick``: 100,000 vectors and ``IVF1024,Flat``, what the automatic choice gives just above
+100,000).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from index_common import (
 from threadpoolctl import threadpool_limits
 
 from astrolens.catalog import Catalog
+from astrolens.distributed import read_partitioned_embeddings
 from astrolens.index import (
     ClusteredEmbeddings,
     FaissIndex,
@@ -50,6 +59,7 @@ from astrolens.index import (
     load_index,
 )
 from astrolens.search import Filters, SimilaritySearch
+from astrolens.simulate.cache import survey_catalog
 
 SEED = 20240613
 K = 10
@@ -97,7 +107,8 @@ def bench_recall(index: FaissIndex, vectors: np.ndarray, queries: np.ndarray) ->
     default_nprobe = index.nprobe
     print(f"\nrecall@{K} of {len(queries)} queries against exact search, by nprobe (1 thread)")
     print(f"  {'nprobe':>6} {'recall':>8} {'median ms':>10}")
-    for nprobe in sorted({4, 8, default_nprobe, 32, 64}):
+    lists = index.n_lists or default_nprobe
+    for nprobe in sorted({n for n in (4, 8, default_nprobe, 32, 64) if n <= lists}):
         index.nprobe = nprobe
         _, found = index.search_positions(queries, K)
         times = per_query_seconds(lambda query: index.search(query, K), queries[:300])
@@ -149,23 +160,28 @@ def synthetic_catalog(object_ids: list[str], labels: np.ndarray) -> pd.DataFrame
     )
 
 
-def bench_search_layer(index: FaissIndex, labels: np.ndarray) -> None:
-    start = time.perf_counter()
-    search = SimilaritySearch(index, Catalog(synthetic_catalog(list(index.ids), labels)))
-    setup_s = time.perf_counter() - start
-    step = len(labels) // N_SEARCH_QUERIES
-    positions = np.arange(0, len(labels), step)[:N_SEARCH_QUERIES]
-    object_ids = [str(object_id) for object_id in index.ids[positions]]
-    vectors = index.get_vectors(positions)
-    strict = Filters(classes="class03", ranges={"period_days": (2.0, 3.0)})
-    cases = [
+def filter_cases(one_class: str, narrow_period: tuple[float, float]) -> list[tuple]:
+    """The filters of the search-layer table: (name, filters, target)."""
+    strict = Filters(classes=one_class, ranges={"period_days": narrow_period})
+    low, high = narrow_period
+    return [
         ("no filter", None, "<= 3x"),
         ("mission TESS (60 % pass)", Filters(missions="TESS"), "<= 6x"),
-        ("one class (6 % pass)", Filters(classes="class03"), "<= 6x"),
-        ("mag window +-0.5 (12 % pass)", Filters(mag_window=0.5), "<= 6x"),
+        (f"one class, {one_class} (6 % pass)", Filters(classes=one_class), "<= 6x"),
+        ("mag window +-0.5", Filters(mag_window=0.5), "<= 6x"),
         ("period 1-5 d", Filters(ranges={"period_days": (1.0, 5.0)}), "<= 6x"),
-        ("class + period 2-3 d (0.5 %: exact on subset)", strict, ""),
+        (f"class + period {low:g}-{high:g} d (exact on subset)", strict, ""),
     ]
+
+
+def bench_search_layer(index: FaissIndex, catalog: pd.DataFrame, cases: list[tuple]) -> None:
+    start = time.perf_counter()
+    search = SimilaritySearch(index, Catalog(catalog))
+    setup_s = time.perf_counter() - start
+    step = len(index) // N_SEARCH_QUERIES
+    positions = np.arange(0, len(index), step)[:N_SEARCH_QUERIES]
+    object_ids = [str(object_id) for object_id in index.ids[positions]]
+    vectors = index.get_vectors(positions)
     print(
         f"\nSimilaritySearch.by_object, k={K}, 1 thread, {N_SEARCH_QUERIES} queries, in turns with "
         f"FAISS alone on the same vectors (set-up with the catalogue: {setup_s:.1f} s)"
@@ -211,23 +227,66 @@ def bench_search_layer(index: FaissIndex, labels: np.ndarray) -> None:
     )
 
 
-def main(quick: bool) -> None:
+def synthetic_data(quick: bool) -> tuple:
+    """Clustered vectors, their ids, new queries and a catalogue of them."""
     n = 100_000 if quick else 1_000_000
-    factory = "IVF1024,Flat" if quick else choose_factory(n, 64)
     mixture = ClusteredEmbeddings(dimension=64, n_clusters=3000, spread=0.7, seed=SEED)
     vectors, labels = mixture.sample(n, stream=1)
     queries, _ = mixture.sample(N_RECALL_QUERIES, stream=2)
-    print(f"{n:,} x 64 clustered float32 vectors ({mixture.n_clusters} clusters), {factory}")
-    print(f"machine: {platform.machine()}, faiss {faiss.__version__}")
-    index = bench_build(vectors, [f"KIC {900_000_000 + number}" for number in range(n)], factory)
+    object_ids = [f"KIC {900_000_000 + number}" for number in range(n)]
+    print(f"{n:,} x 64 clustered float32 vectors ({mixture.n_clusters} clusters)")
+    catalog = synthetic_catalog(object_ids, labels)
+    return vectors, object_ids, queries, catalog, filter_cases("class03", (2.0, 3.0))
+
+
+def real_data(folder: Path, survey: str) -> tuple:
+    """A survey's embeddings (a partitioned folder), one in every thousand held out as a query,
+    and the survey's catalogue of the rest."""
+    start = time.perf_counter()
+    table = read_partitioned_embeddings(folder, survey=survey)
+    catalog = survey_catalog(survey)
+    read_s = time.perf_counter() - start
+    n = len(table.object_ids)
+    held_out = np.zeros(n, dtype=bool)
+    held_out[np.linspace(0, n - 1, min(N_RECALL_QUERIES, n // 10)).astype(np.int64)] = True
+    object_ids = [name for name, out in zip(table.object_ids, held_out, strict=True) if not out]
+    rows = catalog.set_index("object_id").loc[object_ids].reset_index()
+    run = table.metadata.get("astrolens.run", folder)
+    print(
+        f"{survey}: {n:,} real embeddings of {run} (read with the catalogue in {read_s:.1f} s); "
+        f"{held_out.sum():,} held out as queries, "
+        f"{len(object_ids):,} indexed"
+    )
+    return (
+        np.ascontiguousarray(table.vectors[~held_out]),
+        object_ids,
+        np.ascontiguousarray(table.vectors[held_out]),
+        rows,
+        filter_cases("RRab", (0.5, 0.55)),
+    )
+
+
+def main(quick: bool, embeddings: Path | None, survey: str, factory: str | None) -> None:
+    if embeddings is None:
+        vectors, object_ids, queries, catalog, cases = synthetic_data(quick)
+    else:
+        vectors, object_ids, queries, catalog, cases = real_data(embeddings, survey)
+    if factory is None:
+        factory = "IVF1024,Flat" if quick else choose_factory(len(vectors), 64)
+    print(f"index {factory}; machine: {platform.machine()}, faiss {faiss.__version__}")
+    index = bench_build(vectors, object_ids, factory)
     recall = bench_recall(index, vectors, queries)
     ratio = bench_latency(index, vectors, queries)
     print(f"  recall@{K}: {recall:.4f} (target >= 0.98)")
     print(f"  speed-up over NumPy brute force: {ratio:.0f}x (target >= 40x)")
-    bench_search_layer(index, labels)
+    bench_search_layer(index, catalog, cases)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 vectors (smoke run)")
-    main(parser.parse_args().quick)
+    parser.add_argument("--embeddings", type=Path, help="a folder of real embeddings (Dask)")
+    parser.add_argument("--survey", default="large", help="the survey of --embeddings")
+    parser.add_argument("--factory", help="FAISS index (default: the automatic choice)")
+    arguments = parser.parse_args()
+    main(arguments.quick, arguments.embeddings, arguments.survey, arguments.factory)

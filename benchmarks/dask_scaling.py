@@ -70,6 +70,7 @@ from astrolens.embed import (  # noqa: E402
     read_embeddings,
 )
 from astrolens.runs import TrainedRun, load_run  # noqa: E402
+from astrolens.simulate import SurveyConfig  # noqa: E402
 from astrolens.simulate.cache import (  # noqa: E402
     AnySurveyConfig,
     survey_catalog,
@@ -78,6 +79,8 @@ from astrolens.simulate.cache import (  # noqa: E402
 )
 
 TARGET_SPEEDUP = 1.7
+CHUNK_ROWS = SurveyConfig(name="default", n_objects=1).chunk_size
+"""Rows of a catalogue chunk (the default), one held per worker."""
 SAMPLE_SECONDS = 0.2
 MIB = 2**20
 ESTIMATE_OBJECTS = (1_000_000, 50_000_000)
@@ -234,8 +237,9 @@ def scaled_estimates(
 ) -> list[dict[str, Any]]:
     """Times for large surveys from the measured rates: NOT measurements. ``W`` workers (one per
     core) embed at ``W * per_worker_rate * efficiency`` (the 2-worker efficiency, assumed to
-    hold at ``W``), after ``start_seconds``; the client draws the catalogue alone first and holds
-    it in memory."""
+    hold at ``W``), after ``start_seconds``; they also draw the catalogue, chunk by chunk
+    (``draw_seconds_per_object`` of one core a row, shared by the ``W`` cores), each holding one
+    chunk of ``SurveyConfig.chunk_size`` rows at a time."""
     estimates = []
     for cores in sorted({os.cpu_count() or 1, ESTIMATE_CORES}):
         rate = cores * per_worker_rate * (efficiency if cores > 1 else 1.0)
@@ -245,9 +249,11 @@ def scaled_estimates(
                     "objects": objects,
                     "cores": cores,
                     "this_machine": cores == os.cpu_count(),
-                    "embedding_seconds": start_seconds + objects / rate,
-                    "catalogue_draw_seconds": objects * draw_seconds_per_object,
-                    "client_catalogue_gib": objects * catalog_bytes_per_object / 2**30,
+                    "embedding_seconds": (
+                        start_seconds + objects / rate + objects * draw_seconds_per_object / cores
+                    ),
+                    "catalogue_draw_seconds": objects * draw_seconds_per_object / cores,
+                    "worker_chunk_gib": CHUNK_ROWS * catalog_bytes_per_object / 2**30,
                 }
             )
     return estimates
@@ -316,16 +322,17 @@ def print_report(report: dict[str, Any]) -> None:
         "\nScaled estimates (NOT measurements): warm per-worker rate "
         f"{summary['per_worker_rate']:.1f} lc/s x workers x 2-worker efficiency "
         f"{summary['efficiency_2_workers']:.2f} (assumed to hold at 16 workers), one worker per "
-        f"core, + {summary['start_seconds']:.0f} s start; the catalogue is drawn by the client "
-        "alone, and held in its memory, before the embedding"
+        f"core, + {summary['start_seconds']:.0f} s start; the workers draw the catalogue too, "
+        f"a chunk of {CHUNK_ROWS:,} rows at a time (the catalogue draw measured here, shared by "
+        "the cores)"
     )
     for estimate in report["scaled_estimates"]:
         where = "this machine" if estimate["this_machine"] else "a 16-core machine"
         print(
             f"  scaled estimate, {estimate['objects']:>10,} objects, {where} "
-            f"({estimate['cores']} workers): embedding {hours(estimate['embedding_seconds'])}; "
-            f"catalogue draw {hours(estimate['catalogue_draw_seconds'])}, "
-            f"{estimate['client_catalogue_gib']:.1f} GiB in the client"
+            f"({estimate['cores']} workers): {hours(estimate['embedding_seconds'])} in all, of "
+            f"which drawing the catalogue {hours(estimate['catalogue_draw_seconds'])}; a chunk "
+            f"holds {estimate['worker_chunk_gib'] * 1024:.0f} MiB in a worker"
         )
     machine = report["machine"]
     print(
