@@ -153,6 +153,7 @@ def _command_train(args: argparse.Namespace) -> None:
         "patience": args.patience,
         "period_bins": args.period_bins,
         "neighbour_weight": args.neighbour_weight,
+        "neighbour_sigma_dex": args.neighbour_sigma_dex,
         "labels_per_class": args.labels_per_class,
         "threads": args.threads,
         "model_file": None if args.model is None else str(args.model),
@@ -565,6 +566,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="weight of the loss that makes an object's nearest neighbours of its class and "
         "period (supervised objective; 0: none)",
+    )
+    train.add_argument(
+        "--neighbour-sigma-dex",
+        type=float,
+        help="how near in log10 period two objects of a class must be to count as neighbours in "
+        "that loss (the width of its Gaussian; default 0.02)",
     )
     train.add_argument(
         "--labels-per-class",

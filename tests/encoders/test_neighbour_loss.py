@@ -204,9 +204,11 @@ def test_bad_settings_are_refused_by_name(field, value):
 
 def test_the_cli_trains_with_it_and_the_run_records_it(tmp_path, capsys):
     arguments = ["-q", "train", "--survey", "tiny", "--encoder", "hybrid_cnn", "--epochs", "1"]
-    arguments += ["--neighbour-weight", "0.5", "--runs", str(tmp_path), "--name", "n"]
+    arguments += ["--neighbour-weight", "0.5", "--neighbour-sigma-dex", "0.01"]
+    arguments += ["--runs", str(tmp_path), "--name", "n"]
     assert main([*arguments, "--wavelets", str(tmp_path / "wavelets")]) == 0
     assert "test accuracy" in capsys.readouterr().out
     saved = json.loads((tmp_path / "n" / "config.json").read_text())["train"]
     assert saved["neighbour_weight"] == 0.5 and saved["neighbour_classes_per_batch"] == 0
+    assert saved["neighbour_sigma_dex"] == 0.01
     assert "embedding_loss" in pd.read_csv(tmp_path / "n" / "history.csv")
