@@ -45,7 +45,6 @@ import faiss
 import numpy as np
 
 from astrolens.datasets import parallel_map, represent_rows, survey_data
-from astrolens.embed import leave_survey_embeddings
 from astrolens.objectives import CLASS_OUTPUT
 from astrolens.periodogram import SCALAR_NAMES, periodogram_arrays
 from astrolens.pipeline import build_survey_index
@@ -266,8 +265,6 @@ def main() -> None:
     }
     search = None
     if args.domain:
-        if data.cached_exactly:  # the index build copies these instead of embedding again
-            leave_survey_embeddings(data, embeddings, args.run)
         search = open_search(build_survey_index(config.survey, args.run, args.domain))
     results["macho"] = macho_table(run, embeddings, catalog, search)
     results["seconds"] = round(time.perf_counter() - started, 1)
