@@ -23,8 +23,8 @@ index="../indexes/$survey-default"
 mkdir -p results
 log="results/${survey}_end_to_end-$(date -u +%Y%m%dT%H%M).log"
 {
-    echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-    "$python" embed_large.py --survey "$survey" --run ../runs/default --workers 2 "$@"
+    echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(getconf _NPROCESSORS_ONLN) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+    "$python" embed_large.py --survey "$survey" --run ../runs/default --workers 2 --out "$embeddings" "$@"
     echo "# $(date -u +%FT%TZ) index build"
     /usr/bin/time -f "index build: %e s, peak resident memory %M KiB" "$astrolens" index build \
         --survey "$survey" --run ../runs/default --embeddings "$embeddings" --out "$index"
