@@ -40,8 +40,13 @@ so that changes in machine load hit both alike.
 Prints the machine, the versions, a Markdown table for ``benchmarks/README.md`` with the ratios
 Milvus / FAISS, and writes every figure to ``--json``.
 
-Usage: ``OMP_NUM_THREADS=1 python benchmarks/backends_1m.py [--n N] [--json PATH]``
-(``--n 20000`` for a smoke run of a few minutes).
+With ``--embeddings FOLDER`` (a folder of ``astrolens embed --dask``, e.g. the ``large`` survey's
+of ``large_end_to_end.sh``) both hold a survey's real embeddings beside its own catalogue
+instead: one object in every thousand (``--queries`` of them) is held out as the queries by
+vector, the rest indexed.
+
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/backends_1m.py [--n N | --embeddings FOLDER
+[--survey large]] [--json PATH]`` (``--n 20000`` for a smoke run of a few minutes).
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ from tqdm.auto import tqdm
 
 import astrolens
 from astrolens.catalog import Catalog
+from astrolens.distributed import read_partitioned_embeddings
 from astrolens.index import (
     ClusteredEmbeddings,
     VectorIndex,
@@ -91,6 +97,7 @@ from astrolens.index import (
     load_index,
 )
 from astrolens.search import Filters, SearchConfig, SimilaritySearch
+from astrolens.simulate.cache import survey_catalog
 from astrolens.web.app import default_workers
 
 K = 10
@@ -225,6 +232,27 @@ def draw(n: int, n_queries: int) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         f"catalogue of {table.shape[1]} columns drawn in {time.perf_counter() - start:.1f} s "
         f"(catalogue {table.memory_usage(deep=True).sum() / 2**20:.0f} MiB in memory)"
     )
+    return vectors, queries, table
+
+
+def read_real(
+    folder: Path, survey: str, n_queries: int
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """A survey's real embeddings, ``n_queries`` of them (evenly spread) held out as queries, and
+    the survey's catalogue rows of the rest, in the same order."""
+    start = time.perf_counter()
+    embedded = read_partitioned_embeddings(folder, survey=survey)
+    held_out = np.zeros(len(embedded.object_ids), dtype=bool)
+    held_out[np.linspace(0, held_out.size - 1, n_queries).astype(np.int64)] = True
+    object_ids = np.asarray(embedded.object_ids)[~held_out]
+    table = survey_catalog(survey).set_index("object_id").loc[object_ids].reset_index()
+    print(
+        f"{survey}: {held_out.size:,} real embeddings of {embedded.metadata.get('astrolens.run')}"
+        f" and their catalogue of {table.shape[1]} columns read in "
+        f"{time.perf_counter() - start:.1f} s; {n_queries:,} held out as queries"
+    )
+    vectors = np.ascontiguousarray(embedded.vectors[~held_out], dtype=np.float32)
+    queries = np.ascontiguousarray(embedded.vectors[held_out], dtype=np.float32)
     return vectors, queries, table
 
 
@@ -530,7 +558,13 @@ def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
     }
     filters = Filters(classes=arguments.filter_class, missions=arguments.filter_mission)
-    vectors, queries, table = draw(arguments.n, arguments.queries)
+    if arguments.embeddings is None:
+        vectors, queries, table = draw(arguments.n, arguments.queries)
+    else:
+        vectors, queries, table = read_real(
+            arguments.embeddings, arguments.survey, arguments.queries
+        )
+    n = len(vectors)
     catalog = Catalog(table)
     allowed = filters.mask(catalog)
     if not allowed.any():
@@ -543,10 +577,13 @@ def main(arguments: argparse.Namespace) -> dict[str, Any]:
         else "filtered by the index"
     )
     report["settings"] = {
-        "n": arguments.n,
+        "n": n,
+        "data": (
+            f"clustered synthetic ({N_CLUSTERS} clusters, spread {SPREAD})"
+            if arguments.embeddings is None
+            else f"real embeddings of {arguments.survey} ({arguments.embeddings})"
+        ),
         "dimension": DIMENSION,
-        "clusters": N_CLUSTERS,
-        "spread": SPREAD,
         "seed": SEED,
         "k": K,
         "queries": arguments.queries,
@@ -563,7 +600,7 @@ def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "catalogue_mib": float(table.memory_usage(deep=True).sum() / 2**20),
     }
     rng = np.random.default_rng(SEED + 1)
-    positions = rng.choice(arguments.n, arguments.id_queries, replace=False)
+    positions = rng.choice(n, arguments.id_queries, replace=False)
     object_ids = table["object_id"].to_numpy()[positions]
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="astrolens-1m-")))
@@ -634,6 +671,10 @@ def stop_on_sigterm() -> None:
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="vectors (default 1,000,000)")
+    parser.add_argument(
+        "--embeddings", type=Path, help="a survey's real embeddings (a folder of embed --dask)"
+    )
+    parser.add_argument("--survey", default="large", help="the survey of --embeddings")
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument(
         "--queries", type=int, default=1000, help="queries by vector: recall and latency"
@@ -657,7 +698,7 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--open-index", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.id_queries > arguments.n:
+    if arguments.embeddings is None and arguments.id_queries > arguments.n:
         parser.error("--id-queries must be at most --n")
     return arguments
 
