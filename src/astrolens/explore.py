@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -240,9 +241,13 @@ class SimilarityExplorer:
         ax.scatter(*query, s=180, marker="*", color="k", edgecolors="w", label="query")
 
     def _index_positions(self, object_ids: pd.Series) -> NDArray[np.int64]:
+        return self._position_of_id.loc[object_ids.astype(str)].to_numpy(dtype=np.int64)
+
+    @functools.cached_property
+    def _position_of_id(self) -> pd.Series:
+        """Index position by object id, built once (a million ids take a second)."""
         ids = np.asarray(self.search.index.ids).astype(str)
-        position_of = pd.Series(np.arange(ids.size), index=ids)
-        return position_of.loc[object_ids.astype(str)].to_numpy(dtype=np.int64)
+        return pd.Series(np.arange(ids.size), index=ids)
 
     def _draw_images(self, figure: SubFigure, result: SearchResult) -> None:
         shown = result.matches

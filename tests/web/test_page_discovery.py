@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from astrolens.index import CorruptIndex
@@ -21,6 +22,8 @@ from astrolens.index.embedding_map import MAP_FILE, MAP_POINTS, read_map
 from astrolens.index.folder import is_current, read_index_map, read_index_source
 from astrolens.search import open_search
 from astrolens.sources import example_files
+from astrolens.web import maps
+from astrolens.web.maps import open_map
 from astrolens.web.state import ServedIndex
 from astrolens.web.thumbnails import ThumbnailCache
 
@@ -96,6 +99,17 @@ def test_a_search_says_where_the_query_and_matches_lie_on_the_map(client, oracle
     assert [match["object_id"] for match in answer["map"]["matches"]] == [
         match["object_id"] for match in answer["matches"]
     ]
+
+
+def test_placing_matches_on_the_map_looks_ids_up_in_a_table_built_once(oracle, monkeypatch):
+    view = open_map(oracle)  # as a server process opens it for its first search
+    built = []
+    monkeypatch.setattr(maps, "_id_table", lambda search: built.append(search) or pd.Index([]))
+    result = oracle.by_object(str(oracle.index.ids[7]), 4)
+    first, second = view.positions(oracle, result), view.positions(oracle, result)
+    assert built == []  # not per request: at a million objects that cost a second each
+    assert first == second
+    assert [match["object_id"] for match in first["matches"]] == list(map(str, result.object_ids))
 
 
 def test_the_example_is_a_periodic_object_and_a_seed_repeats_it(client, oracle):

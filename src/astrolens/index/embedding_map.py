@@ -130,8 +130,14 @@ def place(
         return np.zeros((len(queries), 2))
     squared = (queries**2).sum(axis=1)[:, None] - 2 * queries @ mapped.T + (mapped**2).sum(axis=1)
     distances = np.sqrt(np.maximum(squared, 0.0))
-    nearest = np.argsort(distances, axis=1, kind="stable")[:, : min(neighbours, len(mapped))]
+    n = min(neighbours, len(mapped))
+    nearest = np.argpartition(distances, n - 1, axis=1)[:, :n] if n < len(mapped) else None
+    if nearest is None:
+        nearest = np.broadcast_to(np.arange(n), distances.shape)
     near = np.take_along_axis(distances, nearest, axis=1)
+    order = np.argsort(near, axis=1, kind="stable")  # nearest first
+    nearest = np.take_along_axis(nearest, order, axis=1)
+    near = np.take_along_axis(near, order, axis=1)
     weights = 1.0 / np.maximum(near, 1e-9)
     exact = near[:, :1] < 1e-5
     weights = np.where(exact, np.where(np.arange(near.shape[1]) == 0, 1.0, 0.0), weights)

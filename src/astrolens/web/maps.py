@@ -17,8 +17,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,9 @@ class EmbeddingMapView:
     vectors: NDArray[np.float32]
     classes: Sequence[str | None]
     n_indexed: int
+    index_ids: pd.Index | None = field(default=None, repr=False)
+    """The id of each index position, looked up by :meth:`positions` (built once: at a million
+    objects, an id table per request costs a second)."""
 
     def payload(self) -> dict[str, Any]:
         """The map as the API sends it: columns of the points, the class names, how it was
@@ -60,13 +64,20 @@ class EmbeddingMapView:
 
     def place(self, vectors: NDArray[np.float32]) -> NDArray[np.float64]:
         """Map positions of embeddings (``(n, 2)``)."""
-        xy = self.points[["x", "y"]].to_numpy(np.float64)
-        return place(vectors, self.vectors, xy)
+        return place(vectors, *self._mapped)
+
+    @functools.cached_property
+    def _mapped(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The mapped embeddings and their positions as :func:`place` reads them, made once."""
+        return self.vectors.astype(np.float64), self.points[["x", "y"]].to_numpy(np.float64)
 
     def positions(self, search: Search, result: SearchResult) -> dict[str, Any]:
         """Where the query (its mean embedding) and each match lie on the map."""
         ids = [str(name) for name in result.object_ids]
-        positions = _index_positions(search, ids)
+        if self.index_ids is None:
+            self.index_ids = _id_table(search)
+        positions = self.index_ids.get_indexer(ids)
+        positions = np.asarray(positions[positions >= 0], dtype=np.int64)
         vectors = np.concatenate(
             [
                 np.asarray(result.query.vectors, np.float32).mean(axis=0, keepdims=True),
@@ -83,10 +94,9 @@ class EmbeddingMapView:
         }
 
 
-def _index_positions(search: Search, object_ids: list[str]) -> NDArray[np.int64]:
-    """Index positions of catalogued objects."""
-    positions = pd.Index(np.asarray(search.index.ids).astype(str)).get_indexer(object_ids)
-    return np.asarray(positions[positions >= 0], dtype=np.int64)
+def _id_table(search: Search) -> pd.Index:
+    """The ids of the index's positions, as a table to look them up."""
+    return pd.Index(np.asarray(search.index.ids).astype(str))
 
 
 def open_map(search: Search) -> EmbeddingMapView | None:
@@ -96,8 +106,8 @@ def open_map(search: Search) -> EmbeddingMapView | None:
     points = read_index_map(folder) if folder is not None else None
     if points is None or points.empty:
         return None
-    ids = np.asarray(search.index.ids).astype(str)
-    positions = pd.Index(ids).get_indexer(points["object_id"].astype(str))
+    index_ids = _id_table(search)
+    positions = index_ids.get_indexer(points["object_id"].astype(str))
     points = points[positions >= 0].reset_index(drop=True)
     vectors = search.index.get_vectors(positions[positions >= 0])
     table = search.catalog.table
@@ -110,4 +120,4 @@ def open_map(search: Search) -> EmbeddingMapView | None:
         ]
     else:
         classes = [None] * len(points)
-    return EmbeddingMapView(points, vectors, classes, len(search.index))
+    return EmbeddingMapView(points, vectors, classes, len(search.index), index_ids)
