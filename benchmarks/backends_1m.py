@@ -86,7 +86,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 import astrolens
-from astrolens.catalog import Catalog
+from astrolens.catalog import Catalog, angular_chord, unit_vectors
 from astrolens.distributed import read_partitioned_embeddings
 from astrolens.index import (
     ClusteredEmbeddings,
@@ -338,16 +338,35 @@ def passing(filters: Filters, answer: pd.DataFrame, what: str) -> None:
 
 
 def exact_matches(
-    vectors: np.ndarray, allowed: np.ndarray, positions: np.ndarray, ids: np.ndarray
+    vectors: np.ndarray,
+    allowed: np.ndarray,
+    positions: np.ndarray,
+    ids: np.ndarray,
+    sky: np.ndarray | None = None,
 ) -> list[set[str]]:
-    """The ids of the ``K`` nearest vectors that pass to each of ``positions``, itself left out."""
+    """The ids of the ``K`` nearest vectors that pass to each of ``positions``, itself left out,
+    and, with ``sky`` (a unit vector per position), as the search layer answers: leaving out a
+    vector at the query's sky position or at an earlier one's (another observation of a star
+    already found, within ``SearchConfig.duplicate_radius_arcsec``)."""
     subset = np.flatnonzero(allowed)
-    _, rows = brute_force_search(vectors[subset], vectors[positions], K + 1)
-    nearest = [
-        [found for found in row if found != query]
-        for row, query in zip(subset[rows], positions, strict=True)
-    ]
-    return [set(ids[row[:K]]) for row in nearest]
+    fetch = K + 1 if sky is None else min(len(subset), 4 * K + 1)
+    _, rows = brute_force_search(vectors[subset], vectors[positions], fetch)
+    limit = float(angular_chord(SearchConfig().duplicate_radius_arcsec or 0.0)) ** 2
+    truth = []
+    for row, query in zip(subset[rows], positions, strict=True):
+        kept: list[int] = []
+        for found in row:
+            if found == query:
+                continue
+            if sky is not None:
+                taken = sky[[query, *kept]]
+                if (((taken - sky[found]) ** 2).sum(axis=1) <= limit).any():
+                    continue
+            kept.append(int(found))
+            if len(kept) == K:
+                break
+        truth.append(set(ids[kept]))
+    return truth
 
 
 def bench_search_layer(
@@ -360,7 +379,9 @@ def bench_search_layer(
 ) -> None:
     ids = searches["faiss"].index.ids
     checked_positions = positions[:CHECKED_QUERIES]
-    truth = exact_matches(vectors, allowed, checked_positions, ids)
+    catalog = searches["faiss"].catalog.table
+    sky = unit_vectors(catalog["ra"], catalog["dec"]) if {"ra", "dec"} <= set(catalog) else None
+    truth = exact_matches(vectors, allowed, checked_positions, ids, sky)
     for name, search in searches.items():
         hits = 0
         for object_id, expected in zip(ids[checked_positions], truth, strict=True):
