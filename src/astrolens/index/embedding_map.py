@@ -131,9 +131,7 @@ def place(
     squared = (queries**2).sum(axis=1)[:, None] - 2 * queries @ mapped.T + (mapped**2).sum(axis=1)
     distances = np.sqrt(np.maximum(squared, 0.0))
     n = min(neighbours, len(mapped))
-    nearest = np.argpartition(distances, n - 1, axis=1)[:, :n] if n < len(mapped) else None
-    if nearest is None:
-        nearest = np.broadcast_to(np.arange(n), distances.shape)
+    nearest = np.argpartition(distances, n - 1, axis=1)[:, :n]
     near = np.take_along_axis(distances, nearest, axis=1)
     order = np.argsort(near, axis=1, kind="stable")  # nearest first
     nearest = np.take_along_axis(nearest, order, axis=1)
