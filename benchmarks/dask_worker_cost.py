@@ -47,7 +47,7 @@ def represent_cost(survey: str, n: int, run: str, keep: bool) -> dict[str, Any]:
     catalog = generate_catalog(dataclasses.replace(config, n_objects=n + WARM_UP))
     rows = catalog.to_dict("records")
     trained = load_run(run)
-    settings = (trained.representation, trained.preprocess, trained.wavelet)
+    settings = (trained.representation, trained.preprocess, trained.wavelet, trained.periodogram)
     represent_rows(rows[:WARM_UP], *settings)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     started = time.process_time()

@@ -170,6 +170,7 @@ def embed_run(folder: str, run: TrainedRun, cache: str | None, workers: int) -> 
         run.representation,
         preprocess=run.preprocess,
         wavelet=run.wavelet,
+        periodogram=run.periodogram,
         cache_root=cache,
         workers=workers,
     )
@@ -208,6 +209,7 @@ def periodogram_baselines(run: TrainedRun, cache: str | None, workers: int) -> p
         "periodogram",
         preprocess=run.preprocess,
         wavelet=run.wavelet,
+        periodogram=run.periodogram,
         cache_root=cache,
         workers=workers,
     )

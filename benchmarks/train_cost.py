@@ -43,6 +43,7 @@ def main() -> None:
         kind.representation,
         preprocess=run.preprocess,
         wavelet=run.wavelet,
+        periodogram=run.periodogram,
         workers=2,
     )
     class_names = tuple(run.class_names)

@@ -11,6 +11,7 @@ from astrolens.datasets import (
 )
 from astrolens.features import FEATURE_NAMES
 from astrolens.modalities.lightcurve import represent
+from astrolens.periodogram import PeriodogramConfig
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.transform import series_from_arrays
 from astrolens.wavelets import WaveletConfig, power_image
@@ -83,3 +84,21 @@ def test_a_cached_stack_is_reused_only_where_it_holds_the_representation_exactly
     batches = list(survey_batches(cached, size=4))
     assert [len(batch) for batch in batches] == [4, 2]
     assert [name for batch in batches for name in batch.object_ids] == list(features.object_ids)
+
+
+def test_a_survey_stack_follows_the_periodogram_configuration_it_is_given(tmp_path):
+    coarse = PeriodogramConfig(n_periods=32, n_phase_bins=16)
+    default = survey_data(MINI, "periodogram", cache_root=tmp_path, workers=1, progress=False)
+    made = survey_data(
+        MINI, "periodogram", periodogram=coarse, cache_root=tmp_path, workers=1, progress=False
+    )
+    assert default.arrays["power"].shape[1:] == (PeriodogramConfig().n_periods,)
+    assert made.arrays["power"].shape[1:] == (32,) and made.arrays["folded"].shape[1:] == (2, 16)
+    assert len(list(tmp_path.rglob("survey-mini-periodogram-*.npz"))) == 2  # one file each
+    rows = made.catalog.head(2).to_dict("records")
+    np.testing.assert_array_equal(
+        represent_rows(rows, "periodogram", periodogram=coarse).arrays["power"],
+        made.arrays["power"][:2],
+    )
+    again = cached_survey_data(MINI, "periodogram", periodogram=coarse, cache_root=tmp_path)
+    np.testing.assert_array_equal(again.arrays["power"], made.arrays["power"])

@@ -215,6 +215,7 @@ def represent_rows(
     representation: str = "wavelet",
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
 ) -> Batch:
     """Representations of simulated-survey catalogue rows: regenerate, clean, represent (or,
     for the galaxy survey's ``"cutout"``, render).
@@ -232,7 +233,7 @@ def represent_rows(
     names = [(str(row["object_id"]), str(row["object_id"])) for row in rows]
     if representation in IMAGE_REPRESENTATIONS:
         return _represent_each(rows, names, GalaxyImageModality(), representation)
-    modality = LightCurveModality(preprocess, wavelet)
+    modality = LightCurveModality(preprocess, wavelet, periodogram=periodogram)
     light_curves = (source_arrays(row, preprocess.quality_bitmask) for row in rows)
     return _represent_each(light_curves, names, modality, representation)
 
@@ -393,6 +394,7 @@ def survey_data(
     *,
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
     cache_root: str | os.PathLike[str] | None = "wavelets",
     workers: int = 2,
     progress: bool = True,
@@ -406,9 +408,9 @@ def survey_data(
         ``"galaxies-tiny"``, ... for the galaxy survey, whose representation is ``"cutout"``).
     representation
         One of :data:`REPRESENTATIONS`.
-    preprocess, wavelet
-        Configurations of the cleaning and of the transform; with the survey, its catalogue and
-        the representation they name the cache file.
+    preprocess, wavelet, periodogram
+        Configurations of the cleaning, of the wavelet transform and of the periodogram; with the
+        survey, its catalogue and the representation they name the cache file.
     cache_root
         Root of the wavelet cache; ``None`` computes without caching.
     workers
@@ -437,7 +439,8 @@ def survey_data(
     fingerprint = catalog_fingerprint(catalog)
     path = None
     if cache_root is not None:
-        path = _stack_path(config, fingerprint, representation, preprocess, wavelet, cache_root)
+        settings = (preprocess, wavelet, periodogram)
+        path = _stack_path(config, fingerprint, representation, *settings, cache_root)
         if path.exists():
             return _read_stack(path, catalog, config, fingerprint, representation)
     if representation in MEASURED_REPRESENTATIONS:
@@ -446,7 +449,8 @@ def survey_data(
         )
         batch = _measured_on_cutouts(catalog, cutouts, representation, workers, progress)
     else:
-        batch = _represented_rows(catalog, representation, preprocess, wavelet, workers, progress)
+        settings = (preprocess, wavelet, periodogram)
+        batch = _represented_rows(catalog, representation, settings, workers, progress)
     good = batch.good
     result = SurveyData(
         arrays={name: values[good] for name, values in batch.arrays.items()},
@@ -472,6 +476,7 @@ def cached_survey_data(
     *,
     preprocess: PreprocessConfig = PreprocessConfig(),
     wavelet: WaveletConfig = WaveletConfig(),
+    periodogram: PeriodogramConfig = PeriodogramConfig(),
     cache_root: str | os.PathLike[str] = "wavelets",
 ) -> SurveyData | None:
     """The stack :func:`survey_data` cached for these settings (a training run leaves one), if
@@ -501,7 +506,8 @@ def cached_survey_data(
         return None  # no stack of this survey: its catalogue is not drawn (a million rows)
     catalog = generate_survey_catalog(config)
     fingerprint = catalog_fingerprint(catalog)
-    path = _stack_path(config, fingerprint, representation, preprocess, wavelet, cache_root)
+    settings = (preprocess, wavelet, periodogram)
+    path = _stack_path(config, fingerprint, representation, *settings, cache_root)
     if not path.is_file() or set(_stack_array_names(path)) & set(_FLOAT16_ARRAYS):
         return None  # absent, or rounded: not read
     return _read_stack(path, catalog, config, fingerprint, representation)
@@ -541,6 +547,7 @@ def _stack_path(
     representation: str,
     preprocess: PreprocessConfig,
     wavelet: WaveletConfig,
+    periodogram: PeriodogramConfig,
     cache_root: str | os.PathLike[str],
 ) -> Path:
     """Where :func:`survey_data` caches a survey's stack of a representation."""
@@ -550,7 +557,7 @@ def _stack_path(
             "format": _STACK_FORMAT,
             "survey": config.to_dict(),
             "catalog": fingerprint.key,
-            "periodogram": PeriodogramConfig().to_dict(),
+            "periodogram": periodogram.to_dict(),
         }
     )
     return folder / _stack_name(config, representation, key)
@@ -564,15 +571,14 @@ def _stack_name(config: AnySurveyConfig, representation: str, key: str) -> str:
 def _represented_rows(
     catalog: pd.DataFrame,
     representation: str,
-    preprocess: PreprocessConfig,
-    wavelet: WaveletConfig,
+    settings: tuple[PreprocessConfig, WaveletConfig, PeriodogramConfig],
     workers: int,
     progress: bool,
 ) -> Batch:
     """Every catalogue row regenerated and represented, in worker processes."""
     rows = catalog.to_dict("records")
     tasks = [
-        (rows[start : start + ROWS_PER_TASK], representation, preprocess, wavelet)
+        (rows[start : start + ROWS_PER_TASK], representation, *settings)
         for start in range(0, len(rows), ROWS_PER_TASK)
     ]
     parts = []
@@ -585,10 +591,10 @@ def _represented_rows(
 
 
 def represent_rows_task(
-    task: tuple[list[dict[str, Any]], str, PreprocessConfig, WaveletConfig],
+    task: tuple[list[dict[str, Any]], str, PreprocessConfig, WaveletConfig, PeriodogramConfig],
 ) -> Batch:
-    """:func:`represent_rows` of one ``(rows, representation, preprocess, wavelet)`` tuple: the
-    task worker pools map (:func:`parallel_map`)."""
+    """:func:`represent_rows` of one ``(rows, representation, preprocess, wavelet,
+    periodogram)`` tuple: the task worker pools map (:func:`parallel_map`)."""
     return represent_rows(*task)
 
 

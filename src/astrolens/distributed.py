@@ -438,6 +438,10 @@ def _embed_partition(
         trained = _RUNS[job.run] = load_run(job.run)
     rows = survey_catalog_rows(job.survey, *job.rows(index), cache=job.cache)
     batch = represent_rows(
-        rows.to_dict("records"), trained.representation, trained.preprocess, trained.wavelet
+        rows.to_dict("records"),
+        trained.representation,
+        trained.preprocess,
+        trained.wavelet,
+        trained.periodogram,
     )
     return index, write_embeddings([batch], path, run=trained, chunk_size=max(len(batch), 1))

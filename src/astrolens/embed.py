@@ -258,6 +258,7 @@ def embed_survey(
             trained.representation,
             preprocess=trained.preprocess,
             wavelet=trained.wavelet,
+            periodogram=trained.periodogram,
             cache_root=stacks,
         )
     if cached is not None:
@@ -274,6 +275,7 @@ def embed_survey(
             trained.representation,
             trained.preprocess,
             trained.wavelet,
+            trained.periodogram,
         )
         for catalog in catalog_chunks(config)
         for rows in [catalog.to_dict("records")]
@@ -307,7 +309,8 @@ def write_embeddings(
     >>> from astrolens.simulate import SurveyConfig, generate_catalog
     >>> rows = generate_catalog(SurveyConfig(name="mini", n_objects=3)).to_dict("records")
     >>> run = resolve_run(None)
-    >>> batch = represent_rows(rows, run.representation, run.preprocess, run.wavelet)
+    >>> settings = (run.preprocess, run.wavelet, run.periodogram)
+    >>> batch = represent_rows(rows, run.representation, *settings)
     >>> out = Path(tempfile.mkdtemp()) / "rows.parquet"
     >>> write_embeddings([batch], out, run=run).n_embedded
     3

@@ -130,6 +130,7 @@ def held_out_predictions(
         trained.representation,
         preprocess=trained.preprocess,
         wavelet=trained.wavelet,
+        periodogram=trained.periodogram,
         cache_root=cache_root,
         workers=workers,
         progress=progress,
