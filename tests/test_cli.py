@@ -10,7 +10,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from astrolens.cli import EXIT_BAD_INPUT, main
-from astrolens.search import open_search
+from astrolens.search import SearchConfig, open_search
 from astrolens.simulate import SIZES, SurveyConfig, generate_catalog
 from astrolens.sources import example_files, read_arrays
 from astrolens.wavelets import WaveletCache
@@ -204,8 +204,16 @@ def test_search_by_a_real_fits_file_with_a_figure(tiny_index, tmp_path, capsys):
     args = ["--file", str(path), "-k", "3", "--csv", str(out), "--figure", str(figure)]
     assert search(tiny_index, *args) == 0
     assert capsys.readouterr().out.startswith("KIC 10002792: the 3 most similar")
-    assert len(pd.read_csv(out)) == 3
+    matches = pd.read_csv(out)
+    assert len(matches) == 3 and matches["period_match"].dtype == bool
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = tmp_path / "plain.csv"
+    args = ["--file", str(path), "-k", "3", "--csv", str(plain), "--embedding-order"]
+    assert search(tiny_index, *args) == 0
+    by_distance = pd.read_csv(plain)
+    assert "period_match" not in by_distance and by_distance["distance"].is_monotonic_increasing
+    expected = open_search(tiny_index, config=SearchConfig(period_pool=0)).by_lightcurve(path, 3)
+    assert by_distance["object_id"].tolist() == expected.object_ids
 
 
 def test_search_by_several_files_at_once(tiny_index, tmp_path, capsys):

@@ -8,11 +8,12 @@ The index holds the first 4,000 objects' worth of the demo-mixed survey's design
 missions and ground-based surveys; :data:`SURVEY`), a fifth of it, so that the test embeds in
 minutes; benchmarks/mixed_cadences.py searches the whole 20,000 and reports all ten.
 What is asserted is what holds with runs/default: every one is searched, the RRab finds RRab stars
-whose median period is within 10 % of its own (5.4 % in this fifth of the survey; in the whole
-survey, 0.4 %: benchmarks/mixed_cadences.py), the semi-regular finds mostly
-semi-regulars and Miras of long periods (its 45 epochs over 5.3 years, most within 200 days, do not
-tell 117 d: its own periodogram peaks at 68 d; in the whole survey its ten matches are semi-regulars
-of median 69.5 d, here 7 of 10).
+whose median period is within 2 % of its own (0.4 % in this fifth of the survey, 10 of 10 RRab; in
+the whole survey, 0.09 %: benchmarks/mixed_cadences.py; by the embedding alone, without the
+ranking by the light curve's own period, 5.4 % here), the semi-regular finds mostly semi-regulars
+and Miras of long periods (its 45 epochs over 5.3 years, most within 200 days, do not tell 117 d:
+its own periodogram peaks at 68 d; here 9 of its 10 matches are semi-regulars, median 64.8 d; in
+the whole survey 10 of 10, median 67.5 d).
 """
 
 from __future__ import annotations
@@ -61,13 +62,14 @@ def test_none_of_the_ten_raises_and_each_gets_ten_matches(results):
 def test_the_rrab_finds_rrab_stars_of_its_period(results):
     result = results[RRAB]
     classes = result.column("class")
-    assert np.mean(classes == "RRab") >= 0.5
+    assert np.mean(classes == "RRab") >= 0.8
     median = np.nanmedian(result.column("period_days").astype(float))
-    assert median == pytest.approx(0.4972512, rel=0.10)
+    assert median == pytest.approx(0.4972512, rel=0.02)
+    assert result.query.period_days == pytest.approx(0.4972512, rel=1e-3)  # its own periodogram
 
 
 def test_the_semi_regular_finds_long_period_variables_of_its_period(results):
     result = results[SEMI_REGULAR]
     classes = result.column("class")
-    assert np.mean(np.isin(classes, ["SR", "MIRA"])) >= 0.6
+    assert np.mean(np.isin(classes, ["SR", "MIRA"])) >= 0.8
     assert np.nanmedian(result.column("period_days").astype(float)) > 50.0

@@ -174,7 +174,11 @@ def test_light_curve_files_are_searched_through_the_run_model(tiny_index, tiny_c
     result = search.by_lightcurve(path, k=5)
     assert len(result) == 5 and result.query.object_ids == (row["object_id"],)
     assert row["object_id"] not in set(result.matches["object_id"])
-    assert result.matches["distance"].is_monotonic_increasing
+    # the matches its own period supports first (among the 25 nearest), each group by distance
+    matched = result.matches["period_match"]
+    assert matched.is_monotonic_decreasing
+    for _, group in result.matches.groupby("period_match"):
+        assert group["distance"].is_monotonic_increasing
     real = search.by_lightcurve(example_files("K2")[0], k=4)
     assert real.query.label == "EPIC 211117077" and len(real) == 4
     assert set(real.matches["object_id"]) <= set(tiny_catalog["object_id"])

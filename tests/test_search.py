@@ -15,6 +15,7 @@ from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.periodogram import PeriodogramConfig
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
 from astrolens.search.domain import ClassStatistics, PeriodCoverage
+from astrolens.search.periods import PERIOD_MULTIPLES
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
 
@@ -682,3 +683,49 @@ def test_a_process_keeps_the_survey_samples_of_the_indexes_it_searched_last(monk
     assert [key[1] for key in service._PROFILES] == ["a", "c"]
     profiles("b")
     assert made == ["a", "b", "c", "b"]
+
+
+# -- the query's own period --------------------------------------------------------------------
+
+
+class PeriodicEmbeddings(StoredEmbeddings):
+    """:class:`StoredEmbeddings` whose light curves show a period of their own, as a trained run
+    reads them (``own_period``: the best period of the periodogram)."""
+
+    def own_period(self, item):
+        return self.modality.own_period(item)
+
+
+def test_a_light_curve_ranks_first_the_candidates_whose_period_its_own_supports(
+    search, survey, index, tmp_path
+):
+    table, vectors = survey
+    number = int(np.flatnonzero(table["class"] == "RRab")[0])
+    row = table.iloc[number]
+    path = write_fits(row, tmp_path)
+    encoder = PeriodicEmbeddings(search.encoder.embed)
+    own = encoder.own_period(encoder.load(path))
+    assert own == pytest.approx(row["period_days"], rel=0.01)
+    ranked = SimilaritySearch(index, Catalog(table), encoder=encoder, config=NO_DEDUP)
+    result = ranked.by_lightcurve(path, k=10)
+    assert result.query.period_days == own
+    # the oracle: of the 50 nearest (5 x k), the supported ones first, each group by distance
+    query = encoder.embed_item(encoder.load(path))
+    nearest = oracle(vectors, query, everything_but(len(table), number))[0][:50]
+    ratio = table["period_days"].to_numpy()[nearest, None] / (own * np.array(PERIOD_MULTIPLES))
+    match = (np.abs(ratio - 1) <= 0.03).any(axis=1)
+    assert 0 < match[:10].sum() < min(10, match.sum())  # the ranking changes the answer
+    expected = np.concatenate([nearest[match], nearest[~match]])[:10]
+    assert result.object_ids == table["object_id"].iloc[expected].tolist()
+    flags = result.column("period_match")
+    assert flags.dtype == bool and flags.tolist() == [True] * min(10, int(match.sum())) + [
+        False
+    ] * max(0, 10 - int(match.sum()))
+    unranked = SearchConfig(duplicate_radius_arcsec=None, period_pool=0)
+    plain = SimilaritySearch(index, Catalog(table), encoder=encoder, config=unranked)
+    assert (
+        plain.by_lightcurve(path, k=10).object_ids == table["object_id"].iloc[nearest[:10]].tolist()
+    )
+    assert "period_match" not in plain.by_lightcurve(path, k=10).columns
+    assert "period_match" not in search.by_lightcurve(path, k=10).columns  # no own period
+    assert "period_match" not in ranked.by_object(row["object_id"], k=10).columns

@@ -283,7 +283,7 @@ def _command_index_build(args: argparse.Namespace) -> None:
 def _command_search(args: argparse.Namespace) -> None:
     from astrolens.demo import table_text
     from astrolens.plots import save_figure
-    from astrolens.search import MAX_K, Filters, check_writable_file, open_search
+    from astrolens.search import MAX_K, Filters, SearchConfig, check_writable_file, open_search
 
     if (args.ra is None) != (args.dec is None):
         raise ValueError("--ra and --dec go together")
@@ -301,7 +301,9 @@ def _command_search(args: argparse.Namespace) -> None:
     if args.band is not None and args.files is None:
         raise ValueError("--band goes with --file")
     query_files = [_query_file(path, args.band) for path in args.files or []]
-    search = open_search(args.index)
+    search = open_search(
+        args.index, config=SearchConfig(period_pool=0) if args.embedding_order else None
+    )
     if args.ids:
         if len(args.ids) == 1:
             result = search.by_object(args.ids[0], args.k, filters=filters)
@@ -754,6 +756,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COLUMN:MIN:MAX",
         help="keep matches with MIN <= COLUMN <= MAX (repeatable; an empty end is open)",
+    )
+    search.add_argument(
+        "--embedding-order",
+        action="store_true",
+        help="rank a --file's matches by embedding distance alone, not first those whose "
+        "period its own periodogram supports",
     )
     search.add_argument("--csv", type=Path, help="write the matches to this CSV file")
     search.add_argument("--figure", type=Path, help="draw the query and its matches to this PNG")

@@ -106,6 +106,10 @@ class TrainedRun:
         """What a loaded input looks like, in named numbers (:meth:`Modality.statistics`)."""
         return self.modality.statistics(item)
 
+    def own_period(self, item: Item) -> float | None:
+        """The period a loaded input shows by itself (:meth:`Modality.own_period`)."""
+        return self.modality.own_period(item)
+
     @property
     def representation(self) -> str:
         """What the encoder reads (``"wavelet"``, ``"features"``)."""

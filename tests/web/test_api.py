@@ -268,6 +268,8 @@ def test_thumbnails_are_drawn_once_and_cached(client, server, object_ids):
 def test_upload_of_a_kepler_fits_is_the_in_process_search(client, oracle):
     payload = upload(client, KEPLER, {"k": 6}).json()
     assert_same_matches(payload, oracle.by_lightcurve(KEPLER, 6))
+    flags = oracle.by_lightcurve(KEPLER, 6).column("period_match").tolist()
+    assert [match["period_match"] for match in payload["matches"]] == flags  # JSON booleans
     assert payload["query"]["kind"] == "lightcurve"
     assert payload["query"]["label"] == "KIC 10002792"
     assert payload["query"]["thumbnail"] is None

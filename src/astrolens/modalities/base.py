@@ -100,6 +100,12 @@ class Modality(ABC):
         default."""
         return {}
 
+    def own_period(self, item: Item) -> float | None:
+        """The period an item shows by itself, in days, which a search ranks its matches'
+        catalogued periods against (:mod:`astrolens.search.periods`; for light curves: the best
+        period of the periodogram); None by default."""
+        return None
+
 
 _MODALITIES: Registry[Modality] = Registry("modality", Modality)
 

@@ -330,6 +330,26 @@ class LightCurveModality(Modality):
         }
         return dict(item.computed["sampling"])
 
+    def own_period(self, item: Item) -> float | None:
+        """The best period of the light curve's own periodogram (:mod:`astrolens.periodogram`,
+        computed once per item), in days; None when it has none (too few epochs, or a baseline
+        too short for two cycles of an hour).
+
+        Examples
+        --------
+        >>> from astrolens.sources.examples import macho_files
+        >>> import tempfile
+        >>> modality = LightCurveModality()
+        >>> rrab = next(p for p in macho_files(tempfile.mkdtemp()) if "1.4652.1527" in p.name)
+        >>> round(modality.own_period(modality.load(rrab)), 4)  # OGLE-III: 0.4972512 d
+        0.4973
+        """
+        try:
+            arrays = self.represent(item, "periodogram")
+        except InvalidLightCurve:
+            return None
+        return float(arrays["best_period_days"])
+
     def statistics(self, item: Item) -> dict[str, float]:
         """The light curve's hand-crafted features by name (:data:`astrolens.features.
         FEATURE_NAMES`: periods, amplitude, flux distribution, time structure, Fourier shape).

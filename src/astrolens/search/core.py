@@ -83,6 +83,7 @@ from astrolens.search.figures import (
     plot_matches,
     simulated_images,
 )
+from astrolens.search.periods import moved_forward
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -418,6 +419,14 @@ class SearchConfig(JsonConfig):
         The domain check of a query that is not catalogued (:mod:`astrolens.search.domain`): its
         distance to its ``novelty_k``-th neighbour against that of ``novelty_sample`` survey
         objects; beyond the ``novelty_percentile`` of theirs it is out of domain.
+    period_pool, period_tolerance, period_class_share
+        A query by light curve with a period of its own (its periodogram's best) ranks first,
+        among its ``period_pool * k`` nearest candidates, those whose catalogued ``period_days``
+        that period supports (1/3 to 4 times it, within ``period_tolerance``) and, where the
+        catalogue has a ``class``, whose class holds ``period_class_share`` of the nearest ``k``
+        (:mod:`astrolens.search.periods`); the result says which moved forward in
+        ``period_match``.
+        ``period_pool = 0`` ranks by the embedding alone.
     """
 
     duplicate_radius_arcsec: float | None = 2.0
@@ -428,6 +437,9 @@ class SearchConfig(JsonConfig):
     novelty_k: int = 10
     novelty_sample: int = 2000
     novelty_percentile: float = 0.99
+    period_pool: float = 5.0
+    period_tolerance: float = 0.03
+    period_class_share: float = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -457,6 +469,10 @@ class Query:
         For coordinate queries: how far the catalogued object is from the position asked for.
     combine
         For several examples: ``"centroid"`` or ``"rrf"``.
+    period_days
+        For a query by light curve: the period it shows by itself (its periodogram's best),
+        which ranks the matches' catalogued periods (:attr:`SearchConfig.period_pool`); None
+        for other queries or when it has none.
     """
 
     kind: str
@@ -469,6 +485,7 @@ class Query:
     positions: tuple[int, ...] = ()
     separation_arcsec: float | None = None
     combine: str | None = None
+    period_days: float | None = None
 
 
 class SearchResult:
@@ -476,6 +493,10 @@ class SearchResult:
 
     ``distance`` is the Euclidean distance in embedding space from the query (for ``"rrf"``: from
     the nearest example); :meth:`SimilaritySearch.least_similar` gives ``anomaly_score`` instead.
+    A search by light curve with a period of its own ranks first the matches whose catalogued
+    period it supports (of a class common among its nearest), and says which in the boolean
+    ``period_match``
+    (:attr:`SearchConfig.period_pool`): its distances rise within each group, not across them.
 
     Parameters
     ----------
@@ -515,7 +536,7 @@ class SearchResult:
         self.catalog = catalog
         self.rows = np.asarray(rows, dtype=np.int64)
         self.scores = {"rank": np.arange(1, len(self.rows) + 1)} | {
-            name: np.asarray(values, dtype=np.float64) for name, values in scores.items()
+            name: _score_column(values) for name, values in scores.items()
         }
 
     def __len__(self) -> int:
@@ -928,6 +949,7 @@ class SimilaritySearch:
         row_number = int(self.catalog.locate([object_id])[0]) if object_id else -1
         position = int(self._position_of_row[row_number]) if row_number >= 0 else -1
         ra, dec = _as_float(meta.get("ra")), _as_float(meta.get("dec"))
+        own_period = getattr(self.encoder, "own_period", None)  # optional, as sampling
         query = Query(
             kind=kind,
             label=item.label,
@@ -936,6 +958,7 @@ class SimilaritySearch:
             mag=_finite_or_none(meta.get("mag")),
             sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
             positions=(position,) if position >= 0 else (),
+            period_days=own_period(item) if own_period is not None else None,
         )
         return item, query, domain
 
@@ -1251,7 +1274,9 @@ class SimilaritySearch:
         class or mission filter (its rows kept by the catalogue) is handed to the index, which
         filters while it searches; any other filter is checked on the index's neighbours, and
         handed to the index when too few pass. Asks for more neighbours (x4 at a time) until
-        ``k`` survive or nothing is left.
+        ``k`` survive or nothing is left. A query with a period of its own ranks the first
+        ``period_pool * k`` of them by it (:mod:`astrolens.search.periods`) before ``k`` are
+        kept.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -1270,6 +1295,8 @@ class SimilaritySearch:
         else:
             ranking = self._checked_ranking(query, selection, conditions)
         fetch = min(ranking.total, math.ceil(ranking.expected(k + excluded.size)))
+        pool = self._period_pool(query, k)
+        fetch = min(ranking.total, max(fetch, pool))
         while True:
             positions, scores = ranking.rank(fetch)
             keep = ranking.passes(positions)
@@ -1277,6 +1304,8 @@ class SimilaritySearch:
                 keep &= ~np.isin(positions, excluded)
             positions = positions[keep]
             scores = {name: values[keep] for name, values in scores.items()}
+            if pool:
+                positions, scores = self._period_first(query, positions, scores, pool, k)
             chosen = self._without_sky_duplicates(query, positions, k)
             if chosen.size == k or fetch >= ranking.total:
                 break
@@ -1288,6 +1317,57 @@ class SimilaritySearch:
         columns = {name: values[chosen] for name, values in scores.items()}
         rows = self._rows[positions[chosen]]
         return SearchResult(query, k, self.catalog, rows, columns, domain)
+
+    def _period_pool(self, query: Query, k: int) -> int:
+        """How many candidates a query's own period ranks (0: none; see :class:`SearchConfig`)."""
+        if query.period_days is None or self._periods_by_position is None:
+            return 0
+        return math.ceil(self.config.period_pool * k)
+
+    def _period_first(
+        self,
+        query: Query,
+        positions: NDArray[np.int64],
+        scores: dict[str, NDArray[Any]],
+        pool: int,
+        k: int,
+    ) -> tuple[NDArray[np.int64], dict[str, NDArray[Any]]]:
+        """Candidates whose catalogued period the query's own supports first among the first
+        ``pool``, of a class common in the first ``k``
+        (:func:`~astrolens.search.periods.moved_forward`), flagged in ``period_match``."""
+        periods = self._periods_by_position[positions]
+        classes = (
+            None if self._classes_by_position is None else self._classes_by_position[positions]
+        )
+        moved = moved_forward(
+            periods,
+            query.period_days,
+            self.config.period_tolerance,
+            pool,
+            classes=classes,
+            k=k,
+            class_share=self.config.period_class_share,
+        )
+        order = np.argsort(~moved, kind="stable")
+        scores = {name: values[order] for name, values in scores.items()}
+        scores["period_match"] = moved[order]
+        return positions[order], scores
+
+    @functools.cached_property
+    def _periods_by_position(self) -> NDArray[np.float64] | None:
+        """The catalogued ``period_days`` of the index's objects, by position (NaN: none); None
+        when the catalogue has no periods or the search does not rank by them."""
+        if self.config.period_pool <= 0 or "period_days" not in self.catalog.table.columns:
+            return None
+        periods = pd.to_numeric(self.catalog.table["period_days"], errors="coerce")
+        return periods.to_numpy(dtype=np.float64)[self._rows]
+
+    @functools.cached_property
+    def _classes_by_position(self) -> NDArray[np.str_] | None:
+        """The catalogued ``class`` of the index's objects, by position; None without one."""
+        if "class" not in self.catalog.table.columns:
+            return None
+        return self.catalog.table["class"].astype(str).to_numpy()[self._rows]
 
     def _exhaustive(self, selection: Selection) -> bool:
         """Whether the objects passing are few enough to search them all exactly."""
@@ -1427,6 +1507,12 @@ def _reciprocal_rank_fusion(
     np.minimum.at(nearest, inverse, distances.ravel())
     order = np.lexsort((nearest, -fused))
     return unique[order], {"distance": nearest[order], "rrf_score": fused[order]}
+
+
+def _score_column(values: ArrayLike) -> NDArray[Any]:
+    """A score column: flags stay booleans, anything else becomes float64."""
+    array = np.asarray(values)
+    return array if array.dtype == np.bool_ else array.astype(np.float64)
 
 
 def _as_float(value: Any) -> float:

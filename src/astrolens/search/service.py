@@ -179,6 +179,10 @@ class IndexedSearch(SimilaritySearch):
         """What a loaded query looks like, in named numbers, as the index's run reads it."""
         return self.run.statistics(item)
 
+    def own_period(self, item: Item) -> float | None:
+        """The period a loaded query shows by itself, as the index's run reads it."""
+        return self.run.own_period(item)
+
     @property
     def spread_percentile(self) -> float:
         """How wide a survey class is for the domain check (the run's modality's

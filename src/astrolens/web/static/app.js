@@ -4,7 +4,7 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const TABLE_COLUMNS = [
-  "rank", "object_id", "distance", "rrf_score", "class", "subclass", "mission", "cadence",
+  "rank", "object_id", "distance", "rrf_score", "period_match", "class", "subclass", "mission", "cadence",
   "mag", "period_days", "amplitude",
   "redshift", "mag_r", "half_light_radius_arcsec", "sersic_n", "bulge_fraction", "inclination_deg",
 ];
@@ -593,7 +593,9 @@ function renderMatches(result) {
       element("p", "card-distance", `distance ${format(match.distance)}`),
     );
     if (match.period_days != null) {
-      card.append(element("p", "card-period", `P = ${format(match.period_days)} d`));
+      // period_match: the query's own periodogram supports this period (1/3 to 4 times its own)
+      const fits = match.period_match === true ? " · fits the query's period" : "";
+      card.append(element("p", "card-period", `P = ${format(match.period_days)} d${fits}`));
     }
     card.addEventListener("click", () => searchObject(match.object_id));
     const cell = element("div", "match", "");
@@ -627,7 +629,8 @@ function renderTable(result) {
         });
         cell.append(link);
       } else {
-        cell.textContent = typeof value === "number" ? format(value) : value ?? "–";
+        if (typeof value === "boolean") cell.textContent = value ? "yes" : "no";
+        else cell.textContent = typeof value === "number" ? format(value) : value ?? "–";
         if (typeof value === "number") cell.className = "number";
       }
     }
