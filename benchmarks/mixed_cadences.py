@@ -208,6 +208,24 @@ def macho_table(run, embeddings, catalog, search=None) -> list[dict[str, object]
     return table
 
 
+def held_out_split(run, workers: int):
+    """The run's survey represented as it reads it, the class labels, the training and test rows
+    of the split the run folder rebuilds, and the model inputs of every object."""
+    config = run.config
+    data = survey_data(
+        survey_config(config.survey, config.survey_seed),
+        run.representation,
+        preprocess=run.preprocess,
+        wavelet=run.wavelet,
+        periodogram=run.periodogram,
+        workers=workers,
+    )
+    labels = np.array([run.class_names.index(label) for label in data.labels])
+    split = run_split(data.object_ids, labels, config)
+    inputs = run.encoder.model_inputs(data.arrays, config)
+    return data, labels, np.asarray(split.train), np.asarray(split.test), inputs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", default="runs/default")
@@ -224,19 +242,8 @@ def main() -> None:
     started = time.perf_counter()
     run = load_run(args.run)
     config = run.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        run.representation,
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        workers=args.workers,
-    )
+    data, labels, train, test, inputs = held_out_split(run, args.workers)
     catalog = data.catalog.reset_index(drop=True)
-    labels = np.array([run.class_names.index(label) for label in data.labels])
-    split = run_split(data.object_ids, labels, config)
-    train, test = np.asarray(split.train), np.asarray(split.test)
-    inputs = run.encoder.model_inputs(data.arrays, config)
     embeddings = run.encoder.embed(inputs)
     predicted = run.encoder.heads(inputs[test])[CLASS_OUTPUT].argmax(axis=1)
     families = np.array([family(row) for row in catalog.to_dict("records")])

@@ -23,16 +23,13 @@ import platform
 import time
 
 import numpy as np
-from mixed_cadences import GROUND, SPACE, K, neighbours
+from mixed_cadences import GROUND, SPACE, K, held_out_split, neighbours
 
-from astrolens.datasets import survey_data
 from astrolens.periodogram import SCALAR_NAMES
 from astrolens.runs import load_run
 from astrolens.search import SearchConfig
 from astrolens.search.periods import period_first, supported
-from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
-from astrolens.training import run_split
 
 
 def ranked_rows(candidates, own, periods, classes, *, pool, share, periodless_first=False):
@@ -60,19 +57,9 @@ def main() -> None:
     started = time.perf_counter()
     run = load_run(args.run)
     config = run.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        run.representation,
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        workers=args.workers,
-    )
+    data, _, train, test, inputs = held_out_split(run, args.workers)
     catalog = data.catalog.reset_index(drop=True)
-    labels = np.array([run.class_names.index(label) for label in data.labels])
-    split = run_split(data.object_ids, labels, config)
-    train, test = np.asarray(split.train), np.asarray(split.test)
-    embeddings = run.encoder.embed(run.encoder.model_inputs(data.arrays, config))
+    embeddings = run.encoder.embed(inputs)
     families = np.array([family(row) for row in catalog.to_dict("records")])
     classes = catalog["class"].astype(str).to_numpy()
     periods = catalog["period_days"].to_numpy(dtype=np.float64)
