@@ -109,3 +109,12 @@ def test_a_ground_based_light_curve_is_drawn_as_points_without_a_wavelet_image()
     assert "sparsely" in axes[1].texts[0].get_text()
     plt.close(figure)
     assert render_thumbnail(series, image)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_match_its_query_ranked_by_period_says_so_in_its_title(search):
+    result = search.by_object(search.catalog.object_ids[0], k=3)
+    result.scores["period_match"] = np.array([True, False, False])
+    figure = plot_matches(result, simulated_images, n=3, columns=3)
+    titles = [ax.get_title() for ax in figure.subfigs[1].axes if ax.get_title()]
+    assert titles[0].endswith(", period fits")
+    assert not any(title.endswith("period fits") for title in titles[1:])

@@ -72,14 +72,15 @@ TABLE_COLUMNS = (
     "mission",
     "distance",
     "period_days",
+    "period_match",
     "mag",
     "redshift",
     "mag_r",
     "half_light_radius_arcsec",
     "sersic_n",
 )
-"""Columns of the printed result table (those the catalogue has: a survey of light curves or
-of galaxies)."""
+"""Columns of the printed result table (those the result has: a survey of light curves or of
+galaxies; ``period_match`` for a search by light curve ranked by its own period)."""
 
 RESULT_STEM = "demo-search"
 """File name (without suffix) of the result table, figure and record under the results folder."""

@@ -285,6 +285,9 @@ def _query_title(result: SearchResult) -> str:
 
 
 def _match_title(match: pd.Series) -> str:
+    """Rank, id, class and distance; "period fits" when the query's own period ranked it first
+    (``period_match``)."""
     score = "distance" if "distance" in match.index else "anomaly_score"
     kind = f" {match['class']}" if "class" in match.index else ""
-    return f"#{match['rank']} {match['object_id']}{kind}\n{score} {match[score]:.3g}"
+    fits = ", period fits" if bool(match.get("period_match", False)) else ""
+    return f"#{match['rank']} {match['object_id']}{kind}\n{score} {match[score]:.3g}{fits}"
