@@ -76,8 +76,9 @@ REPRESENTATIONS = LIGHTCURVE_REPRESENTATIONS + IMAGE_REPRESENTATIONS
 """Every representation of a simulated survey's objects: the light curves' and the galaxy
 images' (``"cutout"``, ``"morphology"``)."""
 
-_STACK_FORMAT = 3
-"""Version of the survey stack file layout; part of its name."""
+_STACK_FORMAT = 4
+"""Version of the survey stack files, part of their key: the file layout, or what the rows hold
+(4: ground-based light curves the right way up in brightness, as their tables read)."""
 
 ROWS_PER_TASK = 128
 """Light curves a worker process transforms per task."""

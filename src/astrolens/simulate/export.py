@@ -56,7 +56,7 @@ from tqdm.auto import tqdm
 
 import astrolens
 from astrolens.files import written_atomically
-from astrolens.simulate.ground import GroundMode
+from astrolens.simulate.ground import GroundMode, relative_flux_to_magnitudes
 from astrolens.simulate.observations import ObservingMode
 from astrolens.simulate.survey import lightcurve_arrays, observing_mode
 
@@ -129,8 +129,7 @@ def write_table(row: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path
     if not isinstance(mode, GroundMode):
         raise ValueError(f"{params['object_id']}: a {mode.mission} row is written by write_fits")
     arrays = lightcurve_arrays(params)
-    mag = float(params["mag"]) - 2.5 * np.log10(arrays.flux)
-    mag_err = 2.5 / np.log(10.0) * arrays.flux_err / arrays.flux
+    mag, mag_err = relative_flux_to_magnitudes(arrays.flux, arrays.flux_err, float(params["mag"]))
     lines = [
         f"# {params['object_id']}: {_ORIGIN}, {mode.mission}-like {mode.band} band",
         f"# class {params['class']}, period_days {params['period_days']}, seed {params['seed']}",

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["GROUND_MODES", "GroundMode", "MagnitudeErrors"]
+__all__ = ["GROUND_MODES", "GroundMode", "MagnitudeErrors", "relative_flux_to_magnitudes"]
 
 _DAYS_PER_YEAR = 365.25
 _TRANSIT_DRIFT_HOURS_PER_DAY = 3.94 / 60.0
@@ -235,6 +235,25 @@ class GroundMode:
         """Relative-flux variance of one epoch at magnitude ``mag`` (for signal-to-noise)."""
         sigma = float(self.errors.sigma(mag)) * np.exp(self.errors.night_scatter**2 / 2.0)
         return (np.log(10.0) / 2.5 * sigma) ** 2
+
+
+def relative_flux_to_magnitudes(
+    flux: NDArray[np.float64], flux_err: NDArray[np.float64], mag: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The magnitudes a survey publishes for a star of mean magnitude ``mag`` whose relative
+    flux is ``flux``, and their errors: ``mag - 2.5 log10(flux)``, ``2.5 / ln(10) flux_err /
+    flux``. :func:`astrolens.sources.arrays.magnitudes_to_relative_flux` undoes it (about the
+    median magnitude).
+
+    Examples
+    --------
+    >>> flux, flux_err = np.array([1.0, 0.5]), np.array([0.01, 0.01])
+    >>> mags, errors = relative_flux_to_magnitudes(flux, flux_err, 15.0)
+    >>> mags.round(3).tolist(), errors.round(4).tolist()
+    ([15.0, 15.753], [0.0109, 0.0217])
+    """
+    flux = np.asarray(flux, dtype=np.float64)
+    return mag - 2.5 * np.log10(flux), 2.5 / np.log(10.0) * np.asarray(flux_err) / flux
 
 
 def _days_from_opposition(mjd: NDArray[np.float64], ra: float) -> NDArray[np.float64]:

@@ -50,7 +50,7 @@ from astrolens.config import JsonConfig
 from astrolens.errors import InvalidLightCurve
 from astrolens.files import written_atomically
 from astrolens.simulate.classes import CLASSES, DrawContext, VariabilityClass
-from astrolens.simulate.ground import GROUND_MODES, GroundMode
+from astrolens.simulate.ground import GROUND_MODES, GroundMode, relative_flux_to_magnitudes
 from astrolens.simulate.observations import (
     OBSERVING_MODES,
     ObservingMode,
@@ -671,10 +671,13 @@ def source_arrays(
         dec=float(params["dec"]),
         mag=float(params["mag"]),
     )
+    flux, flux_err = arrays.flux, arrays.flux_err
+    if isinstance(mode, GroundMode):  # a survey's magnitudes, as its table publishes them
+        flux, flux_err = relative_flux_to_magnitudes(flux, flux_err, float(params["mag"]))
     return assemble_arrays(
         time=arrays.time,
-        flux=arrays.flux,
-        flux_err=arrays.flux_err,
+        flux=flux,
+        flux_err=flux_err,
         quality=arrays.quality,
         target=target,
         flux_column="mag" if isinstance(mode, GroundMode) else "pdcsap_flux",
