@@ -55,7 +55,7 @@ from astrolens.periodogram import SCALAR_NAMES, periodogram_arrays
 from astrolens.pipeline import build_survey_index
 from astrolens.runs import load_run
 from astrolens.search import SearchConfig, open_search
-from astrolens.search.periods import period_first
+from astrolens.search.periods import moved_forward, period_first
 from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
 from astrolens.sources import read_arrays
@@ -107,7 +107,7 @@ def period_order(
     candidates: np.ndarray, own_period: float | None, periods: np.ndarray, classes: np.ndarray
 ) -> np.ndarray:
     """Candidate rows (nearest first) in the order of a search by light curve."""
-    order = period_first(
+    moved = moved_forward(
         periods[candidates],
         own_period,
         RANKING.period_tolerance,
@@ -116,7 +116,7 @@ def period_order(
         k=K,
         class_share=RANKING.period_class_share,
     )
-    return candidates[order]
+    return candidates[period_first(moved)]
 
 
 def median_period(periods: np.ndarray, rows: np.ndarray) -> np.ndarray:

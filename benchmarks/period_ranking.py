@@ -28,7 +28,7 @@ from mixed_cadences import GROUND, SPACE, K, held_out_split, neighbours
 from astrolens.periodogram import SCALAR_NAMES
 from astrolens.runs import load_run
 from astrolens.search import SearchConfig
-from astrolens.search.periods import period_first, supported
+from astrolens.search.periods import moved_forward, period_first, supported
 from astrolens.simulate.survey import family
 
 
@@ -38,14 +38,13 @@ def ranked_rows(candidates, own, periods, classes, *, pool, share, periodless_fi
     rows = []
     for found, period in zip(candidates[:, :pool], own, strict=True):
         if periodless_first:
-            head = supported(periods[found], period, tolerance) | ~np.isfinite(periods[found])
-            order = np.concatenate([np.flatnonzero(head), np.flatnonzero(~head)])
+            moved = supported(periods[found], period, tolerance) | ~np.isfinite(periods[found])
         else:
             labels = None if share is None else classes[found]
-            order = period_first(
+            moved = moved_forward(
                 periods[found], period, tolerance, pool, classes=labels, k=K, class_share=share
             )
-        rows.append(found[order][:K])
+        rows.append(found[period_first(moved)][:K])
     return np.stack(rows)
 
 

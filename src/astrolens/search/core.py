@@ -83,7 +83,7 @@ from astrolens.search.figures import (
     plot_matches,
     simulated_images,
 )
-from astrolens.search.periods import moved_forward
+from astrolens.search.periods import moved_forward, period_first
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -1348,7 +1348,7 @@ class SimilaritySearch:
             k=k,
             class_share=self.config.period_class_share,
         )
-        order = np.argsort(~moved, kind="stable")
+        order = period_first(moved)
         scores = {name: values[order] for name, values in scores.items()}
         scores["period_match"] = moved[order]
         return positions[order], scores

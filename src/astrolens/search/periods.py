@@ -31,19 +31,20 @@ Examples
 >>> periods = np.array([0.5, 12.0, np.nan, 6.1, 3.0, 24.1])
 >>> supported(periods, 6.0, tolerance=0.03).tolist()      # 6.1 and 3.0 are 6 x 1 and 6 / 2
 [False, True, False, True, True, True]
->>> order = period_first(periods, 6.0, tolerance=0.03, pool=4)
->>> order.tolist()                                         # the first 4 reordered, the rest kept
+>>> moved = moved_forward(periods, 6.0, tolerance=0.03, pool=4)
+>>> period_first(moved).tolist()                           # the first 4 reordered, the rest kept
 [1, 3, 0, 2, 4, 5]
->>> period_first(periods, None, tolerance=0.03, pool=4).tolist()
+>>> period_first(moved_forward(periods, None, tolerance=0.03, pool=4)).tolist()
 [0, 1, 2, 3, 4, 5]
 
 With classes: the top 2 are an EA and an RRab (each half of them), so both may move forward,
 a Mira may not; of the top 3, two are EA, and a share of 0.6 lets the EA alone move.
 
 >>> classes = np.array(["EA", "RRab", "EA", "MIRA", "EA", "EA"])
->>> period_first(periods, 6.0, 0.03, pool=6, classes=classes, k=2).tolist()
+>>> period_first(moved_forward(periods, 6.0, 0.03, pool=6, classes=classes, k=2)).tolist()
 [1, 4, 5, 0, 2, 3]
->>> period_first(periods, 6.0, 0.03, pool=6, classes=classes, k=3, class_share=0.6).tolist()
+>>> shared = moved_forward(periods, 6.0, 0.03, pool=6, classes=classes, k=3, class_share=0.6)
+>>> period_first(shared).tolist()
 [4, 5, 0, 1, 2, 3]
 """
 
@@ -95,19 +96,7 @@ def moved_forward(
     return moved
 
 
-def period_first(
-    periods: ArrayLike,
-    own_period: float | None,
-    tolerance: float,
-    pool: int,
-    *,
-    classes: ArrayLike | None = None,
-    k: int = 10,
-    class_share: float = 0.2,
-) -> NDArray[np.int64]:
-    """The order of candidates ranked by the embedding with those of :func:`moved_forward` (same
-    arguments) first, each group in the embedding's order; the identity when none moves."""
-    moved = moved_forward(
-        periods, own_period, tolerance, pool, classes=classes, k=k, class_share=class_share
-    )
-    return np.argsort(~moved, kind="stable")
+def period_first(moved: ArrayLike) -> NDArray[np.int64]:
+    """The order of candidates ranked by the embedding with those ``moved`` (the mask of
+    :func:`moved_forward`) first, each group in the embedding's order."""
+    return np.argsort(~np.asarray(moved, dtype=bool), kind="stable")
