@@ -62,13 +62,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from astrolens.datasets import survey_data
 from astrolens.periodogram import SCALAR_NAMES
 from astrolens.runfolder import METRICS_FILE
 from astrolens.runs import TrainedRun, load_run
-from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
-from astrolens.training import run_split
+from astrolens.training import run_split, run_survey_data
 
 PER_CLASS = (20, 100, 500)
 """Labelled training objects per class of the probes."""
@@ -165,15 +163,7 @@ def check_same_objects(embedded: dict[str, Embedded]) -> None:
 def embed_run(folder: str, run: TrainedRun, cache: str | None, workers: int) -> Embedded:
     """Embed every object of the run's survey and rebuild its split (see :class:`Embedded`)."""
     config = run.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        run.representation,
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        cache_root=cache,
-        workers=workers,
-    )
+    data = run_survey_data(run, cache_root=cache, workers=workers)
     catalog = data.catalog.reset_index(drop=True)
     labels = np.array([run.class_names.index(label) for label in data.labels])
     split = run_split(data.object_ids, labels, config)
@@ -203,16 +193,7 @@ def light_curve_baselines(arrays: dict[str, NDArray[Any]], catalog: pd.DataFrame
 
 def periodogram_baselines(run: TrainedRun, cache: str | None, workers: int) -> pd.Series:
     """Light-curve baselines from the ``periodogram`` representation of the run's survey."""
-    config = run.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        "periodogram",
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        cache_root=cache,
-        workers=workers,
-    )
+    data = run_survey_data(run, "periodogram", cache_root=cache, workers=workers)
     return light_curve_baselines(data.arrays, data.catalog.reset_index(drop=True))
 
 

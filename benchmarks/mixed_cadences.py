@@ -49,18 +49,17 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from astrolens.datasets import parallel_map, represent_rows, survey_data
+from astrolens.datasets import parallel_map, represent_rows
 from astrolens.objectives import CLASS_OUTPUT
 from astrolens.periodogram import SCALAR_NAMES, periodogram_arrays
 from astrolens.pipeline import build_survey_index
 from astrolens.runs import load_run
 from astrolens.search import SearchConfig, open_search
 from astrolens.search.periods import moved_forward, period_first
-from astrolens.simulate.cache import survey_config
 from astrolens.simulate.survey import family
 from astrolens.sources import read_arrays
 from astrolens.sources.examples import macho_files
-from astrolens.training import run_split
+from astrolens.training import run_split, run_survey_data
 
 SPACE = ("Kepler", "TESS 2-min", "TESS FFI")
 GROUND = ("OGLE-like", "MACHO/ASAS-like", "ZTF-like")
@@ -212,14 +211,7 @@ def held_out_split(run, workers: int):
     """The run's survey represented as it reads it, the class labels, the training and test rows
     of the split the run folder rebuilds, and the model inputs of every object."""
     config = run.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        run.representation,
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        workers=workers,
-    )
+    data = run_survey_data(run, workers=workers)
     labels = np.array([run.class_names.index(label) for label in data.labels])
     split = run_split(data.object_ids, labels, config)
     inputs = run.encoder.model_inputs(data.arrays, config)

@@ -20,13 +20,11 @@ import time
 
 import numpy as np
 
-from astrolens.datasets import survey_data
 from astrolens.encoders import encoder_class
 from astrolens.modalities.lightcurve import period_range_days
 from astrolens.runs import load_run
-from astrolens.simulate.cache import survey_config
 from astrolens.splits import TrainingData
-from astrolens.training import run_split
+from astrolens.training import run_split, run_survey_data
 
 
 def main() -> None:
@@ -38,14 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     run = load_run(args.run)
     kind = encoder_class(run.config.encoder)
-    data = survey_data(
-        survey_config(run.config.survey, run.config.survey_seed),
-        kind.representation,
-        preprocess=run.preprocess,
-        wavelet=run.wavelet,
-        periodogram=run.periodogram,
-        workers=2,
-    )
+    data = run_survey_data(run, kind.representation, workers=2)
     class_names = tuple(run.class_names)
     labels = np.array([class_names.index(label) for label in data.labels], dtype=np.int64)
     split = run_split(data.object_ids, labels, run.config)

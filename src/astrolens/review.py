@@ -31,13 +31,13 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from astrolens.datasets import recorded_catalog_difference, survey_config, survey_data
+from astrolens.datasets import recorded_catalog_difference
 from astrolens.encoders import TrainingData
 from astrolens.fingerprint import CatalogFingerprint
 from astrolens.modalities.lightcurve import period_range_days
 from astrolens.runfolder import CONFIG_FILE, DATA_FILE, MAP_FIGURE, METRICS_FILE, run_id
 from astrolens.runs import TrainedRun, resolve_run
-from astrolens.training import held_out_probabilities, run_split
+from astrolens.training import held_out_probabilities, run_split, run_survey_data
 
 __all__ = [
     "HeldOutPredictions",
@@ -125,16 +125,7 @@ def held_out_predictions(
     """
     trained = resolve_run(run)
     config = trained.config
-    data = survey_data(
-        survey_config(config.survey, config.survey_seed),
-        trained.representation,
-        preprocess=trained.preprocess,
-        wavelet=trained.wavelet,
-        periodogram=trained.periodogram,
-        cache_root=cache_root,
-        workers=workers,
-        progress=progress,
-    )
+    data = run_survey_data(trained, cache_root=cache_root, workers=workers, progress=progress)
     labels = _class_indices(data.labels, trained.class_names)
     split = run_split(data.object_ids, labels, config)
     _warn_if_data_changed(trained.path, data.catalog_fingerprint, split.sizes())

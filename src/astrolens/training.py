@@ -60,7 +60,7 @@ from astrolens.runfolder import (
     MODEL_CODE_FILE,
     VERSION_FILE,
 )
-from astrolens.runs import MODALITY
+from astrolens.runs import MODALITY, TrainedRun
 from astrolens.simulate import CLASSES
 from astrolens.simulate.cache import survey_modality
 from astrolens.splits import DataSplit, labelled_subset, stratified_split
@@ -72,6 +72,7 @@ __all__ = [
     "code_version",
     "held_out_probabilities",
     "run_split",
+    "run_survey_data",
     "stratified_split",
     "train",
 ]
@@ -279,6 +280,30 @@ def run_split(object_ids: ArrayLike, labels: ArrayLike, config: TrainConfig) -> 
     if config.labels_per_class is not None:
         split = labelled_subset(split, labels, config.labels_per_class, config.seed)
     return split
+
+
+def run_survey_data(
+    run: TrainedRun,
+    representation: str | None = None,
+    *,
+    cache_root: str | os.PathLike[str] | None = "wavelets",
+    workers: int = 2,
+    progress: bool = True,
+) -> SurveyData:
+    """The survey a run was trained on, represented as the run reads it (its cleaning, wavelet
+    transform and periodogram): :func:`~astrolens.datasets.survey_data` with the run's settings,
+    for the run's own representation or another one (``"periodogram"``)."""
+    config = run.config
+    return survey_data(
+        survey_config(config.survey, config.survey_seed),
+        representation or run.representation,
+        preprocess=run.preprocess,
+        wavelet=run.wavelet,
+        periodogram=run.periodogram,
+        cache_root=cache_root,
+        workers=workers,
+        progress=progress,
+    )
 
 
 def held_out_probabilities(
