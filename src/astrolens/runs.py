@@ -106,6 +106,10 @@ class TrainedRun:
         """What a loaded input looks like, in named numbers (:meth:`Modality.statistics`)."""
         return self.modality.statistics(item)
 
+    def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any] | None:
+        """A loaded input's measurements as observed (:meth:`Modality.samples`)."""
+        return self.modality.samples(item)
+
     def own_period(self, item: Item) -> float | None:
         """The period a loaded input shows by itself (:meth:`Modality.own_period`)."""
         return self.modality.own_period(item)

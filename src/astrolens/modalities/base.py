@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import numpy as np
 from numpy.typing import NDArray
 
 from astrolens.plugins import Registry
@@ -99,6 +100,12 @@ class Modality(ABC):
         objects of the class it answers (for light curves: the hand-crafted features); none by
         default."""
         return {}
+
+    def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any] | None:
+        """The measurements of an item as observed, ``time, flux, flux_err`` (for light curves:
+        days, relative flux; :class:`~astrolens.search.domain.LoneDip` reads them); None by
+        default (images)."""
+        return None
 
     def own_period(self, item: Item) -> float | None:
         """The period an item shows by itself, in days, which a search ranks its matches'

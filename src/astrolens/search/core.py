@@ -71,6 +71,7 @@ from astrolens.index.base import ColumnConditions, VectorIndex, brute_force_sear
 from astrolens.search.domain import (
     ClassStatistics,
     DomainCheck,
+    LoneDip,
     NoveltyReference,
     ObjectProfile,
     PeriodCoverage,
@@ -1084,12 +1085,17 @@ class SimilaritySearch:
 
     def _answer_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
         """Why the answer does not fit the query: the matches' class is unlike it
-        (:class:`ClassStatistics`), or their periods are longer than its light curve can show
-        (:class:`PeriodCoverage`); empty when it fits, or when the encoder or the survey cannot
+        (:class:`ClassStatistics`), their periods are longer than its light curve can show
+        (:class:`PeriodCoverage`), or its only dip does not come back where their period puts
+        it (:class:`LoneDip`); empty when it fits, or when the encoder or the survey cannot
         say."""
         if len(result) == 0:
             return ()
-        return self._class_reasons(item, result) + self._period_reasons(item, result)
+        return (
+            self._class_reasons(item, result)
+            + self._period_reasons(item, result)
+            + self._dip_reasons(item, result)
+        )
 
     def _period_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
         """Why the matches' catalogued periods cannot be seen in the query's baseline
@@ -1102,6 +1108,19 @@ class SimilaritySearch:
         if baseline is None:  # a modality without a baseline (images)
             return ()
         return PeriodCoverage().reasons(baseline, result.column("period_days"))
+
+    def _dip_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
+        """Why the matches' catalogued periods do not fit the query's only dip
+        (:class:`LoneDip`): only where the encoder gives the measurements (light curves) and
+        the catalogue has ``period_days``."""
+        samples = getattr(self.encoder, "samples", None)  # optional, as sampling
+        if samples is None or "period_days" not in self.catalog.table.columns:
+            return ()
+        measured = samples(item)
+        if measured is None:  # a modality without measurements in time (images)
+            return ()
+        time, flux, _ = measured
+        return LoneDip().reasons(time, flux, result.column("period_days"))
 
     def _class_reasons(self, item: Any, result: SearchResult) -> tuple[str, ...]:
         """Why the matches' class does not fit the query (:class:`ClassStatistics`): empty when

@@ -15,7 +15,9 @@ curves: amplitude, shape of the flux distribution, time structure, periods) agai
 survey's objects of the class most of its matches are. A one-off dip answered with constant
 stars, or a light curve answered with a class whose members never look like it, is said. So is
 an answer read from part of a cycle (:class:`PeriodCoverage`): half or more of the matches
-vary with catalogued periods longer than the query's light curve can show.
+vary with catalogued periods longer than the query's light curve can show. And an answer whose
+period the light curve contradicts (:class:`LoneDip`): its only dip (one transit or eclipse)
+does not come back where the matches' period puts it, though the light curve was observing.
 
 Examples
 --------
@@ -46,6 +48,7 @@ from astrolens.periodogram import PeriodogramConfig
 __all__ = [
     "ClassStatistics",
     "DomainCheck",
+    "LoneDip",
     "NoveltyReference",
     "ObjectProfile",
     "PeriodCoverage",
@@ -287,6 +290,110 @@ its 90-day baseline shows periods up to 45 d): their class is read from part of 
         )
 
 
+@dataclass(frozen=True)
+class LoneDip:
+    """Does the query's only dip come back where its matches' periods put it?
+
+    A light curve whose only feature is one dip (a single transit or eclipse, one dimming) has
+    no period of its own, and its embedding may still lie among periodic stars (transiting
+    planets, eclipsing binaries) whose catalogued periods it would have shown again. The dip is
+    the epochs at least ``depth_sigma`` times the light curve's point-to-point scatter below its
+    median (the scatter from consecutive differences, which slow variability does not inflate):
+    at least ``min_points`` of them, the rest of the light curve quiet (its robust standard
+    deviation at most ``quiet`` times the scatter: a star that varies, a semi-regular with one
+    deep minimum, has no lone dip). A match's period ``P`` is contradicted when the dip lasts
+    less than ``span_share`` of ``P`` and the light curve observed the whole of a window around
+    ``t0 + n P`` (``n`` = -3 to 3 but 0; ``t0`` the middle of the dip; the window the dip's
+    length plus ``tolerance`` of ``P`` for each cycle: no gap in it longer than half the dip)
+    without one epoch as low (the low epochs all lie within the dip: a dip that came back
+    would have made one stretch longer than the period), and not when no window was observed.
+    When at least ``share`` of the matches have a contradicted period, the reason says how
+    many, their median period and what was observed. A periodic signal, a dip that comes back,
+    a dip whose returns fall in gaps and matches without periods are not judged; nor are flux
+    rises (a flare repeats with no period).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> time = np.arange(0.0, 27.0, 2.0 / (24 * 60))  # a TESS sector at 2 minutes
+    >>> noise = rng.normal(0.0, 5e-4, time.size)
+    >>> lone = 1.0 - 0.01 * (np.abs(time - 13.2) < 0.15) + noise
+    >>> print(LoneDip().reasons(time, lone, [4.1, 3.9, 4.0, np.nan])[0])
+    its only dip (at t = 13.20 d, 0.3 d long) does not come back where the periods of 3 of its 4 \
+matches put it (median 4 d; at 4 d the light curve observed 6 of the 6 stretches whole periods \
+before or after the dip, none as low): one dip does not tell a period
+    >>> periodic = 1.0 - 0.01 * (np.abs((time - 1.2 + 2.0) % 4.0 - 2.0) < 0.15) + noise
+    >>> LoneDip().reasons(time, periodic, [4.1, 3.9, 4.0])
+    ()
+    """
+
+    depth_sigma: float = 5.0
+    min_points: int = 3
+    span_share: float = 0.5
+    tolerance: float = 0.05
+    cycles: int = 3
+    share: float = 0.2
+    quiet: float = 3.0
+
+    def reasons(self, time: ArrayLike, flux: ArrayLike, periods_days: ArrayLike) -> tuple[str, ...]:
+        """Why the matches' catalogued ``periods_days`` (NaN: none) do not fit the query's
+        only dip (``time`` in days, relative ``flux``, sorted by time); empty when too few are
+        contradicted, or the light curve has no lone dip."""
+        periods = np.asarray(periods_days, dtype=np.float64)
+        time = np.asarray(time, dtype=np.float64)
+        flux = np.asarray(flux, dtype=np.float64)
+        if periods.size == 0 or time.size < 4 * self.min_points:
+            return ()
+        scatter = 1.4826 * float(np.median(np.abs(np.diff(flux)))) / np.sqrt(2.0)
+        low = flux < np.median(flux) - self.depth_sigma * max(scatter, 1e-12)
+        if low.sum() < self.min_points:
+            return ()
+        start, end = float(time[low][0]), float(time[low][-1])
+        outside = flux[(time < start) | (time > end)]
+        if outside.size < self.min_points or _robust_std(outside) > self.quiet * scatter:
+            return ()  # it varies outside the dip too: not a lone dip in a quiet light curve
+        seen = {}
+        for period in np.unique(periods[np.isfinite(periods) & (periods > 0)]):
+            if end - start >= self.span_share * period:
+                continue
+            looked, observed = self._returns(time, start, end, float(period))
+            if observed:
+                seen[float(period)] = (looked, observed)
+        contradicted = np.array([p for p in periods if float(p) in seen])
+        if contradicted.size == 0 or contradicted.size < self.share * periods.size:
+            return ()
+        median = float(np.median(contradicted))
+        closest = min(seen, key=lambda period: abs(period - median))
+        looked, observed = seen[closest]
+        return (
+            f"its only dip (at t = {(start + end) / 2:.2f} d, {end - start:.2g} d long) does not "
+            f"come back where the periods of {contradicted.size} of its {periods.size} matches put "
+            f"it (median {_days(median)} d; at {_days(closest)} d the light curve observed "
+            f"{observed} of the {looked} stretches whole periods before or after the dip, none "
+            "as low): one dip does not tell a period",
+        )
+
+    def _returns(
+        self, time: NDArray[np.float64], start: float, end: float, period: float
+    ) -> tuple[int, int]:
+        """Of the windows whole ``period`` before or after the dip from ``start`` to ``end``:
+        how many lie within the light curve, and how many it observed whole (there, no epoch is
+        as low as the dip's: they all lie within it)."""
+        middle, length = (start + end) / 2.0, end - start
+        looked = observed = 0
+        for n in (*range(-self.cycles, 0), *range(1, self.cycles + 1)):
+            half = length / 2.0 + abs(n) * self.tolerance * period
+            centre = middle + n * period
+            if centre - half < time[0] or centre + half > time[-1]:
+                continue
+            looked += 1
+            inside = (time >= centre - half) & (time <= centre + half)
+            stretch = np.concatenate([[centre - half], time[inside], [centre + half]])
+            if inside.sum() >= self.min_points and np.max(np.diff(stretch)) <= length / 2:
+                observed += 1
+        return looked, observed
+
+
 def _days(value: float) -> str:
     """A number of days as a sentence says it: three digits, whole days from 1,000."""
     return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
@@ -387,6 +494,11 @@ its matches (32 times their spread): skewness -4 (CONSTANT: -0.189 to 0.204)
         return (
             f"{self.names[j]} {value:.3g} ({answer}: {np.min(column):.3g} to {np.max(column):.3g})"
         )
+
+
+def _robust_std(values: NDArray[np.float64]) -> float:
+    """1.4826 times the median absolute deviation: the standard deviation of Gaussian noise."""
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
 def _kth_distances(

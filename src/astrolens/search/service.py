@@ -179,6 +179,10 @@ class IndexedSearch(SimilaritySearch):
         """What a loaded query looks like, in named numbers, as the index's run reads it."""
         return self.run.statistics(item)
 
+    def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any] | None:
+        """A loaded query's measurements as observed, as the index's run reads them."""
+        return self.run.samples(item)
+
     def own_period(self, item: Item) -> float | None:
         """The period a loaded query shows by itself, as the index's run reads it."""
         return self.run.own_period(item)
