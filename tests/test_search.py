@@ -452,8 +452,22 @@ def test_a_lone_dip_is_judged_only_where_its_returns_were_observed():
     assert check.reasons(time[holes], lone[holes], [5.0] * 3) == ()  # no return observed
     twice = lone - 0.01 * (np.abs(time - 18.2) < 0.15)
     assert check.reasons(time, twice, [5.0] * 3) == ()  # it came back: not one dip
+    passages = np.abs((time - 13.2 + 3.0) % 6.0 - 3.0) < 0.15  # every 6 d
+    quiet = np.where(passages, 0.0, noise)  # noiseless passages: which epochs are low is known
+    deepest = 1.0 - 0.004 * dip + quiet  # 8 times the scatter: low
+    assert check.reasons(time, deepest, [5.0] * 3) != ()
+    shallower = deepest - 0.0022 * (passages & ~dip)  # 4.4 times the scatter: not low
+    assert check.reasons(time, shallower, [5.0] * 3) == ()  # dips too: it comes back every 6 d
+    stray = lone.copy()
+    stray[[720, 721]] -= 0.01  # two low epochs at 1 d, far from the dip: noise
+    assert check.reasons(time, stray, [5.0] * 3) != ()
+    stray[722:740] -= 0.01  # twenty: a second dip
+    assert check.reasons(time, stray, [5.0] * 3) == ()
     shallow = 1.0 - 0.001 * dip + noise  # twice the scatter: no dip
     assert check.reasons(time, shallow, [5.0] * 3) == ()
+    trough = 1.0 - 0.002 * np.exp(-(((time - 13.2) / 1.0) ** 2))  # a few noise points below
+    assert 3 <= np.sum(trough + noise < 1.0 - 5 * 5e-4) < 0.5 * np.sum(np.abs(time - 13.2) < 1.0)
+    assert check.reasons(time, trough + noise, [5.0] * 3) == ()
     sine = 1.0 + 0.01 * np.sin(2 * np.pi * time / 5.0) + noise
     assert check.reasons(time, sine, [5.0] * 3) == ()
     slow = 1.0 + 0.003 * np.sin(2 * np.pi * time / 20.0)  # one deep minimum of a slow variable

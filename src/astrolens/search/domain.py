@@ -298,19 +298,24 @@ class LoneDip:
     no period of its own, and its embedding may still lie among periodic stars (transiting
     planets, eclipsing binaries) whose catalogued periods it would have shown again. The dip is
     the epochs at least ``depth_sigma`` times the light curve's point-to-point scatter below its
-    median (the scatter from consecutive differences, which slow variability does not inflate):
-    at least ``min_points`` of them, the rest of the light curve quiet (its robust standard
-    deviation at most ``quiet`` times the scatter: a star that varies, a semi-regular with one
-    deep minimum, has no lone dip). A match's period ``P`` is contradicted when the dip lasts
-    less than ``span_share`` of ``P`` and the light curve observed the whole of a window around
-    ``t0 + n P`` (``n`` = -3 to 3 but 0; ``t0`` the middle of the dip; the window the dip's
-    length plus ``tolerance`` of ``P`` for each cycle: no gap in it longer than half the dip)
-    without one epoch as low (the low epochs all lie within the dip: a dip that came back
-    would have made one stretch longer than the period), and not when no window was observed.
-    When at least ``share`` of the matches have a contradicted period, the reason says how
-    many, their median period and what was observed. A periodic signal, a dip that comes back,
-    a dip whose returns fall in gaps and matches without periods are not judged; nor are flux
-    rises (a flare repeats with no period).
+    median (the scatter from consecutive differences, which slow variability does not inflate),
+    taken in runs whose consecutive low epochs lie at most ``join`` median spacings apart: the
+    largest run, of at least ``min_points`` epochs, with no other run that long (a dip that came
+    back would be a second one; shorter ones are noise), at least ``fill`` of the
+    epochs between its first and its last (a few low epochs scattered in a trough are noise, not
+    a dip), and the rest of the light curve quiet (its robust standard deviation at most
+    ``quiet`` times the scatter: a star that varies, a semi-regular with one deep minimum, has
+    no lone dip), and nowhere else a stretch as long as the dip whose mean flux falls half as
+    far below the median (a shallower dip: a transit whose other passages stay under the
+    threshold, the other minima of a semi-regular). A match's period ``P`` is contradicted
+    when the dip lasts less than ``span_share`` of ``P`` and the light curve observed the whole
+    of a window around ``t0 + n P`` (``n`` = -3 to 3 but 0; ``t0`` the middle of the dip; the
+    window the dip's length plus ``tolerance`` of ``P`` for each cycle: no gap in it longer
+    than half the dip) without one low epoch; not when no window was observed. When at least
+    ``share`` of the matches have a contradicted period, the reason says how many, their median
+    period and what was observed. A periodic signal, a dip that comes back, a dip whose returns
+    fall in gaps and matches without periods are not judged; nor are flux rises (a flare repeats
+    with no period).
 
     Examples
     --------
@@ -334,6 +339,8 @@ before or after the dip, none as low): one dip does not tell a period
     cycles: int = 3
     share: float = 0.2
     quiet: float = 3.0
+    fill: float = 0.5
+    join: float = 5.0
 
     def reasons(self, time: ArrayLike, flux: ArrayLike, periods_days: ArrayLike) -> tuple[str, ...]:
         """Why the matches' catalogued ``periods_days`` (NaN: none) do not fit the query's
@@ -348,15 +355,24 @@ before or after the dip, none as low): one dip does not tell a period
         low = flux < np.median(flux) - self.depth_sigma * max(scatter, 1e-12)
         if low.sum() < self.min_points:
             return ()
-        start, end = float(time[low][0]), float(time[low][-1])
+        runs = _runs(np.flatnonzero(low), time, self.join * float(np.median(np.diff(time))))
+        sizes = sorted(run.size for run in runs)
+        if sizes[-1] < self.min_points or (len(sizes) > 1 and sizes[-2] >= self.min_points):
+            return ()  # no dip, or a second one
+        dip = max(runs, key=len)
+        start, end = float(time[dip[0]]), float(time[dip[-1]])
+        if dip.size < self.fill * np.sum((time >= start) & (time <= end)):
+            return ()  # low epochs scattered among others: the noise of a trough, not a dip
         outside = flux[(time < start) | (time > end)]
         if outside.size < self.min_points or _robust_std(outside) > self.quiet * scatter:
             return ()  # it varies outside the dip too: not a lone dip in a quiet light curve
+        if self._dips_elsewhere(time, flux, start, end):
+            return ()  # a shallower dip elsewhere: it may come back below the threshold
         seen = {}
         for period in np.unique(periods[np.isfinite(periods) & (periods > 0)]):
             if end - start >= self.span_share * period:
                 continue
-            looked, observed = self._returns(time, start, end, float(period))
+            looked, observed = self._returns(time, low, start, end, float(period))
             if observed:
                 seen[float(period)] = (looked, observed)
         contradicted = np.array([p for p in periods if float(p) in seen])
@@ -373,12 +389,36 @@ before or after the dip, none as low): one dip does not tell a period
             "as low): one dip does not tell a period",
         )
 
+    def _dips_elsewhere(
+        self, time: NDArray[np.float64], flux: NDArray[np.float64], start: float, end: float
+    ) -> bool:
+        """Whether the mean flux over a stretch as long as the dip (at least ``min_points``
+        epochs) falls anywhere else half as far below the median as over the dip."""
+        length = max(end - start, self.min_points * float(np.median(np.diff(time))))
+        ends = np.searchsorted(time, time + length, side="right")
+        counts = ends - np.arange(time.size)
+        sums = np.concatenate([[0.0], np.cumsum(flux)])
+        means = (sums[ends] - sums[:-1]) / counts
+        enough = counts >= self.min_points
+        over_dip = enough & (time >= start - length) & (time <= end)
+        if not over_dip.any():
+            return False
+        median = float(np.median(flux))
+        depth = median - float(np.min(means[over_dip]))
+        elsewhere = enough & ((time + length < start) | (time > end))
+        return bool(np.any(means[elsewhere] < median - depth / 2))
+
     def _returns(
-        self, time: NDArray[np.float64], start: float, end: float, period: float
+        self,
+        time: NDArray[np.float64],
+        low: NDArray[np.bool_],
+        start: float,
+        end: float,
+        period: float,
     ) -> tuple[int, int]:
         """Of the windows whole ``period`` before or after the dip from ``start`` to ``end``:
-        how many lie within the light curve, and how many it observed whole (there, no epoch is
-        as low as the dip's: they all lie within it)."""
+        how many lie within the light curve, and how many it observed whole without a ``low``
+        epoch."""
         middle, length = (start + end) / 2.0, end - start
         looked = observed = 0
         for n in (*range(-self.cycles, 0), *range(1, self.cycles + 1)):
@@ -389,7 +429,8 @@ before or after the dip, none as low): one dip does not tell a period
             looked += 1
             inside = (time >= centre - half) & (time <= centre + half)
             stretch = np.concatenate([[centre - half], time[inside], [centre + half]])
-            if inside.sum() >= self.min_points and np.max(np.diff(stretch)) <= length / 2:
+            whole = inside.sum() >= self.min_points and np.max(np.diff(stretch)) <= length / 2
+            if whole and not low[inside].any():
                 observed += 1
         return looked, observed
 
@@ -494,6 +535,14 @@ its matches (32 times their spread): skewness -4 (CONSTANT: -0.189 to 0.204)
         return (
             f"{self.names[j]} {value:.3g} ({answer}: {np.min(column):.3g} to {np.max(column):.3g})"
         )
+
+
+def _runs(
+    indices: NDArray[np.intp], time: NDArray[np.float64], join: float
+) -> list[NDArray[np.intp]]:
+    """``indices`` (sorted, not empty) in groups whose consecutive times are at most ``join``
+    apart."""
+    return np.split(indices, np.flatnonzero(np.diff(time[indices]) > join) + 1)
 
 
 def _robust_std(values: NDArray[np.float64]) -> float:
