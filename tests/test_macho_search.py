@@ -59,6 +59,17 @@ def test_none_of_the_ten_raises_and_each_gets_ten_matches(results):
     assert all(len(result) == 10 for result in results.values())
 
 
+def test_no_real_light_curve_is_taken_for_a_lone_dip(results):
+    """Every one varies, or dips again: the lone-dip check of the domain check stays silent."""
+    said = {
+        name: reason
+        for name, result in results.items()
+        for reason in result.domain.reasons
+        if reason.startswith("its only dip")
+    }
+    assert said == {}
+
+
 def test_the_rrab_finds_rrab_stars_of_its_period(results):
     result = results[RRAB]
     classes = result.column("class")
