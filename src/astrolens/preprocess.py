@@ -37,9 +37,11 @@ __all__ = [
     "detrend",
     "mask_bad",
     "normalise",
+    "point_to_point_scatter",
     "prepare",
     "prepare_lightcurve",
     "resample",
+    "robust_scatter",
 ]
 
 KEPLER_LONG_CADENCE_DAYS = 29.4244 / (24 * 60)
@@ -261,15 +263,35 @@ def clip_outliers(
     if flux.size < 3:
         return np.zeros(flux.shape, dtype=bool)
     residual = flux - median_filter(flux, size=window_cadences, mode="mirror")
-    threshold = clip_sigma * _robust_scatter(np.diff(flux)) / np.sqrt(2)
+    threshold = clip_sigma * point_to_point_scatter(flux)
     high = _isolated(residual > threshold, residual > threshold / 2)
     low = _isolated(residual < -threshold, residual < -threshold / 2)
     return high | low
 
 
-def _robust_scatter(values: NDArray[np.float64]) -> float:
-    """Standard deviation of Gaussian noise estimated from the median absolute deviation."""
+def robust_scatter(values: NDArray[np.float64]) -> float:
+    """Standard deviation of Gaussian noise estimated from the median absolute deviation.
+
+    Examples
+    --------
+    >>> round(robust_scatter(np.random.default_rng(0).normal(0.0, 2.0, 100_000)), 1)
+    2.0
+    """
     return float(_MAD_TO_SIGMA * np.median(np.abs(values - np.median(values))))
+
+
+def point_to_point_scatter(flux: NDArray[np.float64]) -> float:
+    """The noise of one point from the scatter of consecutive differences (over sqrt 2), which
+    variability slower than the spacing of the points does not inflate.
+
+    Examples
+    --------
+    >>> time = np.linspace(0.0, 10.0, 100_000)
+    >>> flux = np.sin(time) + np.random.default_rng(0).normal(0.0, 0.01, time.size)
+    >>> round(point_to_point_scatter(flux), 3)
+    0.01
+    """
+    return robust_scatter(np.diff(flux)) / float(np.sqrt(2))
 
 
 def _isolated(deviant: NDArray[np.bool_], raised: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from astrolens.index.base import VectorIndex
 from astrolens.periodogram import PeriodogramConfig
+from astrolens.preprocess import point_to_point_scatter, robust_scatter
 
 __all__ = [
     "ClassStatistics",
@@ -351,11 +352,12 @@ before or after the dip, none as low): one dip does not tell a period
         flux = np.asarray(flux, dtype=np.float64)
         if periods.size == 0 or time.size < 4 * self.min_points:
             return ()
-        scatter = 1.4826 * float(np.median(np.abs(np.diff(flux)))) / np.sqrt(2.0)
-        low = flux < np.median(flux) - self.depth_sigma * max(scatter, 1e-12)
+        scatter, median = point_to_point_scatter(flux), float(np.median(flux))
+        low = flux < median - self.depth_sigma * max(scatter, 1e-12)
         if low.sum() < self.min_points:
             return ()
-        runs = _runs(np.flatnonzero(low), time, self.join * float(np.median(np.diff(time))))
+        spacing = float(np.median(np.diff(time)))
+        runs = _runs(np.flatnonzero(low), time, self.join * spacing)
         sizes = sorted(run.size for run in runs)
         if sizes[-1] < self.min_points or (len(sizes) > 1 and sizes[-2] >= self.min_points):
             return ()  # no dip, or a second one
@@ -364,9 +366,9 @@ before or after the dip, none as low): one dip does not tell a period
         if dip.size < self.fill * np.sum((time >= start) & (time <= end)):
             return ()  # low epochs scattered among others: the noise of a trough, not a dip
         outside = flux[(time < start) | (time > end)]
-        if outside.size < self.min_points or _robust_std(outside) > self.quiet * scatter:
+        if outside.size < self.min_points or robust_scatter(outside) > self.quiet * scatter:
             return ()  # it varies outside the dip too: not a lone dip in a quiet light curve
-        if self._dips_elsewhere(time, flux, start, end):
+        if self._dips_elsewhere(time, flux, start, end, median, spacing):
             return ()  # a shallower dip elsewhere: it may come back below the threshold
         seen = {}
         for period in np.unique(periods[np.isfinite(periods) & (periods > 0)]):
@@ -390,11 +392,18 @@ before or after the dip, none as low): one dip does not tell a period
         )
 
     def _dips_elsewhere(
-        self, time: NDArray[np.float64], flux: NDArray[np.float64], start: float, end: float
+        self,
+        time: NDArray[np.float64],
+        flux: NDArray[np.float64],
+        start: float,
+        end: float,
+        median: float,
+        spacing: float,
     ) -> bool:
         """Whether the mean flux over a stretch as long as the dip (at least ``min_points``
-        epochs) falls anywhere else half as far below the median as over the dip."""
-        length = max(end - start, self.min_points * float(np.median(np.diff(time))))
+        epochs) falls anywhere else half as far below the ``median`` flux as over the dip
+        (``spacing``: the median time between epochs)."""
+        length = max(end - start, self.min_points * spacing)
         ends = np.searchsorted(time, time + length, side="right")
         counts = ends - np.arange(time.size)
         sums = np.concatenate([[0.0], np.cumsum(flux)])
@@ -403,7 +412,6 @@ before or after the dip, none as low): one dip does not tell a period
         over_dip = enough & (time >= start - length) & (time <= end)
         if not over_dip.any():
             return False
-        median = float(np.median(flux))
         depth = median - float(np.min(means[over_dip]))
         elsewhere = enough & ((time + length < start) | (time > end))
         return bool(np.any(means[elsewhere] < median - depth / 2))
@@ -543,11 +551,6 @@ def _runs(
     """``indices`` (sorted, not empty) in groups whose consecutive times are at most ``join``
     apart."""
     return np.split(indices, np.flatnonzero(np.diff(time[indices]) > join) + 1)
-
-
-def _robust_std(values: NDArray[np.float64]) -> float:
-    """1.4826 times the median absolute deviation: the standard deviation of Gaussian noise."""
-    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
 def _kth_distances(
