@@ -18,6 +18,7 @@ from typing import Any
 from astrolens.encoders import encoder_names
 from astrolens.errors import AstrolensError
 from astrolens.objectives import objective_names
+from astrolens.quiet import quiet_tensorflow_import
 
 __all__ = ["main"]
 
@@ -826,6 +827,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up log lines
+    quiet_tensorflow_import()  # and those this setting no longer reaches
     args = _parser().parse_args(argv)
     try:
         args.run(args)
