@@ -171,9 +171,15 @@ def test_tables_with_varied_column_names_round_trip(table):
     names, columns, separator, comments = table
     lines = [separator.join(names)]
     lines += [separator.join(repr(value) for value in row) for row in zip(*columns, strict=True)]
+    flux, flux_err = np.array(columns[1]), np.array(columns[-1] if len(columns) == 3 else [])
+    below_zero = len(columns) == 3 and np.mean((flux_err > 0) & (flux < -5 * flux_err)) >= 0.05
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "star.csv"
         path.write_text(comments + "\n".join(lines) + "\n")
+        if below_zero:  # fluxes about a level not in the table: refused
+            with pytest.raises(InvalidLightCurve, match="about a level that is not in the table"):
+                read_text_arrays(path)
+            return
         arrays = read_text_arrays(path)
 
     np.testing.assert_array_equal(arrays.time, columns[0])

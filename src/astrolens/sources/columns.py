@@ -42,18 +42,35 @@ DEFAULT_FLUX_COLUMN = "pdcsap_flux"
 TIME_COLUMNS = ("time", "t", "bjd", "btjd", "bkjd", "mjd", "hjd", "jd")
 """Names of a time column, in order of preference (then any name giving a time system)."""
 
-FLUX_COLUMNS = ("pdcsap_flux", "flux", "sap_flux", "mag", "magnitude", "magpsf")
-"""Names of a flux column, in order of preference, used when the default flux is absent."""
+FLUX_COLUMNS = (
+    "pdcsap_flux",
+    "flux",
+    "sap_flux",
+    "mag",
+    "magnitude",
+    "magpsf_corr",
+    "magpsf",
+    "ujy",
+)
+"""Names of a flux column, in order of preference, used when the default flux is absent:
+``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf`` measures the
+difference image; ``uJy`` is the flux of ATLAS forced photometry."""
 
-MAGNITUDE_COLUMNS = ("mag", "magnitude", "magpsf")
+MAGNITUDE_COLUMNS = ("mag", "magnitude", "magpsf_corr", "magpsf")
 """Flux columns that hold magnitudes (converted to relative flux by the readers); a magnitude
 column named after its band (``mag_g``, ``V``) is recorded as ``"mag"``."""
 
 QUALITY_COLUMNS = ("quality", "sap_quality")
 """Names of a column of integer quality flags."""
 
-BAND_COLUMNS = ("band", "filter", "passband", "filtercode", "fid")
-"""Names of a column naming the band of each row (ZTF: ``fid`` 1, 2, 3 for g, r, i)."""
+BAND_COLUMNS = ("band", "filter", "passband", "filtercode", "fid", "f")
+"""Names of a column naming the band of each row (ZTF: ``fid`` 1, 2, 3 for g, r, i; ATLAS:
+``F``, ``c`` or ``o``); never the flux column itself."""
+
+REJECTION_COLUMNS = ("catflags", "rejected_by_photometry", "rejected_by_variability")
+"""Columns in which the survey marks the rows it rejects itself, by a value that is not 0 (or
+``true``): ZTF's ``catflags`` (IRSA keeps ``catflags = 0``), and Gaia DR3 epoch photometry's
+``rejected_by_photometry`` and ``rejected_by_variability``."""
 
 BANDS = (
     *("U", "B", "V", "R", "I", "J", "H", "K", "Ks"),
@@ -74,7 +91,7 @@ _BAND_IN_NAME = re.compile(
 )
 
 _GENERIC_ERROR_COLUMNS = ("err", "error", "sigma", "uncertainty")
-_ERROR_COLUMNS_OF = {"magpsf": ("sigmapsf",)}
+_ERROR_COLUMNS_OF = {"magpsf": ("sigmapsf",), "magpsf_corr": ("sigmapsf_corr",)}
 
 
 def _error_names(flux: str) -> tuple[str, ...]:
@@ -108,6 +125,8 @@ class TableColumns:
         The band of a magnitude column named after it (``"g"`` for ``mag_g``), else None.
     band_column
         The column naming the band of each row (long layout), or None.
+    rejections
+        The columns of :data:`REJECTION_COLUMNS` the table has.
     """
 
     time: str
@@ -116,6 +135,7 @@ class TableColumns:
     quality: str | None
     band: str | None = None
     band_column: str | None = None
+    rejections: tuple[str, ...] = ()
 
     @property
     def flux_column(self) -> str:
@@ -139,6 +159,7 @@ class TableColumns:
     def names(self) -> tuple[str, ...]:
         """The columns used, without repeats."""
         names = (self.time, self.flux, self.flux_err, self.quality, self.band_column)
+        names += self.rejections
         return tuple(name for name in dict.fromkeys(names) if name is not None)
 
 
@@ -268,8 +289,12 @@ def find_band_columns(
             f"{', '.join(names) if names else 'none'}",
         )
     quality = _first(lower_to_name, QUALITY_COLUMNS)
-    band_column = _first(lower_to_name, BAND_COLUMNS)
     fluxes = _flux_columns(names, lower_to_name, flux_column, source)
+    band_column = _first(
+        {lower: name for lower, name in lower_to_name.items() if name not in fluxes},
+        BAND_COLUMNS,
+    )
+    rejections = tuple(lower_to_name[name] for name in REJECTION_COLUMNS if name in lower_to_name)
     columns = []
     for flux in fluxes:
         band = band_of_column(flux)
@@ -281,6 +306,7 @@ def find_band_columns(
                 quality=quality,
                 band=band,
                 band_column=band_column,
+                rejections=rejections,
             )
         )
     return tuple(columns)

@@ -34,6 +34,15 @@ Bands
     relative to the band's median magnitude, fluxes divided by the band's median flux), then
     they are merged in time order. The result of a table with bands is a
     :class:`BandLightCurveArrays`, whose ``meta`` adds ``band`` and ``bands``.
+Survey tables
+    ATLAS forced photometry (a header commented out as ``###MJD m dm uJy duJy F ...``: flux
+    ``uJy``, band ``F``), Gaia DR3 epoch photometry (``band``, ``time``, ``flux``), ZTF light
+    curves of IRSA (``filtercode``, ``mag``) and alerts of ALeRCE (``fid``; the total magnitude
+    ``magpsf_corr`` before the difference-image ``magpsf``). The rows a survey rejects itself are
+    dropped: a ``catflags`` other than 0 (ZTF), a ``rejected_by_photometry`` or
+    ``rejected_by_variability`` that is true (Gaia). A flux column with at least
+    :data:`DIFFERENCE_SHARE` of its fluxes :data:`DIFFERENCE_SIGMA` uncertainties below zero is
+    refused: such fluxes are about a level the table does not hold (a difference image's).
 """
 
 from __future__ import annotations
@@ -83,6 +92,15 @@ MAX_MAGNITUDE_ERROR = 2.5 / math.log(10.0)
 """Magnitude uncertainty (1.086 mag) from which a row is dropped: the signal-to-noise ratio
 ``2.5 / (ln(10) * m_err)`` is below 1, so the flux is not measured."""
 
+DIFFERENCE_SIGMA = 5.0
+"""A flux this many (positive) uncertainties below zero is no star's total flux ..."""
+
+DIFFERENCE_SHARE = 0.05
+"""... and a flux column with at least this share of such rows is refused: its fluxes are about
+a level that is not in the table (a difference-image flux such as ATLAS forced photometry on
+difference images, or deviations from the mean), so no relative flux, hence no amplitude, can be
+read from it."""
+
 ALL_BANDS = "all"
 """The ``band`` that reads every band of a table together."""
 
@@ -114,7 +132,7 @@ def _lines(path: Path) -> list[str]:
         raise InvalidLightCurve(
             path, "is neither a FITS file nor a text table (it holds binary data)"
         ) from exc
-    lines = text.splitlines()
+    lines = [_one_hash(line) for line in text.splitlines()]
     if not any(line.strip() for line in lines):
         raise InvalidLightCurve(path, "the text file is empty")
     limits.check(
@@ -132,6 +150,11 @@ def _lines(path: Path) -> list[str]:
 
 def _is_comment(line: str) -> bool:
     return line.lstrip().startswith("#")
+
+
+def _one_hash(line: str) -> str:
+    """A line with its leading ``#`` marks made one (ATLAS comments out its header ``###MJD``)."""
+    return "#" + line.lstrip("#") if line.startswith("##") else line
 
 
 def _check_quotes(lines: list[str], path: Path) -> None:
@@ -452,12 +475,43 @@ def _measured(mag: np.ndarray, mag_err: np.ndarray | None, band: _Band, source: 
 
 @dataclass(frozen=True)
 class _Table:
-    """A parsed table: its numeric columns as float64 (by name), times and their format."""
+    """A parsed table: its numeric columns as float64 (by name), times and their format, quality
+    flags, and which rows the survey rejected (None: none)."""
 
     values: dict[str, np.ndarray]
     time: np.ndarray
     time_format: str | None
     quality: np.ndarray | None
+    rejected: np.ndarray | None = None
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", ""})
+
+
+def _rejected(table: Table, names: tuple[str, ...], source: Path) -> np.ndarray | None:
+    """Rows with a value other than 0 or false in one of the columns ``names``
+    (:data:`~astrolens.sources.columns.REJECTION_COLUMNS`); a blank value rejects nothing."""
+    if not names:
+        return None
+    rejected = np.zeros(len(table), dtype=bool)
+    for name in names:
+        values = np.ma.asarray(table[name])
+        if values.dtype.kind in "biuf":
+            flagged = values.astype(np.float64).filled(0.0)
+            rejected |= np.isfinite(flagged) & (flagged != 0)
+            continue
+        words = np.char.lower(np.char.strip(values.astype(str).filled("")))
+        unknown = ~np.isin(words, list(_TRUE | _FALSE))
+        if unknown.any():
+            row = int(np.flatnonzero(unknown)[0])
+            raise InvalidLightCurve(
+                source,
+                f"column {name!r} marks the rows the survey rejects, with 0 or false for a good "
+                f"one, but holds {str(words[row])!r} in row {row + 1}",
+            )
+        rejected |= np.isin(words, list(_TRUE))
+    return rejected
 
 
 def _band_arrays(
@@ -469,7 +523,16 @@ def _band_arrays(
 ) -> LightCurveArrays:
     """The light curve of one band, magnitudes converted to relative flux."""
     columns = band.columns
-    rows = slice(None) if band.rows is None else band.rows
+    rows = np.ones(len(parsed.time), dtype=bool) if band.rows is None else band.rows
+    if parsed.rejected is not None:
+        rows = rows & ~parsed.rejected
+        if not rows.any():
+            of_band = "" if band.name is None else f" of band {band.name!r}"
+            raise InvalidLightCurve(
+                source,
+                f"the survey rejected every row{of_band} (a value other than 0 or false in "
+                f"column {' or '.join(repr(name) for name in columns.rejections)})",
+            )
     flux = parsed.values[columns.flux][rows]
     flux_err = None if columns.flux_err is None else parsed.values[columns.flux_err][rows]
     time = parsed.time[rows]
@@ -479,6 +542,8 @@ def _band_arrays(
         flux, time = flux[keep], time[keep]
         flux_err = None if flux_err is None else flux_err[keep]
         quality = None if quality is None else quality[keep]
+    elif flux_err is not None:
+        _check_total_flux(flux, flux_err, band, source)
     return assemble_arrays(
         time=time,
         flux=flux,
@@ -490,6 +555,24 @@ def _band_arrays(
         quality_bitmask=quality_bitmask,
         time_format=parsed.time_format,
         flux_unit=None if columns.is_magnitude else _unit(table, columns.flux),
+    )
+
+
+def _check_total_flux(flux: np.ndarray, flux_err: np.ndarray, band: _Band, source: Path) -> None:
+    """Refuse a flux column that is a difference-image flux (see :data:`DIFFERENCE_SHARE`)."""
+    with np.errstate(invalid="ignore"):
+        below = (flux_err > 0) & (flux < -DIFFERENCE_SIGMA * flux_err)
+    if flux.size == 0 or below.mean() < DIFFERENCE_SHARE:
+        return
+    row = int(np.flatnonzero(below)[0])
+    of_band = "" if band.name is None else f" (band {band.name!r})"
+    raise InvalidLightCurve(
+        source,
+        f"{below.sum():,} of the {flux.size:,} fluxes in column {band.columns.flux!r}{of_band} "
+        f"are more than {DIFFERENCE_SIGMA:g} uncertainties below zero (e.g. {flux[row]:g} +- "
+        f"{flux_err[row]:g}): fluxes about a level that is not in the table (a difference-image "
+        "flux, or deviations from the mean), from which no relative flux or amplitude can be "
+        "read; use total fluxes (ATLAS: forced photometry on the reduced images)",
     )
 
 
@@ -545,7 +628,13 @@ def _parsed(table: Table, bands: list[_Band], source: Path) -> _Table:
             if name is not None and name not in values:
                 values[name] = _floats(table, name, source, drop_limits=drop_limits)
     quality = None if columns.quality is None else _floats(table, columns.quality, source)
-    return _Table(values=values, time=time, time_format=time_format, quality=quality)
+    return _Table(
+        values=values,
+        time=time,
+        time_format=time_format,
+        quality=quality,
+        rejected=_rejected(table, columns.rejections, source),
+    )
 
 
 def read_text_arrays(

@@ -1,0 +1,140 @@
+"""Tables as surveys serve them: ATLAS forced photometry, Gaia DR3 epoch photometry, ZTF (IRSA
+and ALeRCE), with the rows each survey rejects itself left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrolens.errors import InvalidLightCurve
+from astrolens.sources.columns import find_band_columns
+from astrolens.sources.reader import read_arrays
+
+ATLAS_COLUMNS = (
+    "###MJD          m      dm   uJy   duJy F err chi/N     RA       Dec        x        y     "
+    "maj  min   phi  apfit mag5sig Sky   Obs\n"
+)
+
+
+def _atlas_row(mjd: float, ujy: float, dujy: float, band: str) -> str:
+    mag = -2.5 * np.log10(abs(ujy)) + 23.9
+    return (
+        f"{mjd:.5f} {np.sign(ujy) * mag:7.3f} {1.0857 * dujy / abs(ujy):6.3f} {ujy:5.0f} "
+        f"{dujy:4.0f} {band} 0 1.31 281.27364 -12.43213 2390.81 2917.89 2.21 2.02 -52.6 -0.425 "
+        f"18.85 19.98 01a{mjd:.0f}o0512{band}\n"
+    )
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_atlas_forced_photometry_on_reduced_images(tmp_path):
+    rows = [(57232.6, 625, 23, "o"), (57233.6, 600, 29, "c"), (57236.6, 500, 20, "o")]
+    text = ATLAS_COLUMNS + "".join(_atlas_row(*row) for row in rows)
+    path = _write(tmp_path, "atlas.txt", text)
+    orange = read_arrays(path, band="o")
+    np.testing.assert_allclose(orange.time, [57232.6, 57236.6])
+    np.testing.assert_allclose(orange.flux, [625.0, 500.0])
+    np.testing.assert_allclose(orange.flux_err, [23.0, 20.0])
+    assert (orange.flux_column, orange.time_format, orange.meta["bands"]) == ("ujy", "mjd", ["o"])
+    both = read_arrays(path, band="all")
+    np.testing.assert_allclose(both.flux, [625 / 562.5, 1.0, 500 / 562.5])
+    with pytest.raises(InvalidLightCurve, match=r"2 bands in column 'F' \(o, c\)"):
+        read_arrays(path)
+
+
+def test_atlas_difference_fluxes_are_refused_with_the_reason(tmp_path):
+    fluxes = [300, -280, 150, -310, 20, 290]
+    text = ATLAS_COLUMNS + "".join(
+        _atlas_row(57232.6 + day, flux, 20, "o") for day, flux in enumerate(fluxes)
+    )
+    path = _write(tmp_path, "atlas.txt", text)
+    with pytest.raises(InvalidLightCurve) as raised:
+        read_arrays(path, band="o")
+    assert raised.value.reason.startswith(
+        "2 of the 6 fluxes in column 'uJy' (band 'o') are more than 5 uncertainties below zero "
+        "(e.g. -280 +- 20): fluxes about a level that is not in the table"
+    )
+    assert "forced photometry on the reduced images" in raised.value.reason
+
+
+def test_a_few_noisy_fluxes_below_zero_are_not_taken_for_a_difference(tmp_path):
+    flux = np.full(40, 50.0)
+    flux[3] = -120.0  # one cadence in 40 (2.5 %) far below zero: a bad cadence, not a difference
+    text = "time,flux,flux_err\n" + "".join(f"{i},{f},10\n" for i, f in enumerate(flux))
+    arrays = read_arrays(_write(tmp_path, "faint.csv", text))
+    np.testing.assert_array_equal(arrays.flux, flux)
+
+
+GAIA = (
+    "source_id,transit_id,band,time,mag,flux,flux_error,flux_over_error,"
+    "rejected_by_photometry,rejected_by_variability,other_flags,solution_id\n"
+    "4111834567779557376,17146211000000,G,1705.2937,15.70,10000.0,50.0,200.0,false,false,1,3753\n"
+    "4111834567779557376,17146211000000,BP,1705.2939,16.10,5000.0,50.0,100.0,false,false,1,3753\n"
+    "4111834567779557376,17150302000000,G,1710.1000,15.75,9500.0,50.0,190.0,false,true,1,3753\n"
+    "4111834567779557376,17150302000001,G,1712.1000,15.65,10500.0,50.0,210.0,true,false,1,3753\n"
+    "4111834567779557376,17150302000002,G,1714.1000,15.60,11000.0,50.0,220.0,false,false,1,3753\n"
+)
+
+
+def test_gaia_epoch_photometry_leaves_out_the_rejected_transits(tmp_path):
+    path = _write(tmp_path, "gaia.csv", GAIA)
+    g = read_arrays(path, band="G")
+    np.testing.assert_allclose(g.time, [1705.2937, 1714.1])
+    np.testing.assert_allclose(g.flux, [10000.0, 11000.0])
+    np.testing.assert_allclose(g.flux_err, [50.0, 50.0])
+    assert read_arrays(path, band="BP").flux.tolist() == [5000.0]
+
+
+def test_ztf_rows_with_catalogue_flags_are_left_out(tmp_path):
+    text = (
+        "oid,expid,hjd,mjd,mag,magerr,catflags,filtercode\n"
+        "1,1,2458300.60,58300.10,18.00,0.05,0,zg\n"
+        "1,2,2458301.60,58301.10,18.20,0.05,32768,zg\n"
+        "1,3,2458302.60,58302.10,17.80,0.06,0,zg\n"
+        "1,4,2458303.60,58303.10,17.90,0.06,2,zg\n"
+    )
+    arrays = read_arrays(_write(tmp_path, "ztf.csv", text), band="zg")
+    np.testing.assert_allclose(arrays.time, [58300.1, 58302.1])
+    np.testing.assert_allclose(arrays.flux, 10 ** (-0.4 * (np.array([18.0, 17.8]) - 17.9)))
+
+
+def test_alerce_detections_are_read_in_total_magnitudes(tmp_path):
+    text = (
+        "candid,mjd,fid,magpsf,sigmapsf,magpsf_corr,sigmapsf_corr,isdiffpos\n"
+        "1,58300.1,1,19.50,0.10,17.00,0.02,1\n"
+        "2,58301.1,1,18.00,0.10,16.50,0.01,1\n"
+        "3,58302.1,1,19.00,0.10,17.50,0.03,-1\n"
+    )
+    arrays = read_arrays(_write(tmp_path, "alerce.csv", text), band="g")
+    np.testing.assert_allclose(arrays.flux, 10 ** (-0.4 * (np.array([17.0, 16.5, 17.5]) - 17.0)))
+    np.testing.assert_allclose(
+        arrays.flux_err, arrays.flux * np.log(10) / 2.5 * np.array([0.02, 0.01, 0.03])
+    )
+    assert arrays.flux_column == "magpsf_corr"
+
+
+def test_every_row_rejected_is_an_error_that_names_the_columns(tmp_path):
+    text = "mjd,mag,magerr,catflags\n58300.1,18.0,0.05,4\n58301.1,18.1,0.05,32768\n"
+    with pytest.raises(InvalidLightCurve, match=r"rejected every row \(.* column 'catflags'\)"):
+        read_arrays(_write(tmp_path, "ztf.csv", text))
+
+
+def test_a_rejection_column_that_is_not_a_flag_is_named_with_its_row(tmp_path):
+    text = "time,flux,rejected_by_variability\n1,10.0,false\n2,11.0,maybe\n"
+    with pytest.raises(
+        InvalidLightCurve, match=r"column 'rejected_by_variability' .* 'maybe' in row 2"
+    ):
+        read_arrays(_write(tmp_path, "gaia.csv", text))
+
+
+def test_a_band_column_is_never_the_flux_column_asked_for():
+    columns = find_band_columns(["mjd", "F", "F_err"], "F", "flux.csv")
+    assert (columns[0].flux, columns[0].band_column) == ("F", None)
+    atlas = find_band_columns(["MJD", "m", "dm", "uJy", "duJy", "F", "err"], "pdcsap_flux", "a")
+    assert (atlas[0].flux, atlas[0].flux_err, atlas[0].band_column) == ("uJy", "duJy", "F")
