@@ -63,9 +63,9 @@ column named after its band (``mag_g``, ``V``) is recorded as ``"mag"``."""
 QUALITY_COLUMNS = ("quality", "sap_quality")
 """Names of a column of integer quality flags."""
 
-BAND_COLUMNS = ("band", "filter", "passband", "filtercode", "fid", "f")
-"""Names of a column naming the band of each row (ZTF: ``fid`` 1, 2, 3 for g, r, i; ATLAS:
-``F``, ``c`` or ``o``); never the flux column itself."""
+BAND_COLUMNS = ("band", "filter", "passband", "filtercode", "fid", "phot_filter", "f")
+"""Names of a column naming the band of each row (ZTF: ``fid`` 1, 2, 3 for g, r, i; ASAS-SN:
+``phot_filter``; ATLAS: ``F``, ``c`` or ``o``); never the flux column itself."""
 
 REJECTION_COLUMNS = ("catflags", "rejected_by_photometry", "rejected_by_variability")
 """Columns in which the survey marks the rows it rejects itself, by a value that is not 0 (or

@@ -40,7 +40,8 @@ Survey tables
     curves of IRSA (``filtercode``, ``mag``) and alerts of ALeRCE (``fid``; the total magnitude
     ``magpsf_corr`` before the difference-image ``magpsf``). The rows a survey rejects itself are
     dropped: a ``catflags`` other than 0 (ZTF), a ``rejected_by_photometry`` or
-    ``rejected_by_variability`` that is true (Gaia). A flux column with at least
+    ``rejected_by_variability`` that is true (Gaia), a ``quality`` of ``B`` (ASAS-SN Sky Patrol
+    v2, whose ``phot_filter`` names the band). A flux column with at least
     :data:`DIFFERENCE_SHARE` of its fluxes :data:`DIFFERENCE_SIGMA` uncertainties below zero is
     refused: such fluxes are about a level the table does not hold (a difference image's).
 """
@@ -483,10 +484,26 @@ class _Table:
     time_format: str | None
     quality: np.ndarray | None
     rejected: np.ndarray | None = None
+    rejected_by: tuple[str, ...] = ()
 
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
+
+
+def _quality(
+    table: Table, name: str | None, source: Path
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The quality flags as numbers; for a column of ASAS-SN's letters (``G`` good, ``B`` bad),
+    no flags but the rows it marks bad."""
+    if name is None:
+        return None, None
+    values = np.ma.asarray(table[name])
+    if values.dtype.kind not in "biuf":
+        letters = np.char.upper(np.char.strip(values.astype(str).filled("")))
+        if np.isin(letters, ("G", "B")).all():
+            return None, letters == "B"
+    return _floats(table, name, source), None
 
 
 def _rejected(table: Table, names: tuple[str, ...], source: Path) -> np.ndarray | None:
@@ -530,8 +547,8 @@ def _band_arrays(
             of_band = "" if band.name is None else f" of band {band.name!r}"
             raise InvalidLightCurve(
                 source,
-                f"the survey rejected every row{of_band} (a value other than 0 or false in "
-                f"column {' or '.join(repr(name) for name in columns.rejections)})",
+                f"the survey rejected every row{of_band} (column "
+                f"{' or '.join(repr(name) for name in parsed.rejected_by)})",
             )
     flux = parsed.values[columns.flux][rows]
     flux_err = None if columns.flux_err is None else parsed.values[columns.flux_err][rows]
@@ -627,14 +644,13 @@ def _parsed(table: Table, bands: list[_Band], source: Path) -> _Table:
         for name, drop_limits in wanted.items():
             if name is not None and name not in values:
                 values[name] = _floats(table, name, source, drop_limits=drop_limits)
-    quality = None if columns.quality is None else _floats(table, columns.quality, source)
-    return _Table(
-        values=values,
-        time=time,
-        time_format=time_format,
-        quality=quality,
-        rejected=_rejected(table, columns.rejections, source),
-    )
+    quality, bad = _quality(table, columns.quality, source)
+    rejected = _rejected(table, columns.rejections, source)
+    rejected_by = columns.rejections
+    if bad is not None:
+        rejected = bad if rejected is None else rejected | bad
+        rejected_by += (str(columns.quality),)
+    return _Table(values, time, time_format, quality, rejected, rejected_by)
 
 
 def read_text_arrays(
