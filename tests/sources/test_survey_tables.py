@@ -161,3 +161,26 @@ def test_asas_sn_sky_patrol_bands_and_bad_images(tmp_path):
         InvalidLightCurve, match=r"rejected every row of band 'g' \(column 'quality'\)"
     ):
         read_arrays(_write(tmp_path, "bad.csv", only_bad), band="g")
+
+
+def test_ogle_light_curve_files_have_no_header_and_are_read_by_their_name(tmp_path):
+    rows = "2452163.81098 18.948 0.041\n2452164.80902 18.512 0.030\n2452165.79211 18.730 0.035\n"
+    arrays = read_arrays(_write(tmp_path, "OGLE-LMC-RRLYR-05990.I.dat", rows))
+    np.testing.assert_allclose(arrays.time, [2452163.81098, 2452164.80902, 2452165.79211])
+    np.testing.assert_allclose(
+        arrays.flux, 10 ** (-0.4 * (np.array([18.948, 18.512, 18.73]) - 18.73))
+    )
+    np.testing.assert_allclose(
+        arrays.flux_err, arrays.flux * np.log(10) / 2.5 * np.array([0.041, 0.03, 0.035])
+    )
+    assert (arrays.meta["band"], arrays.time_format) == ("I", "jd")
+
+
+def test_any_other_table_without_a_header_is_refused_with_what_to_add(tmp_path):
+    rows = "2452163.81098 18.948 0.041\n2452164.80902 18.512 0.030\n"
+    with pytest.raises(InvalidLightCurve) as raised:
+        read_arrays(_write(tmp_path, "star.txt", "# my star\n" + rows))
+    assert raised.value.reason == (
+        "has no header line naming its columns (its first line is '2452163.81098 18.948 0.041'); "
+        "add one, e.g. 'hjd mag mag_err' for magnitudes or 'time flux flux_err' for fluxes"
+    )

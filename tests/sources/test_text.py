@@ -113,7 +113,7 @@ def test_explicit_flux_column(tmp_path):
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("1.0 2.0 0.1\n2.0 3.0 0.2\n", "no time column .*the table has columns: col1, col2, col3"),
+        ("1.0 2.0 0.1\n2.0 3.0 0.2\n", r"no header line naming its columns \(its first line"),
         ("date,counts\n1,2\n", "no time column .*the table has columns: date, counts"),
         ("time,counts\n1,2\n", "no flux column .*the table has columns: time, counts"),
         ("time,flux\n", "has no rows"),

@@ -35,15 +35,17 @@ Bands
     they are merged in time order. The result of a table with bands is a
     :class:`BandLightCurveArrays`, whose ``meta`` adds ``band`` and ``bands``.
 Survey tables
-    ATLAS forced photometry (a header commented out as ``###MJD m dm uJy duJy F ...``: flux
-    ``uJy``, band ``F``), Gaia DR3 epoch photometry (``band``, ``time``, ``flux``), ZTF light
-    curves of IRSA (``filtercode``, ``mag``) and alerts of ALeRCE (``fid``; the total magnitude
-    ``magpsf_corr`` before the difference-image ``magpsf``). The rows a survey rejects itself are
-    dropped: a ``catflags`` other than 0 (ZTF), a ``rejected_by_photometry`` or
-    ``rejected_by_variability`` that is true (Gaia), a ``quality`` of ``B`` (ASAS-SN Sky Patrol
-    v2, whose ``phot_filter`` names the band). A flux column with at least
-    :data:`DIFFERENCE_SHARE` of its fluxes :data:`DIFFERENCE_SIGMA` uncertainties below zero is
-    refused: such fluxes are about a level the table does not hold (a difference image's).
+    OGLE light-curve files (``*.I.dat``, ``*.V.dat``: HJD, magnitude and uncertainty without a
+    header line; any other table without one is refused with what to add), ATLAS forced
+    photometry (a header commented out as ``###MJD m dm uJy duJy F ...``: flux ``uJy``, band
+    ``F``), Gaia DR3 epoch photometry (``band``, ``time``, ``flux``), ASAS-SN Sky Patrol v2
+    (``phot_filter``), ZTF light curves of IRSA (``filtercode``, ``mag``) and alerts of ALeRCE
+    (``fid``; the total magnitude ``magpsf_corr`` before the difference-image ``magpsf``). The
+    rows a survey rejects itself are dropped: a ``catflags`` other than 0 (ZTF), a
+    ``rejected_by_photometry`` or ``rejected_by_variability`` that is true (Gaia), a ``quality``
+    of ``B`` (ASAS-SN). A flux column with at least :data:`DIFFERENCE_SHARE` of its fluxes
+    :data:`DIFFERENCE_SIGMA` uncertainties below zero is refused: such fluxes are about a level
+    the table does not hold (a difference image's).
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ _UNCHECKED_TABLE_CHARS = 2**20
 """Tables whose rows times their longest row stay below this are not checked for long rows."""
 
 _DOUBLE_QUOTED = re.compile(r'"[^"]*"')
+
+_NUMBERED_COLUMN = re.compile(r"col\d+")
+"""The names astropy gives the columns of a table without a header line."""
+
+OGLE_FILE = re.compile(r"\.(?P<band>[IV])\.dat$")
+"""The name of an OGLE light-curve file (``OGLE-LMC-RRLYR-05990.I.dat``), which has no header
+line: its three columns are HJD, the magnitude in the band the name gives, its uncertainty."""
 
 MAX_ABS_MAGNITUDE = 50.0
 """Magnitudes this far from zero, or farther, are sentinels for a missing value (99.99, -99):
@@ -232,6 +241,23 @@ def _uses_mission_time_formats(lines: list[str]) -> bool:
     )
 
 
+def _header_of_headerless(names: list[str], lines: list[str], path: Path) -> list[str] | None:
+    """Column names for a table without a header line (which astropy numbers ``col1``, ...):
+    those of an OGLE light-curve file (:data:`OGLE_FILE`), else an error that says what to add;
+    None for a table with a header."""
+    if not all(_NUMBERED_COLUMN.fullmatch(name) for name in names):
+        return None
+    ogle = OGLE_FILE.search(path.name)
+    if ogle is not None and len(names) == 3:
+        return ["hjd", ogle["band"], f"{ogle['band']}_err"]
+    first = next(line for line in lines if line.strip() and not _is_comment(line))
+    raise InvalidLightCurve(
+        path,
+        f"has no header line naming its columns (its first line is {first.strip()[:80]!r}); add "
+        "one, e.g. 'hjd mag mag_err' for magnitudes or 'time flux flux_err' for fluxes",
+    )
+
+
 def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns, ...]]:
     """The table's time, flux, uncertainty, quality and band columns, and which they are (one
     :class:`TableColumns` per band of a wide table).
@@ -243,9 +269,12 @@ def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns
     lines = _lines(path)
     if _uses_mission_time_formats(lines):
         import lightkurve  # noqa: F401  (registers the btjd and bkjd time formats)
-    columns = find_band_columns(_parse(_sample(lines), path).colnames, flux_column, path)
+    names = _parse(_sample(lines), path).colnames
+    header = _header_of_headerless(names, lines, path)
+    options = {} if header is None else {"format": "no_header", "names": header}
+    columns = find_band_columns(names if header is None else header, flux_column, path)
     wanted = {name for band_columns in columns for name in band_columns.names}
-    table = _parse(lines, path, include_names=sorted(wanted))
+    table = _parse(lines, path, include_names=sorted(wanted), **options)
     if set(table.colnames) != wanted:
         raise InvalidLightCurve(
             path,
