@@ -184,3 +184,38 @@ def test_any_other_table_without_a_header_is_refused_with_what_to_add(tmp_path):
         "has no header line naming its columns (its first line is '2452163.81098 18.948 0.041'); "
         "add one, e.g. 'hjd mag mag_err' for magnitudes or 'time flux flux_err' for fluxes"
     )
+
+
+@pytest.mark.parametrize(
+    ("columns", "chosen"),
+    [
+        (["TIME", "SAP_FLUX", "KSPSAP_FLUX", "KSPSAP_FLUX_ERR", "QUALITY"], "kspsap_flux"),  # QLP
+        (["TIME", "FLUX_RAW", "FLUX_CORR", "FLUX_CORR_ERR", "QUALITY"], "flux_corr"),  # TASOC
+        (["TIME", "RAW_FLUX", "CORR_FLUX", "FLUX_ERR", "QUALITY"], "corr_flux"),  # eleanor
+        (["T", "FRAW", "FCOR", "ARCLENGTH", "MOVING", "CADENCENO"], "fcor"),  # K2SFF
+    ],
+)
+def test_high_level_science_products_are_read_in_their_corrected_flux(tmp_path, columns, chosen):
+    from astropy.io import fits
+
+    n = 50
+    values = {name: np.linspace(1.0, 2.0, n) for name in columns}
+    values[columns[0]] = np.arange(n) * 0.02 + 1500.0
+    corrected = next(name for name in columns if name.lower() == chosen)
+    values[corrected] = 1.0 + 0.01 * np.sin(np.arange(n))
+    for name in ("QUALITY", "MOVING", "CADENCENO"):
+        if name in values:
+            values[name] = np.zeros(n, dtype=np.int32)
+    table = fits.BinTableHDU.from_columns(
+        [
+            fits.Column(
+                name=name, format="J" if values[name].dtype.kind == "i" else "D", array=values[name]
+            )
+            for name in columns
+        ]
+    )
+    path = tmp_path / "hlsp.fits"
+    fits.HDUList([fits.PrimaryHDU(), table]).writeto(path)
+    arrays = read_arrays(path)
+    assert arrays.flux_column == chosen
+    np.testing.assert_allclose(arrays.flux, values[corrected])

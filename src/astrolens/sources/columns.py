@@ -45,6 +45,10 @@ TIME_COLUMNS = ("time", "t", "bjd", "btjd", "bkjd", "mjd", "hjd", "jd")
 FLUX_COLUMNS = (
     "pdcsap_flux",
     "flux",
+    "kspsap_flux",
+    "flux_corr",
+    "corr_flux",
+    "fcor",
     "sap_flux",
     "mag",
     "magnitude",
@@ -52,9 +56,11 @@ FLUX_COLUMNS = (
     "magpsf",
     "ujy",
 )
-"""Names of a flux column, in order of preference, used when the default flux is absent:
-``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf`` measures the
-difference image; ``uJy`` is the flux of ATLAS forced photometry."""
+"""Names of a flux column, in order of preference, used when the default flux is absent: the
+fluxes corrected for systematics of the TESS and K2 high-level science products (QLP's
+``KSPSAP_FLUX``, TASOC's ``FLUX_CORR``, eleanor's ``CORR_FLUX``, K2SFF's ``FCOR``) before a raw
+``SAP_FLUX``; ``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf``
+measures the difference image; ``uJy`` is the flux of ATLAS forced photometry."""
 
 MAGNITUDE_COLUMNS = ("mag", "magnitude", "magpsf_corr", "magpsf")
 """Flux columns that hold magnitudes (converted to relative flux by the readers); a magnitude

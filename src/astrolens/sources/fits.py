@@ -194,8 +194,9 @@ def read_fits_arrays(
         another FITS table with time and flux columns (plain or gzipped).
     flux_column
         ``"pdcsap_flux"`` (default) or ``"sap_flux"``, or any column of the table (any case).
-        Where the default is absent the first of ``flux``, ``sap_flux``, ``mag``, ``magnitude``
-        is used.
+        Where the default is absent the first of
+        :data:`~astrolens.sources.columns.FLUX_COLUMNS` present is used (a high-level science
+        product's corrected flux before ``sap_flux``).
     quality_bitmask
         ``"default"``, ``"none"``, ``"hard"``, ``"hardest"`` or an integer: cadences with any of
         these quality bits set are removed (bits listed in :mod:`astrolens.sources.quality`).

@@ -92,8 +92,9 @@ def read(
         ``lightkurve.LightCurve.to_fits()``, another FITS table, or a CSV/ASCII table with time
         and flux columns (names in :mod:`astrolens.sources.columns`).
     flux_column
-        ``"pdcsap_flux"`` (default; falls back on ``flux``, ``sap_flux``, ``mag``, ``magnitude``
-        where absent) or ``"sap_flux"``, or any column of the table (any case).
+        ``"pdcsap_flux"`` (default; falls back on the first of
+        :data:`~astrolens.sources.columns.FLUX_COLUMNS` present where absent) or
+        ``"sap_flux"``, or any column of the table (any case).
     quality_bitmask
         ``"default"``, ``"none"``, ``"hard"``, ``"hardest"`` or an integer; cadences with any
         of these quality bits set are removed. The bits of each named bitmask are listed in

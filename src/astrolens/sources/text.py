@@ -695,9 +695,10 @@ def read_text_arrays(
     path
         A CSV, ASCII or ECSV file with a header line naming its columns.
     flux_column
-        The flux column (case-insensitive); with the default, the first of ``pdcsap_flux``,
-        ``flux``, ``sap_flux``, ``mag``, ``magnitude``, ``magpsf`` present, else the magnitude
-        columns named after bands. Magnitudes become relative flux (see the module).
+        The flux column (case-insensitive); with the default, the first of
+        :data:`~astrolens.sources.columns.FLUX_COLUMNS` present (``pdcsap_flux``, ``flux``,
+        ..., ``mag``, ...), else the magnitude columns named after bands. Magnitudes become
+        relative flux (see the module).
     quality_bitmask
         Applied to a ``quality`` column if there is one. The mission of a text table is unknown,
         so only an integer bitmask removes cadences (see :mod:`astrolens.sources.quality`).
