@@ -219,3 +219,45 @@ def test_high_level_science_products_are_read_in_their_corrected_flux(tmp_path, 
     arrays = read_arrays(path)
     assert arrays.flux_column == chosen
     np.testing.assert_allclose(arrays.flux, values[corrected])
+
+
+def _gaia_table(**changes):
+    from astropy.table import Table
+
+    columns = {
+        "source_id": np.full(4, 4111834567779557376),
+        "band": ["G", "G", "BP", "G"],
+        "time": [1705.2937, 1710.1, 1705.2939, 1712.1],
+        "mag": [15.70, 15.75, 16.10, 15.65],
+        "flux": [10000.0, 9500.0, 5000.0, 10500.0],
+        "flux_error": [50.0, 50.0, 50.0, 50.0],
+        "rejected_by_variability": [False, False, False, True],
+    }
+    table = Table(columns | changes)
+    table["time"].unit = "d"
+    return table
+
+
+def test_gaia_epoch_photometry_as_a_votable(tmp_path):
+    path = tmp_path / "EPOCH_PHOTOMETRY-Gaia DR3 4111834567779557376.xml"
+    _gaia_table().write(path, format="votable")
+    g = read_arrays(path, band="G")
+    np.testing.assert_allclose(g.time, [1705.2937, 1710.1])
+    np.testing.assert_allclose(g.flux, [10000.0, 9500.0])
+    np.testing.assert_allclose(g.flux_err, [50.0, 50.0])
+    with pytest.raises(InvalidLightCurve, match=r"2 bands in column 'band' \(G, BP\)"):
+        read_arrays(path)
+
+
+def test_a_votable_of_arrays_or_broken_is_refused_with_the_reason(tmp_path):
+    from astropy.table import Table
+
+    arrays = Table({"time": [[1.0, 2.0, 3.0]], "flux": [[1.0, 1.1, 0.9]]})
+    path = tmp_path / "individual.vot"
+    arrays.write(path, format="votable")
+    with pytest.raises(InvalidLightCurve, match="column 'time' holds an array in each row"):
+        read_arrays(path)
+    broken = tmp_path / "broken.xml"
+    broken.write_text(path.read_text()[:-200])
+    with pytest.raises(InvalidLightCurve, match="cannot be parsed as a VOTable"):
+        read_arrays(broken)

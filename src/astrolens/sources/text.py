@@ -1,4 +1,4 @@
-"""Read light curves from text tables: CSV, whitespace- or tab-separated ASCII, ECSV.
+"""Read light curves from text tables: CSV, whitespace- or tab-separated ASCII, ECSV, VOTable.
 
 The table format is guessed by ``astropy.io.ascii`` (a header line, possibly commented out as
 ``# time flux flux_err``; ``#`` comment lines; comma, tab or whitespace separators; UTF-8, with
@@ -51,6 +51,7 @@ Survey tables
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from dataclasses import dataclass, fields
@@ -241,6 +242,34 @@ def _uses_mission_time_formats(lines: list[str]) -> bool:
     )
 
 
+def _is_votable(lines: list[str]) -> bool:
+    """Whether a text file is an XML VOTable (as the Gaia archive serves epoch photometry)."""
+    start = "\n".join(lines[:20]).lstrip()
+    return start.startswith("<VOTABLE") or (start.startswith("<?xml") and "<VOTABLE" in start)
+
+
+def _read_votable(
+    lines: list[str], path: Path, flux_column: str
+) -> tuple[Table, tuple[TableColumns, ...]]:
+    """The first table of a VOTable, with its columns chosen as a text table's."""
+    from astropy.io.votable import parse_single_table
+
+    try:
+        table = parse_single_table(io.BytesIO("\n".join(lines).encode())).to_table()
+    except Exception as exc:  # the parser raises many kinds, all meaning one thing here
+        raise InvalidLightCurve(path, f"cannot be parsed as a VOTable: {exc}") from exc
+    columns = find_band_columns(table.colnames, flux_column, path)
+    wanted = [name for name in table.colnames if any(name in c.names for c in columns)]
+    for name in wanted:
+        if table[name].ndim > 1:
+            raise InvalidLightCurve(
+                path,
+                f"VOTable column {name!r} holds an array in each row; a light-curve table has "
+                "one row per observation (Gaia: the COMBINED format of epoch photometry)",
+            )
+    return table[wanted], columns
+
+
 def _header_of_headerless(names: list[str], lines: list[str], path: Path) -> list[str] | None:
     """Column names for a table without a header line (which astropy numbers ``col1``, ...):
     those of an OGLE light-curve file (:data:`OGLE_FILE`), else an error that says what to add;
@@ -267,6 +296,8 @@ def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns
     memory.
     """
     lines = _lines(path)
+    if _is_votable(lines):
+        return _read_votable(lines, path, flux_column)
     if _uses_mission_time_formats(lines):
         import lightkurve  # noqa: F401  (registers the btjd and bkjd time formats)
     names = _parse(_sample(lines), path).colnames
