@@ -261,3 +261,25 @@ def test_a_votable_of_arrays_or_broken_is_refused_with_the_reason(tmp_path):
     broken.write_text(path.read_text()[:-200])
     with pytest.raises(InvalidLightCurve, match="cannot be parsed as a VOTable"):
         read_arrays(broken)
+
+
+def test_a_ztf_light_curve_as_irsa_serves_it_in_an_ipac_table(tmp_path):
+    from astropy.table import Table
+
+    table = Table(
+        {
+            "oid": np.full(3, 686103400034440),
+            "mjd": [58292.4234, 58293.4234, 58294.4234],
+            "mag": [17.11, 17.21, 17.01],
+            "magerr": [0.021, 0.021, 0.021],
+            "catflags": [0, 0, 32768],
+            "filtercode": ["zr", "zr", "zr"],
+        }
+    )
+    path = tmp_path / "ztf.tbl"
+    table.write(path, format="ipac")
+    assert path.read_text().startswith("|")  # IPAC's header lines
+    arrays = read_arrays(path)
+    np.testing.assert_allclose(arrays.time, [58292.4234, 58293.4234])
+    np.testing.assert_allclose(arrays.flux, 10 ** (-0.4 * (np.array([17.11, 17.21]) - 17.16)))
+    assert (arrays.meta["band"], arrays.time_format) == ("zr", "mjd")
