@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from astrolens.index.embedding_map import MAP_METHOD, place
+from astrolens.index.embedding_map import MAP_METHOD, MapPlacer
 from astrolens.index.folder import read_index_map
 from astrolens.search import Search, SearchResult
 
@@ -64,12 +64,12 @@ class EmbeddingMapView:
 
     def place(self, vectors: NDArray[np.float32]) -> NDArray[np.float64]:
         """Map positions of embeddings (``(n, 2)``)."""
-        return place(vectors, *self._mapped)
+        return self._placer(vectors)
 
     @functools.cached_property
-    def _mapped(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The mapped embeddings and their positions as :func:`place` reads them, made once."""
-        return self.vectors.astype(np.float64), self.points[["x", "y"]].to_numpy(np.float64)
+    def _placer(self) -> MapPlacer:
+        """The mapped embeddings and their positions, indexed once."""
+        return MapPlacer(self.vectors, self.points[["x", "y"]].to_numpy(np.float64))
 
     def positions(self, search: Search, result: SearchResult) -> dict[str, Any]:
         """Where the query (its mean embedding) and each match lie on the map."""
