@@ -28,7 +28,7 @@ With ``--index FOLDER`` the server serves an index folder of ``astrolens index b
 --embeddings FOLDER`` after ``benchmarks/embed_large.py``), as ``astrolens serve FOLDER`` does; the
 uploads are embedded with the run that made the index.
 
-Usage: ``python benchmarks/bench_http.py [--quick] [--workers N] [--index FOLDER]``
+Usage: ``python benchmarks/bench_http.py [--quick] [--workers N] [--index FOLDER [--run RUN]]``
 (``--quick``: 100,000 objects, ``IVF1024,Flat``, fewer requests, 5 s of load).
 """
 
@@ -144,7 +144,7 @@ def build_survey(plan: Plan, folder: Path) -> SimilaritySearch:
 # -- the server --------------------------------------------------------------------------------
 
 
-def serve(folder: Path, port: int, workers: int | None) -> None:
+def serve(folder: Path, port: int, workers: int | None, run: Path | None = None) -> None:
     """Run in the server process: the search over ``folder`` on 127.0.0.1:``port`` (an index
     folder of ``astrolens index build``, or the synthetic survey's folder)."""
     from astrolens.web import create_app, run_app
@@ -154,7 +154,7 @@ def serve(folder: Path, port: int, workers: int | None) -> None:
         catalog = Catalog(pd.read_parquet(folder / "catalog.parquet"))
         search = SimilaritySearch(index, catalog, encoder=DefaultRunOnFirstUse())
     else:
-        search = open_search(folder)  # as astrolens serve: the run loads on the first upload
+        search = open_search(folder, run=run)  # as astrolens serve: the run loads on first upload
     run_app(create_app(search), port=port, log_level="warning", workers=workers)
 
 
@@ -176,12 +176,15 @@ class DefaultRunOnFirstUse:
         return self.run.picture(item)
 
 
-def start_server(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(
+    folder: Path, workers: int, run: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, __file__, "--serve", str(folder), "--port", str(port)]
     command += ["--workers", str(workers)]
+    command += [] if run is None else ["--run", str(run)]
     process = subprocess.Popen(command, env={**os.environ, **THREADS})
     url = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
@@ -351,7 +354,7 @@ def print_load(result: LoadResult, workers: int) -> float:
     return rate
 
 
-def main(quick: bool, workers: int, index: Path | None) -> None:
+def main(quick: bool, workers: int, index: Path | None, run: Path | None = None) -> None:
     plan = PLANS["quick" if quick else "full"]
     threadpool_limits(1)
     print(
@@ -365,12 +368,12 @@ def main(quick: bool, workers: int, index: Path | None) -> None:
             search = build_survey(plan, folder)
         else:
             start = time.perf_counter()
-            search = open_search(index)
+            search = open_search(index, run=run)
             print(
                 f"{index}: {len(search.index):,} objects ({search.index.factory}) of run "
                 f"{search.run_path}, opened in {time.perf_counter() - start:.1f} s"
             )
-        process, url = start_server(folder, workers)
+        process, url = start_server(folder, workers, run)
         rows = bench_queries(search, url, plan)
         print(f"\nlatency seen by a client on 127.0.0.1, k = {K}, one request at a time")
         print(f"  {'measurement':<52} {'p50 ms':>8} {'p99 ms':>8}  target")
@@ -388,7 +391,7 @@ def main(quick: bool, workers: int, index: Path | None) -> None:
         )
         rate = print_load(bench_load(search, url, plan, process.pid), workers)
         stop(process)
-        process, url = start_server(folder, 1)
+        process, url = start_server(folder, 1, run)
         baseline = print_load(bench_load(search, url, plan, process.pid), 1)
         print(
             f"  {workers} processes / 1 process: {rate / baseline:.2f}x the requests per second"
@@ -422,8 +425,11 @@ if __name__ == "__main__":
         help="server processes (default: astrolens serve's default on this machine)",
     )
     parser.add_argument("--index", type=Path, help="serve this index folder (real embeddings)")
+    parser.add_argument(
+        "--run", type=Path, help="with --index: the run that made it (default: the one it records)"
+    )
     arguments = parser.parse_args()
     if arguments.serve is not None:
-        serve(arguments.serve, arguments.port, arguments.workers)
+        serve(arguments.serve, arguments.port, arguments.workers, arguments.run)
     else:
-        main(arguments.quick, arguments.workers, arguments.index)
+        main(arguments.quick, arguments.workers, arguments.index, arguments.run)
