@@ -283,3 +283,16 @@ def test_a_ztf_light_curve_as_irsa_serves_it_in_an_ipac_table(tmp_path):
     np.testing.assert_allclose(arrays.time, [58292.4234, 58293.4234])
     np.testing.assert_allclose(arrays.flux, 10 ** (-0.4 * (np.array([17.11, 17.21]) - 17.16)))
     assert (arrays.meta["band"], arrays.time_format) == ("zr", "mjd")
+
+
+def test_a_web_page_saved_in_place_of_a_light_curve_is_named_as_one(tmp_path):
+    page = (
+        "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
+        "<body><h1>Service Unavailable</h1></body></html>\n"
+    )
+    with pytest.raises(InvalidLightCurve) as raised:
+        read_arrays(_write(tmp_path, "lc.csv", page))
+    assert raised.value.reason == (
+        "is a web page titled '503 Service Unavailable', not a light-curve table (an archive's "
+        "error page saved in its place?); download the light curve again"
+    )

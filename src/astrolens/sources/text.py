@@ -242,6 +242,23 @@ def _uses_mission_time_formats(lines: list[str]) -> bool:
     )
 
 
+_HTML_TITLE = re.compile(r"<title>(?P<title>[^<]{1,200})</title>", flags=re.IGNORECASE)
+
+
+def _refuse_html(lines: list[str], path: Path) -> None:
+    """Refuse a web page (an archive's error page saved under the light curve's name)."""
+    start = "\n".join(lines[:50]).lstrip()
+    if not start[:15].lower().startswith(("<!doctype html", "<html")):
+        return
+    title = _HTML_TITLE.search(start)
+    titled = "" if title is None else f" titled {title['title'].strip()!r}"
+    raise InvalidLightCurve(
+        path,
+        f"is a web page{titled}, not a light-curve table (an archive's error page saved in its "
+        "place?); download the light curve again",
+    )
+
+
 def _is_votable(lines: list[str]) -> bool:
     """Whether a text file is an XML VOTable (as the Gaia archive serves epoch photometry)."""
     start = "\n".join(lines[:20]).lstrip()
@@ -296,6 +313,7 @@ def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns
     memory.
     """
     lines = _lines(path)
+    _refuse_html(lines, path)
     if _is_votable(lines):
         return _read_votable(lines, path, flux_column)
     if _uses_mission_time_formats(lines):
