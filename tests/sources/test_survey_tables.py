@@ -174,6 +174,7 @@ def test_ogle_light_curve_files_have_no_header_and_are_read_by_their_name(tmp_pa
         arrays.flux_err, arrays.flux * np.log(10) / 2.5 * np.array([0.041, 0.03, 0.035])
     )
     assert (arrays.meta["band"], arrays.time_format) == ("I", "jd")
+    assert arrays.object_id == "OGLE-LMC-RRLYR-05990"
 
 
 def test_any_other_table_without_a_header_is_refused_with_what_to_add(tmp_path):

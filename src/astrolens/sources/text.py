@@ -5,8 +5,8 @@ The table format is guessed by ``astropy.io.ascii`` (a header line, possibly com
 or without a byte-order mark); its size and number of lines are checked against
 :mod:`astrolens.sources.limits` before it is parsed. Its time, flux, uncertainty, quality and
 band columns are chosen by name (:mod:`astrolens.sources.columns`). A text table says nothing
-about its target: ``object_id`` is the file name's stem and ``mission``, ``ra``, ``dec``,
-``mag`` are None.
+about its target: ``object_id`` is the file name's stem (an OGLE file's less its band) and
+``mission``, ``ra``, ``dec``, ``mag`` are None.
 
 Times
     In days, in the system the time column's name gives (``JD``, ``HJD``, ``BJD``, ``MJD``,
@@ -257,6 +257,12 @@ def _refuse_html(lines: list[str], path: Path) -> None:
         f"is a web page{titled}, not a light-curve table (an archive's error page saved in its "
         "place?); download the light curve again",
     )
+
+
+def _object_id(source: Path) -> str:
+    """A text table's object: its file name's stem, less an OGLE file's band (``.I.dat``)."""
+    ogle = OGLE_FILE.search(source.name)
+    return source.name[: ogle.start()] if ogle is not None else source.stem
 
 
 def _is_votable(lines: list[str]) -> bool:
@@ -644,7 +650,7 @@ def _band_arrays(
         flux=flux,
         flux_err=flux_err,
         quality=quality,
-        target=Target(object_id=source.stem),
+        target=Target(object_id=_object_id(source)),
         flux_column=columns.flux_column,
         source=source,
         quality_bitmask=quality_bitmask,
@@ -698,7 +704,7 @@ def _merged(
         flux=np.concatenate([flux for flux, _ in relative])[order],
         flux_err=np.concatenate([flux_err for _, flux_err in relative])[order],
         quality=np.concatenate([arrays.quality for arrays in parts])[order],
-        target=Target(object_id=source.stem),
+        target=Target(object_id=_object_id(source)),
         flux_column="relative_flux",  # not a magnitude column: the flux is relative already
         source=source,
         quality_bitmask=0,  # the bands' cadences were chosen already
