@@ -48,6 +48,7 @@ import gc
 import ipaddress
 import os
 import signal
+import socket
 import sys
 import time
 import warnings
@@ -279,11 +280,14 @@ def run_app(
     garbage collector's reach first (:func:`gc.freeze`): otherwise each full collection walks
     millions of objects that never become garbage, and queries wait tens of milliseconds.
 
-    With ``workers`` > 1 (default :func:`default_workers`; POSIX only), the socket is opened
+    With ``workers`` > 1 (default :func:`default_workers`; POSIX only), the address is opened
     here and that many processes are forked to answer on it: they share the loaded indexes and
-    catalogues page by page (copy-on-write; frozen objects are not written by the collector), and
-    the kernel hands each connection to one of them. Each loads the model for uploads on its
-    first upload. Interrupting this process (SIGINT, SIGTERM) stops them all.
+    catalogues page by page (copy-on-write; frozen objects are not written by the collector).
+    On Linux each has its own socket on the address (``SO_REUSEPORT``), so that the kernel
+    spreads new connections evenly over them; elsewhere they share one, and whichever wakes
+    first takes the connections waiting (a client's 8 keep-alive connections could all go to
+    one). Each loads the model for uploads on its first upload. Interrupting this process
+    (SIGINT, SIGTERM) stops them all.
     """
     import uvicorn
 
@@ -307,20 +311,52 @@ def run_app(
     if workers == 1:
         uvicorn.Server(config).run()
         return
-    listener = config.bind_socket()
+    listeners = _listeners(config, workers)
     children = []
-    for _ in range(workers):
+    for number in range(workers):
         pid = os.fork()
-        if pid == 0:  # a worker: serve on the shared socket until told to stop
+        if pid == 0:  # a worker: serve on its socket until told to stop
             status = 0
             try:
-                uvicorn.Server(config).run(sockets=[listener])
+                uvicorn.Server(config).run(sockets=[listeners[number]])
             except BaseException:
                 status = 1
             os._exit(status)
         children.append(pid)
-    listener.close()
+    for listener in set(listeners):
+        listener.close()
     _supervise(children)
+
+
+def _listeners(config: Any, workers: int) -> list[socket.socket]:
+    """The listening socket of each worker: its own, all on one address (``SO_REUSEPORT``: the
+    kernel spreads new connections over them), on Linux; elsewhere one socket shared by all.
+
+    The address is first bound without ``SO_REUSEPORT``, which fails where anything listens on
+    it, another server with ``SO_REUSEPORT`` included (it would take half the connections)."""
+    if not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
+        return [config.bind_socket()] * workers
+    family, kind, proto, _, address = socket.getaddrinfo(
+        config.host, config.port, type=socket.SOCK_STREAM
+    )[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+        address = probe.getsockname()  # the port the system chose, where 0 was asked
+    listeners: list[socket.socket] = []
+    try:
+        for _ in range(workers):
+            listener = socket.socket(family, kind, proto)
+            listeners.append(listener)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            listener.bind(address)
+            listener.listen(config.backlog)
+    except OSError:
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners
 
 
 def _supervise(children: list[int], grace_seconds: float = 20.0) -> None:
