@@ -190,13 +190,15 @@ def test_any_other_table_without_a_header_is_refused_with_what_to_add(tmp_path):
 @pytest.mark.parametrize(
     ("columns", "chosen"),
     [
-        (["TIME", "SAP_FLUX", "KSPSAP_FLUX", "KSPSAP_FLUX_ERR", "QUALITY"], "kspsap_flux"),  # QLP
+        (["TIME", "SAP_FLUX", "KSPSAP_FLUX", "KSPSAP_FLUX_ERR", "QUALITY"], "sap_flux"),  # QLP
         (["TIME", "FLUX_RAW", "FLUX_CORR", "FLUX_CORR_ERR", "QUALITY"], "flux_corr"),  # TASOC
         (["TIME", "RAW_FLUX", "CORR_FLUX", "FLUX_ERR", "QUALITY"], "corr_flux"),  # eleanor
         (["T", "FRAW", "FCOR", "ARCLENGTH", "MOVING", "CADENCENO"], "fcor"),  # K2SFF
     ],
 )
-def test_high_level_science_products_are_read_in_their_corrected_flux(tmp_path, columns, chosen):
+def test_high_level_science_products_are_read_in_the_flux_that_keeps_their_variability(
+    tmp_path, columns, chosen
+):
     from astropy.io import fits
 
     n = 50

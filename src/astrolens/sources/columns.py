@@ -45,7 +45,6 @@ TIME_COLUMNS = ("time", "t", "bjd", "btjd", "bkjd", "mjd", "hjd", "jd")
 FLUX_COLUMNS = (
     "pdcsap_flux",
     "flux",
-    "kspsap_flux",
     "flux_corr",
     "corr_flux",
     "fcor",
@@ -57,10 +56,11 @@ FLUX_COLUMNS = (
     "ujy",
 )
 """Names of a flux column, in order of preference, used when the default flux is absent: the
-fluxes corrected for systematics of the TESS and K2 high-level science products (QLP's
-``KSPSAP_FLUX``, TASOC's ``FLUX_CORR``, eleanor's ``CORR_FLUX``, K2SFF's ``FCOR``) before a raw
-``SAP_FLUX``; ``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf``
-measures the difference image; ``uJy`` is the flux of ATLAS forced photometry."""
+fluxes corrected for systematics of the TESS and K2 high-level science products (TASOC's
+``FLUX_CORR``, eleanor's ``CORR_FLUX``, K2SFF's ``FCOR``) before a raw ``SAP_FLUX`` (QLP's, as
+lightkurve reads it: its ``KSPSAP_FLUX`` is filtered of variations slower than a transit);
+``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf`` measures the
+difference image; ``uJy`` is the flux of ATLAS forced photometry."""
 
 MAGNITUDE_COLUMNS = ("mag", "magnitude", "magpsf_corr", "magpsf")
 """Flux columns that hold magnitudes (converted to relative flux by the readers); a magnitude
