@@ -332,3 +332,25 @@ def test_search_by_one_band_of_a_table_of_two(tiny_index, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("two bands: the 3 most similar")
     assert search(tiny_index, "--random", "--band", "r") == 2
     assert "--band goes with --file" in capsys.readouterr().err
+
+
+def test_search_by_a_flux_column_the_table_names_its_own_way(tiny_index, tmp_path, capsys):
+    arrays = read_arrays(example_files("Kepler")[0])
+    keep = np.isfinite(arrays.flux)
+    time, flux = arrays.time[keep], arrays.flux[keep] / np.nanmedian(arrays.flux)
+    rows = [f"{t:.6f},{f:.7f},{2 - f:.7f}" for t, f in zip(time, flux, strict=True)]
+    table = tmp_path / "k2sff.csv"  # as K2SFF writes its text files
+    table.write_text("BJD - 2454833,Corrected Flux,Mirror\n" + "\n".join(rows) + "\n")
+    assert search(tiny_index, "--file", str(table), "-k", "3") == 2
+    assert "no flux column" in capsys.readouterr().err
+    assert (
+        search(tiny_index, "--file", str(table), "--flux-column", "corrected flux", "-k", "3") == 0
+    )
+    by_name = capsys.readouterr().out.splitlines()[1:]  # the table of matches
+    renamed = tmp_path / "renamed" / "k2sff.csv"
+    renamed.parent.mkdir()
+    renamed.write_text("BJD - 2454833,flux\n" + "\n".join(row.rsplit(",", 1)[0] for row in rows))
+    assert search(tiny_index, "--file", str(renamed), "-k", "3") == 0
+    assert by_name == capsys.readouterr().out.splitlines()[1:]  # the same light curve, answer
+    assert search(tiny_index, "--id", "x", "--flux-column", "flux") == 2
+    assert "--flux-column goes with --file" in capsys.readouterr().err

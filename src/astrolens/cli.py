@@ -299,9 +299,9 @@ def _command_search(args: argparse.Namespace) -> None:
         mag_window=args.mag_window,
         ranges=dict(_parse_range(text) for text in args.ranges),
     )
-    if args.band is not None and args.files is None:
-        raise ValueError("--band goes with --file")
-    query_files = [_query_file(path, args.band) for path in args.files or []]
+    if args.files is None and (args.band is not None or args.flux_column is not None):
+        raise ValueError(f"--{'band' if args.band is not None else 'flux-column'} goes with --file")
+    query_files = [_query_file(path, args.band, args.flux_column) for path in args.files or []]
     search = open_search(
         args.index, config=SearchConfig(period_pool=0) if args.embedding_order else None
     )
@@ -350,13 +350,14 @@ def _answered_by(run_path: Path, run: str) -> str:
     return f"encoder {encoder_name_or_unknown(run_path)}, run {run}"
 
 
-def _query_file(path: Path, band: str | None) -> Any:
-    """The file to search with, read here when a band of it is asked for."""
-    if band is None:
+def _query_file(path: Path, band: str | None, flux_column: str | None) -> Any:
+    """The file to search with, read here when a band or a flux column of it is asked for."""
+    if band is None and flux_column is None:
         return path
     from astrolens.sources import read_arrays
+    from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 
-    return read_arrays(path, band=band)
+    return read_arrays(path, flux_column=flux_column or DEFAULT_FLUX_COLUMN, band=band)
 
 
 def _command_serve(args: argparse.Namespace) -> None:
@@ -734,6 +735,11 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--band",
         help="band of the --file tables of several bands (g, r, ...), or 'all' for all of them",
+    )
+    search.add_argument(
+        "--flux-column",
+        help="flux or magnitude column of the --file light curves (any case; default: "
+        "PDCSAP_FLUX, else the first of the usual names)",
     )
     search.add_argument("--dec", help="declination in degrees (--dec=-30:00:00 when negative)")
     search.add_argument("--radius", type=float, help="largest distance to --ra/--dec, arcsec")
