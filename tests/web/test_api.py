@@ -483,3 +483,20 @@ def test_upload_of_one_band_of_a_table_of_two(client, oracle, tmp_path):
     expected = oracle.by_lightcurve(single, 3)
     assert [m["object_id"] for m in answer.json()["matches"]] == expected.object_ids
     assert upload(client, path, {"k": 3, "band": "z"}).status_code == 422
+
+
+def test_upload_of_a_table_that_names_its_flux_its_own_way(client, oracle, tmp_path):
+    arrays = lightcurve_arrays(oracle.catalog.table.iloc[3])
+    table = pd.DataFrame({"time": arrays.time, "flux": arrays.flux})
+    usual = tmp_path / "usual.csv"
+    table.to_csv(usual, index=False)
+    own = tmp_path / "own.csv"
+    table.rename(columns={"flux": "Corrected Flux"}).to_csv(own, index=False)
+    refused = upload(client, own, {"k": 3})
+    assert refused.status_code == 422 and "no flux column" in refused.json()["detail"]
+    answer = upload(client, own, {"k": 3, "flux_column": "corrected flux"})
+    assert answer.status_code == 200
+    expected = oracle.by_lightcurve(usual, 3)
+    assert [m["object_id"] for m in answer.json()["matches"]] == expected.object_ids
+    missing = upload(client, own, {"k": 3, "flux_column": "flux"})
+    assert missing.status_code == 422 and "no flux column 'flux'" in missing.json()["detail"]

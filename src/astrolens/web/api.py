@@ -38,6 +38,7 @@ from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidImage, InvalidLightCurve
 from astrolens.search import Filters, Search, SearchResult
 from astrolens.sources import read_arrays
+from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
 from astrolens.web.results import (
     FastJSONResponse,
     csv_filename,
@@ -524,6 +525,15 @@ async def search_upload(
         str | None,
         Query(description="Band of a table of several (g, r, ...), or 'all' for all together"),
     ] = None,
+    flux_column: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Flux or magnitude column of a light-curve table that names it its own "
+            "way (any case; default: PDCSAP_FLUX, else the first of the usual names)",
+        ),
+    ] = None,
     combine: Annotated[
         Literal["centroid", "rrf"],
         Query(description="Several files: around their mean embedding (centroid) or rrf"),
@@ -554,6 +564,7 @@ async def search_upload(
                 thumbnail and shown.output == "json",
                 band,
                 combine,
+                flux_column,
             )
         finally:
             return_freed_memory()  # the arrays of a long light curve: back to the system
@@ -592,6 +603,7 @@ def _search_files(
     picture: bool,
     band: str | None = None,
     combine: str = "centroid",
+    flux_column: str | None = None,
 ) -> tuple[SearchResult, list[str], float | None]:
     """Search ``search`` by the uploaded files (one query of several examples when there are
     several); errors name the file as the client called it. With ``picture``, each file is
@@ -606,7 +618,7 @@ def _search_files(
                 raise ValueError("this index cannot embed uploads (no model run)")
             items = []
             for loading in uploads:  # read once each
-                source = loading.path if band is None else read_arrays(loading.path, band=band)
+                source = _upload_source(loading.path, band, flux_column)
                 items.append(encoder.load(source, label=loading.filename))
             if len(items) == 1:
                 result = search.by_input(items[0], k, filters=filters)  # transformed once
@@ -620,6 +632,14 @@ def _search_files(
     except (InvalidLightCurve, InvalidImage) as error:
         raise type(error)(_sent_name(error.source, uploads, loading), error.reason) from None
     return result, pictures, periods[0] if len(periods) == 1 else None
+
+
+def _upload_source(path: Path, band: str | None, flux_column: str | None) -> Any:
+    """An uploaded file as the encoder loads it: its path, or its light curve read here when a
+    band or a flux column of it is asked for."""
+    if band is None and flux_column is None:
+        return path
+    return read_arrays(path, flux_column=flux_column or DEFAULT_FLUX_COLUMN, band=band)
 
 
 def _sent_name(source: str, uploads: list[ReceivedFile], loading: ReceivedFile) -> str:
