@@ -143,7 +143,7 @@ def _lines(path: Path) -> list[str]:
         raise InvalidLightCurve(
             path, "is neither a FITS file nor a text table (it holds binary data)"
         ) from exc
-    lines = [_one_hash(line) for line in text.splitlines()]
+    lines = _one_hash(text.splitlines())
     if not any(line.strip() for line in lines):
         raise InvalidLightCurve(path, "the text file is empty")
     limits.check(
@@ -163,9 +163,20 @@ def _is_comment(line: str) -> bool:
     return line.lstrip().startswith("#")
 
 
-def _one_hash(line: str) -> str:
-    """A line with its leading ``#`` marks made one (ATLAS comments out its header ``###MJD``)."""
-    return "#" + line.lstrip("#") if line.startswith("##") else line
+def _one_hash(lines: list[str]) -> list[str]:
+    """The lines, the leading ``#`` marks of the comments before the first row made one (ATLAS
+    comments out its header as ``###MJD``); the rows after are not looked at."""
+    for number, line in enumerate(lines):
+        if line.strip() and not _is_comment(line):
+            break
+        if line.startswith("##"):
+            lines[number] = "#" + line.lstrip("#")
+    return lines
+
+
+def _opening(lines: list[str]) -> str:
+    """The first lines of a file, as one text, to recognise what kind of file it is."""
+    return "\n".join(lines[:50]).lstrip()
 
 
 def _check_quotes(lines: list[str], path: Path) -> None:
@@ -247,7 +258,7 @@ _HTML_TITLE = re.compile(r"<title>(?P<title>[^<]{1,200})</title>", flags=re.IGNO
 
 def _refuse_html(lines: list[str], path: Path) -> None:
     """Refuse a web page (an archive's error page saved under the light curve's name)."""
-    start = "\n".join(lines[:50]).lstrip()
+    start = _opening(lines)
     if not start[:15].lower().startswith(("<!doctype html", "<html")):
         return
     title = _HTML_TITLE.search(start)
@@ -267,7 +278,7 @@ def _object_id(source: Path) -> str:
 
 def _is_votable(lines: list[str]) -> bool:
     """Whether a text file is an XML VOTable (as the Gaia archive serves epoch photometry)."""
-    start = "\n".join(lines[:20]).lstrip()
+    start = _opening(lines)
     return start.startswith("<VOTABLE") or (start.startswith("<?xml") and "<VOTABLE" in start)
 
 
@@ -282,7 +293,8 @@ def _read_votable(
     except Exception as exc:  # the parser raises many kinds, all meaning one thing here
         raise InvalidLightCurve(path, f"cannot be parsed as a VOTable: {exc}") from exc
     columns = find_band_columns(table.colnames, flux_column, path)
-    wanted = [name for name in table.colnames if any(name in c.names for c in columns)]
+    used = _names_used(columns)
+    wanted = [name for name in table.colnames if name in used]
     for name in wanted:
         if table[name].ndim > 1:
             raise InvalidLightCurve(
@@ -310,6 +322,11 @@ def _header_of_headerless(names: list[str], lines: list[str], path: Path) -> lis
     )
 
 
+def _names_used(columns: tuple[TableColumns, ...]) -> set[str]:
+    """The names of the columns that the light curves of a table are read from."""
+    return {name for band_columns in columns for name in band_columns.names}
+
+
 def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns, ...]]:
     """The table's time, flux, uncertainty, quality and band columns, and which they are (one
     :class:`TableColumns` per band of a wide table).
@@ -328,7 +345,7 @@ def _read_table(path: Path, flux_column: str) -> tuple[Table, tuple[TableColumns
     header = _header_of_headerless(names, lines, path)
     options = {} if header is None else {"format": "no_header", "names": header}
     columns = find_band_columns(names if header is None else header, flux_column, path)
-    wanted = {name for band_columns in columns for name in band_columns.names}
+    wanted = _names_used(columns)
     table = _parse(lines, path, include_names=sorted(wanted), **options)
     if set(table.colnames) != wanted:
         raise InvalidLightCurve(
@@ -463,6 +480,11 @@ class _Band:
     rows: np.ndarray | None = None
 
 
+def _words(values: np.ma.MaskedArray) -> np.ndarray:
+    """A column's values as text without surrounding blanks; blank where a value is missing."""
+    return np.char.strip(values.astype(str).filled(""))
+
+
 def _band_labels(table: Table, name: str, source: Path) -> np.ndarray:
     """The band of each row, as text; ZTF's filter ids as ``g``, ``r``, ``i``."""
     values = np.ma.asarray(table[name])
@@ -472,7 +494,7 @@ def _band_labels(table: Table, name: str, source: Path) -> np.ndarray:
         whole = values.filled(0.0)
         if np.all(whole == np.round(whole)):
             values = np.ma.array(whole.astype(np.int64), mask=blank)
-    labels = np.char.strip(values.astype(str).filled(""))
+    labels = _words(values)
     blank |= labels == ""
     if blank.any():
         row = int(np.flatnonzero(blank)[0])
@@ -584,7 +606,7 @@ def _quality(
         return None, None
     values = np.ma.asarray(table[name])
     if values.dtype.kind not in "biuf":
-        letters = np.char.upper(np.char.strip(values.astype(str).filled("")))
+        letters = np.char.upper(_words(values))
         if np.isin(letters, ("G", "B")).all():
             return None, letters == "B"
     return _floats(table, name, source), None
@@ -602,7 +624,7 @@ def _rejected(table: Table, names: tuple[str, ...], source: Path) -> np.ndarray 
             flagged = values.astype(np.float64).filled(0.0)
             rejected |= np.isfinite(flagged) & (flagged != 0)
             continue
-        words = np.char.lower(np.char.strip(values.astype(str).filled("")))
+        words = np.char.lower(_words(values))
         unknown = ~np.isin(words, list(_TRUE | _FALSE))
         if unknown.any():
             row = int(np.flatnonzero(unknown)[0])
