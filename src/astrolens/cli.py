@@ -285,6 +285,7 @@ def _command_search(args: argparse.Namespace) -> None:
     from astrolens.demo import table_text
     from astrolens.plots import save_figure
     from astrolens.search import MAX_K, Filters, SearchConfig, check_writable_file, open_search
+    from astrolens.sources.reader import read_as_asked
 
     if (args.ra is None) != (args.dec is None):
         raise ValueError("--ra and --dec go together")
@@ -301,7 +302,7 @@ def _command_search(args: argparse.Namespace) -> None:
     )
     if args.files is None and (args.band is not None or args.flux_column is not None):
         raise ValueError(f"--{'band' if args.band is not None else 'flux-column'} goes with --file")
-    query_files = [_query_file(path, args.band, args.flux_column) for path in args.files or []]
+    query_files = [read_as_asked(path, args.band, args.flux_column) for path in args.files or []]
     search = open_search(
         args.index, config=SearchConfig(period_pool=0) if args.embedding_order else None
     )
@@ -348,16 +349,6 @@ def _answered_by(run_path: Path, run: str) -> str:
     from astrolens.runs import encoder_name_or_unknown
 
     return f"encoder {encoder_name_or_unknown(run_path)}, run {run}"
-
-
-def _query_file(path: Path, band: str | None, flux_column: str | None) -> Any:
-    """The file to search with, read here when a band or a flux column of it is asked for."""
-    if band is None and flux_column is None:
-        return path
-    from astrolens.sources import read_arrays
-    from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
-
-    return read_arrays(path, flux_column=flux_column or DEFAULT_FLUX_COLUMN, band=band)
 
 
 def _command_serve(args: argparse.Namespace) -> None:

@@ -177,6 +177,25 @@ def read_arrays(
     return read_text_arrays(path, flux_column, quality_bitmask, band)
 
 
+def read_as_asked(
+    path: str | PathLike[str], band: str | None = None, flux_column: str | None = None
+) -> Path | LightCurveArrays:
+    """A file to search with, as the command line and the web API hand it on: the path itself
+    (the run's model reads it, a light curve or an image), or where a ``band`` or a
+    ``flux_column`` of it is asked for, its light curve read here with them.
+
+    Examples
+    --------
+    >>> from astrolens.sources.examples import example_files
+    >>> path = example_files("Kepler")[0]
+    >>> read_as_asked(path) == path, read_as_asked(path, flux_column="sap_flux").flux_column
+    (True, 'sap_flux')
+    """
+    if band is None and flux_column is None:
+        return Path(path)
+    return read_arrays(path, flux_column or DEFAULT_FLUX_COLUMN, band=band)
+
+
 @dataclass(frozen=True)
 class ReadManyResult:
     """What :func:`read_many` read, and what it skipped and why.

@@ -37,8 +37,7 @@ import astrolens
 from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidImage, InvalidLightCurve
 from astrolens.search import Filters, Search, SearchResult
-from astrolens.sources import read_arrays
-from astrolens.sources.columns import DEFAULT_FLUX_COLUMN
+from astrolens.sources.reader import read_as_asked
 from astrolens.web.results import (
     FastJSONResponse,
     csv_filename,
@@ -618,7 +617,7 @@ def _search_files(
                 raise ValueError("this index cannot embed uploads (no model run)")
             items = []
             for loading in uploads:  # read once each
-                source = _upload_source(loading.path, band, flux_column)
+                source = read_as_asked(loading.path, band, flux_column)
                 items.append(encoder.load(source, label=loading.filename))
             if len(items) == 1:
                 result = search.by_input(items[0], k, filters=filters)  # transformed once
@@ -632,14 +631,6 @@ def _search_files(
     except (InvalidLightCurve, InvalidImage) as error:
         raise type(error)(_sent_name(error.source, uploads, loading), error.reason) from None
     return result, pictures, periods[0] if len(periods) == 1 else None
-
-
-def _upload_source(path: Path, band: str | None, flux_column: str | None) -> Any:
-    """An uploaded file as the encoder loads it: its path, or its light curve read here when a
-    band or a flux column of it is asked for."""
-    if band is None and flux_column is None:
-        return path
-    return read_arrays(path, flux_column=flux_column or DEFAULT_FLUX_COLUMN, band=band)
 
 
 def _sent_name(source: str, uploads: list[ReceivedFile], loading: ReceivedFile) -> str:
