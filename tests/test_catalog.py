@@ -37,6 +37,39 @@ def test_row_and_rows_by_object_id(catalog, table):
     assert object_id in catalog and "KIC 1" not in catalog and len(catalog) == 320
 
 
+def _same(left, right):
+    """Equal values of the same Python type, a missing value equal to the same missing value."""
+    if type(left) is not type(right):
+        return False
+    return bool(pd.isna(left) and pd.isna(right)) or bool(left == right)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=12))
+def test_records_are_the_rows_pandas_gives_of_every_kind_of_column(row_numbers):
+    table = pd.DataFrame(
+        {
+            "object_id": [f"o{i}" for i in range(6)],
+            "mag": [12.5, np.nan, 13.0, 14.25, -1.0, 0.1],
+            "single": np.array([0.1, 2, 3, np.nan, 5, 6], dtype=np.float32),
+            "count": np.arange(6, dtype=np.int32),
+            "flag": [True, False] * 3,
+            "note": ["a", None, "c", np.nan, "e", "f"],
+            "class": pd.Categorical(["EA", "RRab", "EA", "EA", "ROT", "ROT"]),
+            "date": pd.to_datetime(["2020-01-01"] * 5 + [None]),
+            "nullable": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+            "text": pd.array(["x", None, "z", "w", "v", "u"], dtype="string"),
+        }
+    )
+    catalog = Catalog(table)
+    expected = table.take(row_numbers).to_numpy(dtype=object).tolist()
+    got = catalog.records(row_numbers)
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert len(mine) == table.shape[1]
+        assert all(_same(a, b) for a, b in zip(mine, theirs, strict=True)), (mine, theirs)
+
+
 def test_unknown_object_is_a_key_error_with_a_clear_message(catalog):
     with pytest.raises(UnknownObject) as caught:
         catalog.row("KIC 1")

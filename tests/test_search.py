@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from astrolens.catalog import Catalog, InvalidCoordinates, UnknownObject
@@ -628,6 +628,76 @@ def test_sky_duplicates_keep_the_nearest_in_embedding_space(survey, index):
     kept = SimilaritySearch(index, Catalog(moved), config=NO_DEDUP)
     all_found = kept.by_object(table["object_id"][query], k=10).matches["object_id"].tolist()
     assert {table["object_id"][second], table["object_id"][third]} <= set(all_found)
+
+
+def _without_duplicates_greedily(table, query, neighbours, k=10):
+    """The oracle: the ranking walked in order, keeping a candidate more than 2 arcsec from the
+    query and from every candidate kept before it."""
+    sky = SkyCoord(table["ra"].to_numpy() * u.deg, table["dec"].to_numpy() * u.deg)
+    kept: list[int] = []
+    for candidate in neighbours:
+        if sky[candidate].separation(sky[[query, *kept]]).arcsec.min() > 2.0:
+            kept.append(candidate)
+        if len(kept) == k:
+            break
+    return table["object_id"].iloc[kept].tolist()
+
+
+def _with_moves(table, query, neighbours, moves):
+    """``table`` with each neighbour ``number`` put ``arcsec`` north of neighbour ``target``
+    (-1: of the query), in turn."""
+    moved = table.copy()
+    for number, target, arcsec in moves:
+        target_row = query if target < 0 else neighbours[target]
+        if neighbours[number] != target_row:
+            _moved(moved, neighbours[number], target_row, arcsec)
+    return moved
+
+
+@pytest.mark.parametrize(
+    ("moves", "kept", "dropped"),
+    [
+        # the 2nd sits on the query, the 3rd 1.2" from the 2nd but 2.4" from the query: kept
+        ([(1, -1, 1.2), (2, 1, 1.2)], [2], [1]),
+        # 12 on the query fill the first block of 20 candidates; the 21st sits on the 1st
+        ([*((n, -1, 0.3) for n in range(1, 13)), (20, 0, 0.8)], [0, 13, 21], [1, 12, 20]),
+    ],
+)
+def test_a_sky_duplicate_is_one_of_the_query_or_of_a_match_kept(
+    survey, index, moves, kept, dropped
+):
+    table, vectors = survey
+    query = 100
+    neighbours, _ = oracle(vectors, vectors[query], everything_but(len(table), query))
+    moved = _with_moves(table, query, neighbours, moves)
+    result = SimilaritySearch(index, Catalog(moved)).by_object(table["object_id"][query], k=10)
+    found = result.matches["object_id"].tolist()
+    assert found == _without_duplicates_greedily(moved, query, neighbours)
+    assert set(table["object_id"].iloc[neighbours[kept]]) <= set(found)
+    assert not set(table["object_id"].iloc[neighbours[dropped]]) & set(found)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 24), st.integers(-1, 24), st.sampled_from([0.3, 0.8, 1.2, 2.9])),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_sky_duplicates_are_what_a_greedy_pass_over_the_ranking_drops(survey, index, moves):
+    table, vectors = survey
+    query = 100
+    neighbours, _ = oracle(vectors, vectors[query], everything_but(len(table), query))
+    moved = _with_moves(table, query, neighbours, moves)
+    sky = SkyCoord(moved["ra"].to_numpy() * u.deg, moved["dec"].to_numpy() * u.deg)
+    near = [query, *neighbours[:25]]
+    separations = sky[near][:, None].separation(sky[near][None, :]).arcsec
+    assume(np.abs(separations - 2.0).min() > 0.01)  # no pair on the radius itself
+    result = SimilaritySearch(index, Catalog(moved)).by_object(table["object_id"][query], k=10)
+    assert result.matches["object_id"].tolist() == _without_duplicates_greedily(
+        moved, query, neighbours
+    )
 
 
 # -- parameters and anomalies ------------------------------------------------------------------

@@ -8,6 +8,7 @@ and of the map are the README's (``$ASTROLENS_TEST_ARTIFACTS``, default ``tests/
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -101,15 +102,20 @@ def test_a_search_says_where_the_query_and_matches_lie_on_the_map(client, oracle
     ]
 
 
-def test_placing_matches_on_the_map_looks_ids_up_in_a_table_built_once(oracle, monkeypatch):
+def test_placing_matches_on_the_map_reads_their_index_positions_not_their_ids(oracle, monkeypatch):
     view = open_map(oracle)  # as a server process opens it for its first search
     built = []
     monkeypatch.setattr(maps, "_id_table", lambda search: built.append(search) or pd.Index([]))
     result = oracle.by_object(str(oracle.index.ids[7]), 4)
-    first, second = view.positions(oracle, result), view.positions(oracle, result)
-    assert built == []  # not per request: at a million objects that cost a second each
-    assert first == second
-    assert [match["object_id"] for match in first["matches"]] == list(map(str, result.object_ids))
+    assert np.asarray(oracle.index.ids)[result.positions].astype(str).tolist() == list(
+        map(str, result.object_ids)
+    )
+    placed = view.positions(oracle, result)
+    unknown = copy.copy(result)  # a result that does not know its positions: ids looked up
+    unknown.positions = None
+    assert view.positions(oracle, unknown) == placed
+    assert built == []  # the table open_map built: not one per request (a second at 1M)
+    assert [match["object_id"] for match in placed["matches"]] == list(map(str, result.object_ids))
 
 
 def test_the_example_is_a_periodic_object_and_a_seed_repeats_it(client, oracle):

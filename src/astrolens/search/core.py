@@ -516,6 +516,9 @@ class SearchResult:
         For a query that is not catalogued: how it compares with the survey
         (:class:`~astrolens.search.domain.DomainCheck`); its ``warning`` says when the matches
         should not be believed.
+    positions
+        Their positions in the index searched, when the search knows them (the map of the
+        answer places them by their embeddings).
 
     ``matches`` is built from the catalogue the first time it is read (a DataFrame of every
     catalogue column costs more than the search); :attr:`object_ids`, :meth:`column` and
@@ -530,12 +533,14 @@ class SearchResult:
         rows: NDArray[np.int64],
         scores: Mapping[str, NDArray[Any]],
         domain: DomainCheck | None = None,
+        positions: NDArray[np.int64] | None = None,
     ) -> None:
         self.query = query
         self.k = k
         self.domain = domain
         self.catalog = catalog
         self.rows = np.asarray(rows, dtype=np.int64)
+        self.positions = None if positions is None else np.asarray(positions, dtype=np.int64)
         self.scores = {"rank": np.arange(1, len(self.rows) + 1)} | {
             name: _score_column(values) for name, values in scores.items()
         }
@@ -572,7 +577,7 @@ class SearchResult:
 
     def records(self) -> list[list[Any]]:
         """The matches as rows of Python values, in the order of :attr:`columns` (fast)."""
-        catalog_rows = self.catalog.take(self.rows).to_numpy(dtype=object).tolist()
+        catalog_rows = self.catalog.records(self.rows)
         scores = zip(*(values.tolist() for values in self.scores.values()), strict=True)
         return [[*score, *row] for score, row in zip(scores, catalog_rows, strict=True)]
 
@@ -1229,7 +1234,12 @@ class SimilaritySearch:
             vectors=np.empty((0, self.index.dimension), dtype=np.float32),
         )
         return SearchResult(
-            query, n, self.catalog, self._rows[positions], {"anomaly_score": scores[positions]}
+            query,
+            n,
+            self.catalog,
+            self._rows[positions],
+            {"anomaly_score": scores[positions]},
+            positions=positions,
         )
 
     # -- internals ----------------------------------------------------------------------------
@@ -1320,7 +1330,7 @@ class SimilaritySearch:
             positions, scores = ranking.rank(fetch)
             keep = ranking.passes(positions)
             if excluded.size:
-                keep &= ~np.isin(positions, excluded)
+                keep &= ~_among(positions, excluded)
             positions = positions[keep]
             scores = {name: values[keep] for name, values in scores.items()}
             if pool:
@@ -1334,8 +1344,10 @@ class SimilaritySearch:
             else:
                 fetch = min(ranking.total, fetch * 4)
         columns = {name: values[chosen] for name, values in scores.items()}
-        rows = self._rows[positions[chosen]]
-        return SearchResult(query, k, self.catalog, rows, columns, domain)
+        positions = positions[chosen]
+        return SearchResult(
+            query, k, self.catalog, self._rows[positions], columns, domain, positions
+        )
 
     def _period_pool(self, query: Query, k: int) -> int:
         """How many candidates a query's own period ranks (0: none; see :class:`SearchConfig`)."""
@@ -1457,38 +1469,34 @@ class SimilaritySearch:
     def _without_sky_duplicates(
         self, query: Query, positions: NDArray[np.int64], k: int
     ) -> NDArray[np.int64]:
-        """Indices into ``positions`` of the first ``k`` that are not sky duplicates."""
+        """Indices into ``positions`` of the first ``k`` that are not sky duplicates (of the
+        query, or of a candidate before them that is kept)."""
         radius = self.config.duplicate_radius_arcsec
         if radius is None or not self._has_sky:
             return np.arange(min(k, positions.size))
         limit = float(angular_chord(radius)) ** 2
+        taken = unit_vectors(*np.transpose(query.sky)) if query.sky else np.empty((0, 3))
         chosen: list[int] = []
         start = 0
-        while len(chosen) < k and start < positions.size:  # in blocks: usually one
-            block = np.arange(start, min(positions.size, start + 2 * k))
-            start = block[-1] + 1
-            sky = self.catalog.sky_vectors(self._rows[positions[block]])
-            taken = [unit_vectors(*np.transpose(query.sky))] if query.sky else []
-            if chosen:
-                taken.append(self.catalog.sky_vectors(self._rows[positions[chosen]]))
-            points = np.concatenate([*taken, sky]) if taken else sky
-            with np.errstate(invalid="ignore"):
-                near = ((sky[:, None, :] - points[None, :, :]) ** 2).sum(axis=2) <= limit
-            n_taken = len(points) - len(sky)
-            near_taken = near[:, :n_taken].any(axis=1)
-            near_block = np.tril(near[:, n_taken:], k=-1)  # near an earlier candidate
+        while len(chosen) < k and start < positions.size:  # in blocks of 2k: usually one
+            stop = min(positions.size, start + 2 * k)
+            sky = self.catalog.sky_vectors(self._rows[positions[start:stop]])
+            near_taken = (_squared_chords(sky, taken) <= limit).any(axis=1)
+            near_block = _squared_chords(sky, sky) <= limit
+            np.fill_diagonal(near_block, False)
             if not near_block.any():
-                kept = block[~near_taken]
-                chosen.extend(kept[: k - len(chosen)].tolist())
-                continue
-            kept_here: list[int] = []
-            for i in range(len(block)):
-                if near_taken[i] or near_block[i, kept_here].any():
-                    continue
-                kept_here.append(i)
-                chosen.append(int(block[i]))
-                if len(chosen) == k:
-                    break
+                kept = np.flatnonzero(~near_taken)[: k - len(chosen)]
+            else:
+                kept_list: list[int] = []
+                for i in np.flatnonzero(~near_taken).tolist():
+                    if len(chosen) + len(kept_list) == k:
+                        break
+                    if not near_block[i, kept_list].any():
+                        kept_list.append(i)
+                kept = np.asarray(kept_list, dtype=np.int64)
+            chosen.extend((kept + start).tolist())
+            taken = np.concatenate([taken, sky[kept]])
+            start = stop
         return np.asarray(chosen, dtype=np.int64)
 
     def _scores_of_survey(self, k: int, batch_size: int, progress: bool) -> NDArray[np.float32]:
@@ -1512,6 +1520,23 @@ class SimilaritySearch:
             is_self[~is_self.any(axis=1), -1] = True
             scores[start : start + len(batch)] = distances[~is_self].reshape(len(batch), k)[:, -1]
         return scores
+
+
+def _among(values: NDArray[np.int64], members: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """``np.isin(values, members)``; for the few members of a query (its own objects), compared
+    directly (``isin`` sorts)."""
+    if members.size > 32:
+        return np.isin(values, members)
+    return np.asarray((values[:, None] == members[None, :]).any(axis=1))
+
+
+def _squared_chords(
+    points: NDArray[np.float64], others: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Squared straight-line distances ``(n, m)`` between unit vectors (NaN for a missing
+    position: never within a radius)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(((points[:, None, :] - others[None, :, :]) ** 2).sum(axis=2))
 
 
 def _reciprocal_rank_fusion(

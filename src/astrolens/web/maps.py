@@ -43,8 +43,9 @@ class EmbeddingMapView:
     classes: Sequence[str | None]
     n_indexed: int
     index_ids: pd.Index | None = field(default=None, repr=False)
-    """The id of each index position, looked up by :meth:`positions` (built once: at a million
-    objects, an id table per request costs a second)."""
+    """The id of each index position, for :meth:`positions` of a result that does not know its
+    matches' index positions (built once: at a million objects, an id table per request costs a
+    second)."""
 
     def payload(self) -> dict[str, Any]:
         """The map as the API sends it: columns of the points, the class names, how it was
@@ -72,12 +73,15 @@ class EmbeddingMapView:
         return MapPlacer(self.vectors, self.points[["x", "y"]].to_numpy(np.float64))
 
     def positions(self, search: Search, result: SearchResult) -> dict[str, Any]:
-        """Where the query (its mean embedding) and each match lie on the map."""
+        """Where the query (its mean embedding) and each match lie on the map (the matches'
+        embeddings read at their index positions, or at their ids' when the result has none)."""
         ids = [str(name) for name in result.object_ids]
-        if self.index_ids is None:
-            self.index_ids = _id_table(search)
-        positions = self.index_ids.get_indexer(ids)
-        positions = np.asarray(positions[positions >= 0], dtype=np.int64)
+        positions = result.positions
+        if positions is None:
+            if self.index_ids is None:
+                self.index_ids = _id_table(search)
+            positions = self.index_ids.get_indexer(ids)
+            positions = np.asarray(positions[positions >= 0], dtype=np.int64)
         vectors = np.concatenate(
             [
                 np.asarray(result.query.vectors, np.float32).mean(axis=0, keepdims=True),
