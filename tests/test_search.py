@@ -592,6 +592,15 @@ def test_filter_errors(search, survey):
         search.by_object(table["object_id"][0], filters=Filters(classes="NOPE"))
 
 
+def test_the_query_objects_row_is_read_when_first_asked_for(search, survey):
+    table, _ = survey
+    result = search.by_object(table["object_id"][5], k=3)
+    assert "row" not in vars(result.query)  # ids and distances do not need it
+    assert result.query.row.equals(table.iloc[5])
+    assert result.query.mag == pytest.approx(table["mag"][5])
+    assert result.query.sky == ((table["ra"][5], table["dec"][5]),)
+
+
 # -- sky duplicates ----------------------------------------------------------------------------
 
 

@@ -458,8 +458,8 @@ class Query:
         ``(m, d)`` embeddings searched with: one row, or one per example for ``"rrf"``.
     object_ids
         Catalogued objects the query came from (excluded from the matches).
-    row
-        The catalogue row of a single catalogued query object, else None.
+    catalog, row_number
+        For a single catalogued query object: the catalogue and its row there (:attr:`row`).
     mag
         The query's magnitude, if known (for :attr:`Filters.mag_window`).
     sky
@@ -480,13 +480,22 @@ class Query:
     label: str
     vectors: NDArray[np.float32]
     object_ids: tuple[str, ...] = ()
-    row: pd.Series | None = None
+    catalog: Catalog | None = field(default=None, repr=False)
+    row_number: int | None = None
     mag: float | None = None
     sky: tuple[tuple[float, float], ...] = ()
     positions: tuple[int, ...] = ()
     separation_arcsec: float | None = None
     combine: str | None = None
     period_days: float | None = None
+
+    @functools.cached_property
+    def row(self) -> pd.Series | None:
+        """The catalogue row of a single catalogued query object, else None (read when first
+        asked for: a search that returns ids and distances does not need it)."""
+        if self.catalog is None or self.row_number is None:
+            return None
+        return self.catalog.table.iloc[self.row_number]
 
 
 class SearchResult:
@@ -1251,18 +1260,24 @@ class SimilaritySearch:
             raise UnknownObject(
                 f"{object_id}: in the {self.catalog.name} but not in the index (no embedding)"
             )
-        row = self.catalog.table.iloc[row_number]
-        ra, dec = _as_float(row.get("ra")), _as_float(row.get("dec"))
+        ra, dec, mag = (self._catalog_value(row_number, name) for name in ("ra", "dec", "mag"))
         return Query(
             kind=kind,
             label=str(object_id),
             vectors=self.index.get_vectors([position]),
             object_ids=(str(object_id),),
-            row=row,
-            mag=_finite_or_none(row.get("mag")),
+            catalog=self.catalog,
+            row_number=row_number,
+            mag=_finite_or_none(mag),
             sky=((ra, dec),) if np.isfinite(ra) and np.isfinite(dec) else (),
             positions=(position,),
         )
+
+    def _catalog_value(self, row_number: int, name: str) -> float:
+        """A number of a catalogue row (NaN where the catalogue has no such column or value)."""
+        if name not in self.catalog.table.columns:
+            return float("nan")
+        return _as_float(self.catalog.table[name].to_numpy()[row_number])
 
     def _positions_of(self, object_ids: Sequence[str]) -> NDArray[np.int64]:
         positions = self._position_of_row[self.catalog.row_numbers(object_ids)]
@@ -1481,8 +1496,9 @@ class SimilaritySearch:
         while len(chosen) < k and start < positions.size:  # in blocks of 2k: usually one
             stop = min(positions.size, start + 2 * k)
             sky = self.catalog.sky_vectors(self._rows[positions[start:stop]])
-            near_taken = (_squared_chords(sky, taken) <= limit).any(axis=1)
-            near_block = _squared_chords(sky, sky) <= limit
+            near = _squared_chords(sky, np.concatenate([taken, sky])) <= limit
+            near_taken = near[:, : len(taken)].any(axis=1)
+            near_block = near[:, len(taken) :]
             np.fill_diagonal(near_block, False)
             if not near_block.any():
                 kept = np.flatnonzero(~near_taken)[: k - len(chosen)]
