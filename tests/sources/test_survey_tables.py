@@ -194,7 +194,10 @@ def test_any_other_table_without_a_header_is_refused_with_what_to_add(tmp_path):
         (["TIME", "FLUX_RAW", "FLUX_CORR", "FLUX_CORR_ERR", "QUALITY"], "flux_corr"),  # TASOC
         (["TIME", "RAW_FLUX", "CORR_FLUX", "FLUX_ERR", "QUALITY"], "corr_flux"),  # eleanor
         (["T", "FRAW", "FCOR", "ARCLENGTH", "MOVING", "CADENCENO"], "fcor"),  # K2SFF
+        (["TIME", "PSF_FLUX_RAW", "PSF_FLUX_COR", "AP1_FLUX_COR", "DQUALITY"], "psf_flux_cor"),
+        (["time", "psf_flux", "aperture_flux", "cal_aper_flux", "cal_psf_flux"], "cal_psf_flux"),
     ],
+    ids=["QLP", "TASOC", "eleanor", "K2SFF", "PATHOS", "TGLC"],
 )
 def test_high_level_science_products_are_read_in_the_flux_that_keeps_their_variability(
     tmp_path, columns, chosen
@@ -206,7 +209,7 @@ def test_high_level_science_products_are_read_in_the_flux_that_keeps_their_varia
     values[columns[0]] = np.arange(n) * 0.02 + 1500.0
     corrected = next(name for name in columns if name.lower() == chosen)
     values[corrected] = 1.0 + 0.01 * np.sin(np.arange(n))
-    for name in ("QUALITY", "MOVING", "CADENCENO"):
+    for name in ("QUALITY", "DQUALITY", "MOVING", "CADENCENO"):
         if name in values:
             values[name] = np.zeros(n, dtype=np.int32)
     table = fits.BinTableHDU.from_columns(
@@ -222,6 +225,36 @@ def test_high_level_science_products_are_read_in_the_flux_that_keeps_their_varia
     arrays = read_arrays(path)
     assert arrays.flux_column == chosen
     np.testing.assert_allclose(arrays.flux, values[corrected])
+
+
+@pytest.mark.parametrize("quality", ["DQUALITY", "TESS_flags"])  # PATHOS, TGLC
+def test_tess_full_frame_products_drop_the_cadences_their_quality_flags_mark(tmp_path, quality):
+    from astropy.io import fits
+
+    n = 40
+    flags = np.zeros(n, dtype=np.int32)
+    flags[[3, 4]] = [1, 4096]  # an attitude tweak (left out by default), scattered light (kept)
+    columns = [
+        fits.Column(name="TIME", format="D", array=1500.0 + np.arange(n) / 48),
+        fits.Column(name="PSF_FLUX_COR", format="D", array=1.0 + 0.01 * np.sin(np.arange(n))),
+        fits.Column(name=quality, format="J", array=flags),
+    ]
+    primary = fits.PrimaryHDU()
+    primary.header["TELESCOP"] = "TESS"
+    path = tmp_path / "ffi.fits"
+    fits.HDUList([primary, fits.BinTableHDU.from_columns(columns)]).writeto(path)
+    arrays = read_arrays(path)
+    assert len(arrays.time) == n - 1
+    assert 1500.0 + 3 / 48 not in arrays.time and 1500.0 + 4 / 48 in arrays.time
+
+
+def test_a_table_without_a_flux_column_it_knows_says_how_to_name_one(tmp_path):
+    path = tmp_path / "cdips.csv"
+    path.write_text("time,irm1,ire1\n1325.3,12.1,0.01\n1325.4,12.2,0.01\n")
+    with pytest.raises(InvalidLightCurve, match="no flux column") as caught:
+        read_arrays(path)
+    assert "time, irm1, ire1" in str(caught.value)
+    assert "flux_column=" in str(caught.value) and "--flux-column" in str(caught.value)
 
 
 def _gaia_table(**changes):

@@ -48,6 +48,8 @@ FLUX_COLUMNS = (
     "flux_corr",
     "corr_flux",
     "fcor",
+    "psf_flux_cor",
+    "cal_psf_flux",
     "sap_flux",
     "mag",
     "magnitude",
@@ -57,7 +59,8 @@ FLUX_COLUMNS = (
 )
 """Names of a flux column, in order of preference, used when the default flux is absent: the
 fluxes corrected for systematics of the TESS and K2 high-level science products (TASOC's
-``FLUX_CORR``, eleanor's ``CORR_FLUX``, K2SFF's ``FCOR``) before a raw ``SAP_FLUX`` (QLP's, as
+``FLUX_CORR``, eleanor's ``CORR_FLUX``, K2SFF's ``FCOR``, PATHOS's ``PSF_FLUX_COR``, TGLC's
+``CAL_PSF_FLUX``: the columns lightkurve reads them in) before a raw ``SAP_FLUX`` (QLP's, as
 lightkurve reads it: its ``KSPSAP_FLUX`` is filtered of variations slower than a transit);
 ``magpsf_corr`` is the total magnitude of a ZTF alert (ALeRCE), where ``magpsf`` measures the
 difference image; ``uJy`` is the flux of ATLAS forced photometry."""
@@ -66,8 +69,9 @@ MAGNITUDE_COLUMNS = ("mag", "magnitude", "magpsf_corr", "magpsf")
 """Flux columns that hold magnitudes (converted to relative flux by the readers); a magnitude
 column named after its band (``mag_g``, ``V``) is recorded as ``"mag"``."""
 
-QUALITY_COLUMNS = ("quality", "sap_quality")
-"""Names of a column of integer quality flags."""
+QUALITY_COLUMNS = ("quality", "sap_quality", "dquality", "tess_flags")
+"""Names of a column of integer quality flags (the mission's bits: PATHOS keeps them in
+``DQUALITY``, TGLC in ``TESS_flags``)."""
 
 BAND_COLUMNS = ("band", "filter", "passband", "filtercode", "fid", "phot_filter", "f")
 """Names of a column naming the band of each row (ZTF: ``fid`` 1, 2, 3 for g, r, i; ASAS-SN:
@@ -226,7 +230,9 @@ def _flux_columns(
         raise InvalidLightCurve(
             source,
             f"no flux column (looked for {', '.join(FLUX_COLUMNS)}, any case, and magnitudes "
-            f"named after a band such as V, I, g, mag_r, gmag); the table has columns: {found}",
+            f"named after a band such as V, I, g, mag_r, gmag); the table has columns: {found}; "
+            "name the one to read (flux_column= in Python and in the web API, --flux-column on "
+            "the command line)",
         )
     return list(by_band.values())
 
