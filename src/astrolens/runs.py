@@ -8,6 +8,7 @@ load its own files. :func:`load_default` loads the model shipped in ``runs/defau
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -109,6 +110,10 @@ class TrainedRun:
     def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any] | None:
         """A loaded input's measurements as observed (:meth:`Modality.samples`)."""
         return self.modality.samples(item)
+
+    def pieces(self, item: Item, survey_samplings: Sequence[Mapping[str, float]]) -> list[Item]:
+        """A loaded input as inputs like the survey's (:meth:`Modality.pieces`)."""
+        return self.modality.pieces(item, survey_samplings)
 
     def own_period(self, item: Item) -> float | None:
         """The period a loaded input shows by itself (:meth:`Modality.own_period`)."""

@@ -11,7 +11,7 @@ registered by name with one line; a run records its modality in ``config.json``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -106,6 +106,12 @@ class Modality(ABC):
         days, relative flux; :class:`~astrolens.search.domain.LoneDip` reads them); None by
         default (images)."""
         return None
+
+    def pieces(self, item: Item, survey_samplings: Sequence[Mapping[str, float]]) -> list[Item]:
+        """An item as inputs like the survey's, given the :meth:`sampling` of a sample of its
+        objects (for light curves: a continuous light curve longer than the survey's, as pieces
+        of their span); ``[item]`` itself by default."""
+        return [item]
 
     def own_period(self, item: Item) -> float | None:
         """The period an item shows by itself, in days, which a search ranks its matches'

@@ -25,8 +25,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,6 +68,24 @@ samples as observed) and ``"hybrid"`` (both: the power image where the light cur
 DENSE_SPACING_DAYS = 0.1
 """A light curve whose epochs are at most this far apart (median) is dense: space photometry,
 imaged on the uniform grid. Ground-based surveys (an epoch a night at best) are not."""
+
+
+SPAN_MARGIN = 1.1
+"""A dense light curve is cut into pieces (:meth:`LightCurveModality.pieces`) when it is longer
+than this many times the survey's dense light curves, and into pieces this long."""
+
+CONTINUOUS_SHARE = 0.5
+"""Photometry is continuous when cadences fill at least this share of its time (a Kepler
+quarter about 0.9; a night of ground-based photometry at most a third of a day)."""
+
+
+def _continuous_share(time: NDArray[np.float64]) -> float:
+    """The share of the time from the first to the last epoch that the epochs fill, each one
+    cadence (the median spacing) long."""
+    if time.size < 2:
+        return 0.0
+    cadence = float(np.median(np.diff(time)))
+    return float(min(1.0, time.size * cadence / (time[-1] - time[0] + cadence)))
 
 
 def period_range_days(
@@ -329,6 +347,82 @@ class LightCurveModality(Modality):
             "valid_share": valid_share,
         }
         return dict(item.computed["sampling"])
+
+    def pieces(self, item: Item, survey_samplings: Sequence[Mapping[str, float]]) -> list[Item]:
+        """A continuous light curve longer than the survey's as consecutive pieces of their span.
+
+        Space photometry comes in quarters and sectors, each normalised by itself: a model that
+        learned single quarters and sectors has never seen the steps and trends where they are
+        stitched, nor periods longer than a quarter that only they make (two stitched Kepler
+        quarters of a flaring M dwarf read as a 65-day semi-regular; each quarter alone, as a
+        flare star of its 1.1-day rotation). A dense light curve (:meth:`is_dense`) longer than
+        :data:`SPAN_MARGIN` times the longest dense light curve of the survey (99th percentile of
+        ``survey_samplings``, :meth:`sampling` of a sample of its objects) is cut into pieces that
+        long, each started at the first epoch after the last; pieces shorter than a quarter of
+        that are left out. Only photometry that is continuous in each piece (at least
+        :data:`CONTINUOUS_SHARE` of its time holds cadences) is cut: dense ground-based
+        photometry, nights only, keeps its long periods.
+
+        Returns
+        -------
+        list of Item
+            The pieces, labelled by their first and last time; ``[item]`` itself when it is not
+            cut (not dense, not longer, not continuous, or a survey without dense light curves).
+
+        Examples
+        --------
+        >>> from astrolens.sources import read_arrays
+        >>> from astrolens.sources.examples import example_files
+        >>> import dataclasses, numpy as np
+        >>> one, two = (read_arrays(path) for path in example_files("Kepler"))
+        >>> both = dataclasses.replace(one, **{name: np.concatenate(
+        ...     [getattr(one, name), getattr(two, name)]) for name in ("time", "flux", "flux_err",
+        ...     "quality")})
+        >>> modality = LightCurveModality()
+        >>> quarter = {"median_spacing_days": 0.0204, "baseline_days": 89.0}
+        >>> [piece.label for piece in modality.pieces(modality.load(both), [quarter])]
+        ['KIC 10002792, 169.8-258.5', 'KIC 10002792, 443.5-538.2']
+        """
+        dense = [
+            sampling["baseline_days"]
+            for sampling in survey_samplings
+            if sampling.get("median_spacing_days", np.inf) <= DENSE_SPACING_DAYS
+            and "baseline_days" in sampling
+        ]
+        if not dense or not self.is_dense(item):
+            return [item]
+        span = SPAN_MARGIN * float(np.percentile(dense, 99))
+        time = self.samples(item)[0]
+        if time[-1] - time[0] <= span:
+            return [item]
+        starts = [float(time[0])]
+        while (after := np.searchsorted(time, starts[-1] + span)) < time.size:
+            starts.append(float(time[after]))
+        bounds = list(zip(starts, [*starts[1:], np.inf], strict=True))
+        kept = []
+        for start, stop in bounds:
+            inside = time[(time >= start) & (time < stop)]
+            if inside[-1] - inside[0] < span / 4:
+                continue
+            if _continuous_share(inside) < CONTINUOUS_SHARE:
+                return [item]
+            kept.append((float(inside[0]), float(inside[-1])))
+        if not kept:
+            return [item]
+        return [self._piece(item, first, last) for first, last in kept]
+
+    def _piece(self, item: Item, first: float, last: float) -> Item:
+        """The part of a light curve from its usable epoch ``first`` to ``last``, loaded as a
+        light curve of its own."""
+        data = item.data
+        if isinstance(data, LightCurveArrays):
+            keep = (data.time >= first) & (data.time <= last)
+            names = ("time", "flux", "flux_err", "quality")
+            part: Any = replace(data, **{name: getattr(data, name)[keep] for name in names})
+        else:  # a lightkurve.LightCurve
+            time = np.asarray(data.time.value, dtype=np.float64)
+            part = data[(time >= first) & (time <= last)]
+        return replace(self.load(part), label=f"{item.label}, {first:.1f}-{last:.1f}")
 
     def own_period(self, item: Item) -> float | None:
         """The best period of the light curve's own periodogram (:mod:`astrolens.periodogram`,

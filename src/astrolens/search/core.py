@@ -908,16 +908,31 @@ class SimilaritySearch:
         kind = getattr(self.encoder, "query_kind", "lightcurve")
         read = [self._read_input(s, kind, name) for s, name in zip(sources, names, strict=True)]
         words = "light curves" if kind == "lightcurve" else f"{kind}s"
+        return self._by_several(read, k, filters, combine, "examples", f"{len(read)} {words}")
+
+    def _by_several(
+        self,
+        read: Sequence[tuple[Any, Query, DomainCheck | None]],
+        k: int,
+        filters: Filters | None,
+        combine: str,
+        kind: str,
+        label: str,
+        period_days: float | None = None,
+    ) -> SearchResult:
+        """One search for inputs read and embedded (:meth:`_read_input`), combined; the answer
+        carries the domain check's doubts about each, prefixed with its label."""
         stacked = np.concatenate([single.vectors for _, single, _ in read])
         query = Query(
-            kind="examples",
-            label=f"{len(read)} {words} ({combine})",
+            kind=kind,
+            label=f"{label} ({combine})",
             vectors=stacked.mean(axis=0, keepdims=True) if combine == "centroid" else stacked,
-            object_ids=tuple(i for _, single, _ in read for i in single.object_ids),
+            object_ids=tuple(dict.fromkeys(i for _, one, _ in read for i in one.object_ids)),
             mag=_median_or_none([single.mag for _, single, _ in read]),
-            sky=tuple(s for _, single, _ in read for s in single.sky),
-            positions=tuple(p for _, single, _ in read for p in single.positions),
+            sky=tuple(dict.fromkeys(s for _, single, _ in read for s in single.sky)),
+            positions=tuple(dict.fromkeys(p for _, one, _ in read for p in one.positions)),
             combine=combine,
+            period_days=period_days,
         )
         checks = [domain for _, _, domain in read if domain is not None]
         result = self._run(query, k, filters, None)
@@ -934,12 +949,45 @@ class SimilaritySearch:
     def _by_input(
         self, source: Any, kind: str, k: int, filters: Filters | None, label: str | None
     ) -> SearchResult:
-        """Read, embed and search one input of the encoder's modality (``kind`` names it)."""
-        item, query, domain = self._read_input(source, kind, label)
+        """Read, embed and search one input of the encoder's modality (``kind`` names it); one
+        unlike the survey's objects that the encoder cuts into pieces like them (a continuous
+        light curve longer than the survey's: :meth:`~astrolens.modalities.Modality.pieces`)
+        as its pieces together, around their mean embedding, at the median of their own
+        periods."""
+        item = self._load(source, kind, label)
+        pieces = self._pieces(item)
+        if len(pieces) > 1 or pieces[0] is not item:
+            read = [self._read_input(piece, kind, None) for piece in pieces]
+            period = _median_or_none([one.period_days for _, one, _ in read])
+            words = "piece" if len(read) == 1 else f"{len(read)} pieces"
+            label = f"{item.label}, as its {words}"
+            return self._by_several(read, k, filters, "centroid", kind, label, period)
+        item, query, domain = self._read_input(item, kind, label)
         result = self._run(query, k, filters, domain)
         if domain is not None:
             result.domain = domain.with_reasons(*self._answer_reasons(item, result))
         return result
+
+    def _load(self, source: Any, kind: str, label: str | None) -> Any:
+        """An input loaded by the search's encoder (``kind`` names it in the error of a search
+        without one)."""
+        if self.encoder is None:
+            words = "light curve" if kind == "lightcurve" else kind
+            raise ValueError(
+                f"searching by {words} needs an encoder: "
+                "SimilaritySearch(index, catalog, encoder=run), run = astrolens.load_run(...)"
+            )
+        return self.encoder.load(source, label=label)
+
+    def _pieces(self, item: Any) -> list[Any]:
+        """The input as the encoder cuts it into inputs like the survey's objects, given their
+        sampling (:attr:`survey_profiles`); ``[item]`` for an encoder that does not cut or a
+        search that knows no survey sampling."""
+        pieces = getattr(self.encoder, "pieces", None)  # optional, as sampling
+        if pieces is None:
+            return [item]
+        samplings = [profile.sampling for profile in self.survey_profiles if profile.sampling]
+        return list(pieces(item, samplings)) if samplings else [item]
 
     def _read_input(
         self, source: Any, kind: str, label: str | None
@@ -947,12 +995,7 @@ class SimilaritySearch:
         """One input read and embedded: the loaded input, its query, and its domain check
         before the answer is known (embedding distance and sampling)."""
         words = "light curve" if kind == "lightcurve" else kind
-        if self.encoder is None:
-            raise ValueError(
-                f"searching by {words} needs an encoder: "
-                "SimilaritySearch(index, catalog, encoder=run), run = astrolens.load_run(...)"
-            )
-        item = self.encoder.load(source, label=label)
+        item = self._load(source, kind, label)
         vector = self._as_vector(self.encoder.embed_item(item), f"the embedding of the {words}")
         domain = self.domain_check(vector)
         sampling = getattr(self.encoder, "sampling", None)  # optional: readers that can say

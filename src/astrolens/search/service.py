@@ -37,6 +37,7 @@ import functools
 import json
 import os
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,10 @@ class IndexedSearch(SimilaritySearch):
     def samples(self, item: Item) -> tuple[NDArray[np.float64], NDArray[np.float64], Any] | None:
         """A loaded query's measurements as observed, as the index's run reads them."""
         return self.run.samples(item)
+
+    def pieces(self, item: Item, survey_samplings: Sequence[Mapping[str, float]]) -> list[Item]:
+        """A loaded query as inputs like the survey's, as the index's run reads it."""
+        return self.run.pieces(item, survey_samplings)
 
     def own_period(self, item: Item) -> float | None:
         """The period a loaded query shows by itself, as the index's run reads it."""

@@ -1,0 +1,58 @@
+"""A light curve of several Kepler quarters stitched together (as ``lightkurve``'s ``stitch``
+makes one) is searched as its quarters together, in a notebook and over HTTP: the survey's
+light curves are single quarters and sectors (:meth:`LightCurveModality.pieces`)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from astropy.time import TimeDeltaMissingUnitWarning
+
+from astrolens.sources import example_files
+
+
+@pytest.fixture(scope="module")
+def stitched(tmp_path_factory):
+    lightkurve = pytest.importorskip("lightkurve")
+    quarters = [lightkurve.read(path) for path in example_files("Kepler")]
+    path = tmp_path_factory.mktemp("stitched") / "kplr010002792_q2_q5_stitched.fits"
+    with warnings.catch_warnings():  # lightkurve's own, writing the time column
+        warnings.simplefilter("ignore", TimeDeltaMissingUnitWarning)
+        lightkurve.LightCurveCollection(quarters).stitch().to_fits(path)
+    return path
+
+
+def test_stitched_quarters_are_searched_as_the_quarters_together(oracle, stitched):
+    result = oracle.by_lightcurve(stitched, k=5)
+    assert result.query.kind == "lightcurve" and len(result) == 5
+    assert result.query.label == "KIC 10002792, as its 2 pieces (centroid)"
+    encoder = oracle.encoder
+    quarters = [encoder.embed_item(encoder.load(path)) for path in example_files("Kepler")]
+    np.testing.assert_allclose(result.query.vectors[0], np.mean(quarters, axis=0), atol=1e-4)
+    whole = encoder.embed_item(encoder.load(stitched))  # what the search did before
+    assert np.linalg.norm(whole - result.query.vectors[0]) > 0.5
+    for reason in result.domain.reasons:  # the doubts about each quarter name it
+        assert reason.startswith(("KIC 10002792, 169.8-258.5: ", "KIC 10002792, 443.5-538.2: "))
+
+
+def test_one_quarter_is_searched_whole(oracle):
+    path = example_files("Kepler")[0]
+    result = oracle.by_lightcurve(path, k=5)
+    assert result.query.label == "KIC 10002792"
+    encoder = oracle.encoder
+    np.testing.assert_array_equal(result.query.vectors[0], encoder.embed_item(encoder.load(path)))
+
+
+def test_the_api_says_a_stitched_light_curve_was_searched_as_its_quarters(server, stitched):
+    with server.client() as client:
+        answer = client.post(
+            "/api/search/upload",
+            params={"k": 5},
+            files={"file": (stitched.name, stitched.read_bytes())},
+        )
+    assert answer.status_code == 200, answer.text
+    query = answer.json()["query"]
+    assert query["label"] == "KIC 10002792, as its 2 pieces (centroid)"
+    assert len(answer.json()["matches"]) == 5
