@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from astrolens.modalities.lightcurve import LightCurveModality
+from astrolens.modalities.lightcurve import SPAN_MARGIN, LightCurveModality
 from astrolens.sources import example_files, read_arrays
 from astrolens.sources.arrays import Target, assemble_arrays
 from astrolens.sources.examples import macho_files
@@ -91,9 +91,13 @@ def test_a_long_continuous_light_curve_is_cut_into_consecutive_pieces_of_the_sur
     item = MODALITY.load(_synthetic(time))
     pieces = MODALITY.pieces(item, [QUARTER])
     spans = [(piece.data.time[0], piece.data.time[-1]) for piece in pieces]
-    assert len(pieces) == 4  # 97.9 d each, the last 106 d left: 4, then 8 d too short to keep
-    assert all(end - start <= 1.1 * 89.0 for start, end in spans)
+    span = SPAN_MARGIN * 89.0  # 111.25 d: three pieces, then 66 d (kept: over a quarter of it)
+    assert len(pieces) == 4
+    assert all(end - start <= span for start, end in spans)
     starts = [start for start, _ in spans]
-    assert starts[0] == time[0] and np.all(np.diff(starts) == pytest.approx(1.1 * 89.0, abs=0.03))
-    kept = np.concatenate([piece.data.time for piece in pieces])
-    np.testing.assert_array_equal(kept, time[time < starts[-1] + 1.1 * 89.0])
+    assert starts[0] == time[0] and np.diff(starts) == pytest.approx([span] * 3, abs=0.03)
+    np.testing.assert_array_equal(np.concatenate([piece.data.time for piece in pieces]), time)
+    short = MODALITY.load(_synthetic(time[time < 3 * span + 20.0]))  # 20 d left: too short
+    assert [len(piece.data) for piece in MODALITY.pieces(short, [QUARTER])] == [
+        len(piece.data) for piece in pieces[:3]
+    ]

@@ -4,13 +4,14 @@ light curves are single quarters and sectors (:meth:`LightCurveModality.pieces`)
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
 import pytest
 from astropy.time import TimeDeltaMissingUnitWarning
 
-from astrolens.sources import example_files
+from astrolens.sources import example_files, read_arrays
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,25 @@ def test_stitched_quarters_are_searched_as_the_quarters_together(oracle, stitche
     assert np.linalg.norm(whole - result.query.vectors[0]) > 0.5
     for reason in result.domain.reasons:  # the doubts about each quarter name it
         assert reason.startswith(("KIC 10002792, 169.8-258.5: ", "KIC 10002792, 443.5-538.2: "))
+
+
+def test_a_few_days_before_a_long_gap_are_left_out(oracle):
+    first, second = (read_arrays(path) for path in example_files("Kepler"))
+    days = first.time < first.time[0] + 10.0  # ten days of Q2, then Q5 half a year later
+    names = ("time", "flux", "flux_err", "quality")
+    joined = dataclasses.replace(
+        first,
+        **{
+            name: np.concatenate([getattr(first, name)[days], getattr(second, name)])
+            for name in names
+        },
+    )
+    result = oracle.by_lightcurve(joined, k=5)
+    assert result.query.label == "KIC 10002792, 443.5-538.2"  # the quarter it searched
+    encoder = oracle.encoder
+    np.testing.assert_allclose(
+        result.query.vectors[0], encoder.embed_item(encoder.load(second)), atol=1e-5
+    )
 
 
 def test_one_quarter_is_searched_whole(oracle):

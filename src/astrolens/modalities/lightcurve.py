@@ -70,9 +70,10 @@ DENSE_SPACING_DAYS = 0.1
 imaged on the uniform grid. Ground-based surveys (an epoch a night at best) are not."""
 
 
-SPAN_MARGIN = 1.1
+SPAN_MARGIN = 1.25
 """A dense light curve is cut into pieces (:meth:`LightCurveModality.pieces`) when it is longer
-than this many times the survey's dense light curves, and into pieces this long."""
+than this many times the survey's dense light curves, and into pieces this long (a Kepler
+quarter lasts 89-98 days; the survey's is 89)."""
 
 CONTINUOUS_SHARE = 0.5
 """Photometry is continuous when cadences fill at least this share of its time (a Kepler
@@ -354,13 +355,13 @@ class LightCurveModality(Modality):
         Space photometry comes in quarters and sectors, each normalised by itself: a model that
         learned single quarters and sectors has never seen the steps and trends where they are
         stitched, nor periods longer than a quarter that only they make (two stitched Kepler
-        quarters of a flaring M dwarf read as a 65-day semi-regular; each quarter alone, as a
-        flare star of its 1.1-day rotation). A dense light curve (:meth:`is_dense`) longer than
-        :data:`SPAN_MARGIN` times the longest dense light curve of the survey (99th percentile of
-        ``survey_samplings``, :meth:`sampling` of a sample of its objects) is cut into pieces that
-        long, each started at the first epoch after the last; pieces shorter than a quarter of
-        that are left out. Only photometry that is continuous in each piece (at least
-        :data:`CONTINUOUS_SHARE` of its time holds cadences) is cut: dense ground-based
+        quarters of a flaring M dwarf read as a semi-regular of about 70 days; each quarter
+        alone, as a flare star of its 1.1-day rotation). A dense light curve (:meth:`is_dense`)
+        longer than :data:`SPAN_MARGIN` times the longest dense light curve of the survey (99th
+        percentile of ``survey_samplings``, :meth:`sampling` of a sample of its objects) is cut
+        into pieces that long, each started at the first epoch after the last; pieces shorter
+        than a quarter of that are left out. Only photometry that is continuous in each piece (at
+        least :data:`CONTINUOUS_SHARE` of its time holds cadences) is cut: dense ground-based
         photometry, nights only, keeps its long periods.
 
         Returns

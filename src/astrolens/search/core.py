@@ -908,7 +908,8 @@ class SimilaritySearch:
         kind = getattr(self.encoder, "query_kind", "lightcurve")
         read = [self._read_input(s, kind, name) for s, name in zip(sources, names, strict=True)]
         words = "light curves" if kind == "lightcurve" else f"{kind}s"
-        return self._by_several(read, k, filters, combine, "examples", f"{len(read)} {words}")
+        label = f"{len(read)} {words} ({combine})"
+        return self._by_several(read, k, filters, combine, "examples", label)
 
     def _by_several(
         self,
@@ -925,7 +926,7 @@ class SimilaritySearch:
         stacked = np.concatenate([single.vectors for _, single, _ in read])
         query = Query(
             kind=kind,
-            label=f"{label} ({combine})",
+            label=label,
             vectors=stacked.mean(axis=0, keepdims=True) if combine == "centroid" else stacked,
             object_ids=tuple(dict.fromkeys(i for _, one, _ in read for i in one.object_ids)),
             mag=_median_or_none([single.mag for _, single, _ in read]),
@@ -959,8 +960,8 @@ class SimilaritySearch:
         if len(pieces) > 1 or pieces[0] is not item:
             read = [self._read_input(piece, kind, None) for piece in pieces]
             period = _median_or_none([one.period_days for _, one, _ in read])
-            words = "piece" if len(read) == 1 else f"{len(read)} pieces"
-            label = f"{item.label}, as its {words}"
+            several = f"{item.label}, as its {len(read)} pieces (centroid)"
+            label = pieces[0].label if len(read) == 1 else several
             return self._by_several(read, k, filters, "centroid", kind, label, period)
         item, query, domain = self._read_input(item, kind, label)
         result = self._run(query, k, filters, domain)
