@@ -14,6 +14,7 @@ from astrolens.sources.arrays import Target, assemble_arrays
 from astrolens.sources.examples import macho_files
 
 QUARTER = {"median_spacing_days": 29.4 / 1440, "baseline_days": 89.0, "epochs": 4000.0}
+SECTOR = {"median_spacing_days": 29.4 / 1440, "baseline_days": 26.5, "epochs": 1200.0}
 OGLE_LIKE = {"median_spacing_days": 1.0, "baseline_days": 2500.0, "epochs": 800.0}
 MODALITY = LightCurveModality()
 
@@ -89,15 +90,23 @@ def test_ground_based_light_curves_keep_their_years(tmp_path):
 def test_a_long_continuous_light_curve_is_cut_into_consecutive_pieces_of_the_survey_span():
     time = np.arange(0.0, 400.0, 29.4 / 1440)
     item = MODALITY.load(_synthetic(time))
-    pieces = MODALITY.pieces(item, [QUARTER])
+    pieces = MODALITY.pieces(item, [QUARTER, SECTOR])
     spans = [(piece.data.time[0], piece.data.time[-1]) for piece in pieces]
-    span = SPAN_MARGIN * 89.0  # 111.25 d: three pieces, then 66 d (kept: over a quarter of it)
+    span = SPAN_MARGIN * np.percentile([89.0, 26.5], 99)  # 110.5 d: 3 pieces, then 68 d left
     assert len(pieces) == 4
     assert all(end - start <= span for start, end in spans)
     starts = [start for start, _ in spans]
     assert starts[0] == time[0] and np.diff(starts) == pytest.approx([span] * 3, abs=0.03)
     np.testing.assert_array_equal(np.concatenate([piece.data.time for piece in pieces]), time)
-    short = MODALITY.load(_synthetic(time[time < 3 * span + 20.0]))  # 20 d left: too short
-    assert [len(piece.data) for piece in MODALITY.pieces(short, [QUARTER])] == [
-        len(piece.data) for piece in pieces[:3]
-    ]
+    # a survey of quarters only: the last 66 d are shorter than its shortest (89 d / 1.25)
+    quarters = MODALITY.pieces(item, [QUARTER])
+    assert len(quarters) == 3 and quarters[-1].data.time[-1] < 3 * SPAN_MARGIN * 89.0
+
+
+def test_two_tess_sectors_a_year_apart_are_cut_when_the_survey_has_sectors():
+    sector = np.arange(0.0, 27.0, 29.4 / 1440)
+    sector = sector[np.abs(sector - 13.5) > 0.5]  # the mid-sector downlink
+    item = MODALITY.load(_synthetic(np.concatenate([sector, sector + 365.0])))
+    pieces = MODALITY.pieces(item, [QUARTER, SECTOR])
+    assert [piece.data.time[0] for piece in pieces] == [0.0, 365.0]
+    assert MODALITY.pieces(item, [QUARTER]) == [item]  # quarters only: 27 d is not like them

@@ -360,8 +360,9 @@ class LightCurveModality(Modality):
         longer than :data:`SPAN_MARGIN` times the longest dense light curve of the survey (99th
         percentile of ``survey_samplings``, :meth:`sampling` of a sample of its objects) is cut
         into pieces that long, each started at the first epoch after the last; pieces shorter
-        than a quarter of that are left out. Only photometry that is continuous in each piece (at
-        least :data:`CONTINUOUS_SHARE` of its time holds cadences) is cut: dense ground-based
+        than the survey's shortest dense light curves (1st percentile, over the margin: a TESS
+        sector) are left out. Only photometry that is continuous in each piece (at least
+        :data:`CONTINUOUS_SHARE` of its time holds cadences) is cut: dense ground-based
         photometry, nights only, keeps its long periods.
 
         Returns
@@ -393,6 +394,7 @@ class LightCurveModality(Modality):
         if not dense or not self.is_dense(item):
             return [item]
         span = SPAN_MARGIN * float(np.percentile(dense, 99))
+        shortest = float(np.percentile(dense, 1)) / SPAN_MARGIN
         time = self.samples(item)[0]
         if time[-1] - time[0] <= span:
             return [item]
@@ -403,7 +405,7 @@ class LightCurveModality(Modality):
         kept = []
         for start, stop in bounds:
             inside = time[(time >= start) & (time < stop)]
-            if inside[-1] - inside[0] < span / 4:
+            if inside[-1] - inside[0] < shortest:
                 continue
             if _continuous_share(inside) < CONTINUOUS_SHARE:
                 return [item]
