@@ -65,14 +65,18 @@ def test_one_quarter_is_searched_whole(oracle):
     np.testing.assert_array_equal(result.query.vectors[0], encoder.embed_item(encoder.load(path)))
 
 
-def test_the_api_says_a_stitched_light_curve_was_searched_as_its_quarters(server, stitched):
+def test_the_api_says_a_stitched_light_curve_was_searched_as_its_quarters(server, stitched, oracle):
     with server.client() as client:
         answer = client.post(
             "/api/search/upload",
-            params={"k": 5},
+            params={"k": 5, "thumbnail": "true"},
             files={"file": (stitched.name, stitched.read_bytes())},
         )
     assert answer.status_code == 200, answer.text
     query = answer.json()["query"]
     assert query["label"] == "KIC 10002792, as its 2 pieces (centroid)"
     assert len(answer.json()["matches"]) == 5
+    # drawn folded at the period the matches were ranked by: the pieces' own, not the whole's
+    ranked_by = oracle.by_lightcurve(stitched, k=5).query.period_days
+    assert query["period"] == {"days": pytest.approx(ranked_by), "source": "Lomb-Scargle"}
+    assert ranked_by != pytest.approx(oracle.encoder.own_period(oracle.encoder.load(stitched)))

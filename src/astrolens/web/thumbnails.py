@@ -265,10 +265,11 @@ def render_drawing(
     )
 
 
-def query_drawing(drawn: Any) -> tuple[bytes, float | None]:
+def query_drawing(drawn: Any, period_days: float | None = None) -> tuple[bytes, float | None]:
     """The thumbnail of a query that is not catalogued (an upload) and the period it is folded
-    at: a light curve's own Lomb-Scargle period, drawn with its periodogram; None for a picture,
-    or a light curve too short or sparse for a period (then it is drawn unfolded)."""
+    at: ``period_days`` (the period the search ranked its matches by) or else the light curve's
+    own Lomb-Scargle period, drawn with its periodogram; None for a picture, or a light curve
+    too short or sparse for a period (then it is drawn unfolded)."""
     if isinstance(drawn, np.ndarray):
         return render_picture(drawn), None
     series = drawn[0]
@@ -276,7 +277,9 @@ def query_drawing(drawn: Any) -> tuple[bytes, float | None]:
         periodogram: Periodogram | None = lomb_scargle(series)
     except InvalidLightCurve:  # too few points or too short a baseline: no period to fold at
         periodogram = None
-    png = render_drawing(drawn, periodogram=periodogram)
+    png = render_drawing(drawn, period_days=period_days, periodogram=periodogram)
+    if period_days is not None:
+        return png, period_days
     return png, None if periodogram is None else periodogram.best_period_days
 
 
