@@ -57,6 +57,15 @@ def test_a_few_days_before_a_long_gap_are_left_out(oracle):
     )
 
 
+def test_stitched_quarters_among_several_examples_count_as_their_quarters(oracle, stitched):
+    k2 = example_files("K2")[0]
+    result = oracle.by_inputs([stitched, k2], k=5)
+    assert result.query.label == "2 light curves (centroid)"
+    encoder = oracle.encoder
+    each = [encoder.embed_item(encoder.load(path)) for path in [*example_files("Kepler"), k2]]
+    np.testing.assert_allclose(result.query.vectors[0], np.mean(each, axis=0), atol=1e-4)
+
+
 def test_one_quarter_is_searched_whole(oracle):
     path = example_files("Kepler")[0]
     result = oracle.by_lightcurve(path, k=5)

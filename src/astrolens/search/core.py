@@ -886,9 +886,10 @@ class SimilaritySearch:
         arrays: what :meth:`by_input` takes), combined as :meth:`by_examples` combines ids.
 
         ``labels`` name the inputs that do not name their object (as ``label`` of
-        :meth:`by_input`). The domain check judges each input: the answer carries the doubts
-        about any of them, each reason prefixed with the input's name, and the largest of their
-        distance percentiles.
+        :meth:`by_input`). An input the encoder cuts into pieces (stitched quarters, as
+        :meth:`by_input` cuts them) counts as its pieces. The domain check judges each input:
+        the answer carries the doubts about any of them, each reason prefixed with the input's
+        name, and the largest of their distance percentiles.
 
         Raises
         ------
@@ -906,9 +907,13 @@ class SimilaritySearch:
         if len(names) != len(sources):
             raise ValueError(f"{len(names)} labels for {len(sources)} inputs")
         kind = getattr(self.encoder, "query_kind", "lightcurve")
-        read = [self._read_input(s, kind, name) for s, name in zip(sources, names, strict=True)]
+        read = [
+            one
+            for source, name in zip(sources, names, strict=True)
+            for one in self._read_pieces(source, kind, name)
+        ]
         words = "light curves" if kind == "lightcurve" else f"{kind}s"
-        label = f"{len(read)} {words} ({combine})"
+        label = f"{len(sources)} {words} ({combine})"
         return self._by_several(read, k, filters, combine, "examples", label)
 
     def _by_several(
@@ -968,6 +973,14 @@ class SimilaritySearch:
         if domain is not None:
             result.domain = domain.with_reasons(*self._answer_reasons(item, result))
         return result
+
+    def _read_pieces(
+        self, source: Any, kind: str, label: str | None
+    ) -> list[tuple[Any, Query, DomainCheck | None]]:
+        """An input read and embedded (:meth:`_read_input`), as its pieces when the encoder
+        cuts it (:meth:`_pieces`)."""
+        item = self._load(source, kind, label)
+        return [self._read_input(piece, kind, None) for piece in self._pieces(item)]
 
     def _load(self, source: Any, kind: str, label: str | None) -> Any:
         """An input loaded by the search's encoder (``kind`` names it in the error of a search
