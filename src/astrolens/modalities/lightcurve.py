@@ -398,13 +398,11 @@ class LightCurveModality(Modality):
         time = self.samples(item)[0]
         if time[-1] - time[0] <= span:
             return [item]
-        starts = [float(time[0])]
-        while (after := np.searchsorted(time, starts[-1] + span)) < time.size:
-            starts.append(float(time[after]))
-        bounds = list(zip(starts, [*starts[1:], np.inf], strict=True))
+        cuts = [0]
+        while (after := int(np.searchsorted(time, time[cuts[-1]] + span))) < time.size:
+            cuts.append(after)
         kept = []
-        for start, stop in bounds:
-            inside = time[(time >= start) & (time < stop)]
+        for inside in np.split(time, cuts[1:]):
             if inside[-1] - inside[0] < shortest:
                 continue
             if _continuous_share(inside) < CONTINUOUS_SHARE:

@@ -910,7 +910,7 @@ class SimilaritySearch:
         read = [
             one
             for source, name in zip(sources, names, strict=True)
-            for one in self._read_pieces(source, kind, name)
+            for one in self._read_pieces(source, kind, name)[1]
         ]
         words = "light curves" if kind == "lightcurve" else f"{kind}s"
         label = f"{len(sources)} {words} ({combine})"
@@ -960,15 +960,13 @@ class SimilaritySearch:
         light curve longer than the survey's: :meth:`~astrolens.modalities.Modality.pieces`)
         as its pieces together, around their mean embedding, at the median of their own
         periods."""
-        item = self._load(source, kind, label)
-        pieces = self._pieces(item)
-        if len(pieces) > 1 or pieces[0] is not item:
-            read = [self._read_input(piece, kind, None) for piece in pieces]
+        item, read = self._read_pieces(source, kind, label)
+        if len(read) > 1 or read[0][0] is not item:
             period = _median_or_none([one.period_days for _, one, _ in read])
             several = f"{item.label}, as its {len(read)} pieces (centroid)"
-            label = pieces[0].label if len(read) == 1 else several
+            label = read[0][0].label if len(read) == 1 else several
             return self._by_several(read, k, filters, "centroid", kind, label, period)
-        item, query, domain = self._read_input(item, kind, label)
+        ((item, query, domain),) = read
         result = self._run(query, k, filters, domain)
         if domain is not None:
             result.domain = domain.with_reasons(*self._answer_reasons(item, result))
@@ -976,11 +974,11 @@ class SimilaritySearch:
 
     def _read_pieces(
         self, source: Any, kind: str, label: str | None
-    ) -> list[tuple[Any, Query, DomainCheck | None]]:
-        """An input read and embedded (:meth:`_read_input`), as its pieces when the encoder
-        cuts it (:meth:`_pieces`)."""
+    ) -> tuple[Any, list[tuple[Any, Query, DomainCheck | None]]]:
+        """An input loaded, and read and embedded (:meth:`_read_input`) as its pieces when the
+        encoder cuts it (:meth:`_pieces`), else whole (the one piece is the input itself)."""
         item = self._load(source, kind, label)
-        return [self._read_input(piece, kind, None) for piece in self._pieces(item)]
+        return item, [self._read_input(piece, kind, None) for piece in self._pieces(item)]
 
     def _load(self, source: Any, kind: str, label: str | None) -> Any:
         """An input loaded by the search's encoder (``kind`` names it in the error of a search

@@ -624,9 +624,10 @@ def _search_files(
             else:
                 result = search.by_inputs(items, k, filters=filters, combine=combine)
             pictures, periods = [], []
-            ranked_by = result.query.period_days if len(items) == 1 else None  # as its pieces
+            # folded at the period the matches were ranked by (stitched quarters: the pieces')
+            ranked_by = result.query.period_days if len(items) == 1 else None
             for item in items[:QUERY_PICTURES] if picture else []:
-                png, period = query_drawing(encoder.picture(item), ranked_by)  # drawn once
+                png, period = query_drawing(encoder.picture(item), ranked_by)  # the same image
                 pictures.append("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
                 periods.append(period)
     except (InvalidLightCurve, InvalidImage) as error:
