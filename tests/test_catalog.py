@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from astrolens.catalog import (
+    _CACHED_MASKS,
     Catalog,
     InvalidCoordinates,
     UnknownObject,
@@ -258,3 +259,45 @@ def test_physical_columns_and_labels(catalog):
     assert column_label("flare_rate_per_day") == "flare_rate_per_day [1/d]"
     assert column_label("duration_hours") == "duration_hours [h]"
     assert column_label("amplitude_mag") == "amplitude_mag [mag]"
+
+
+def test_kept_masks_stay_what_pandas_says_while_many_filters_come_and_go(catalog, table):
+    """Class, mission and fixed-range masks are kept (the same read-only array when asked
+    again), at most a bounded number of them; a range on a moving column (a magnitude window
+    around each query's) is not kept; every answer equals pandas' on the table."""
+    filters = [
+        {"classes": "RRab"},
+        {"missions": "TESS", "ranges": {"period_days": (0.5, 20.0)}},
+        {"ranges": {"mag": (10.0, 13.0)}},
+        {"classes": ["EA", "EW"], "ranges": {"mag": (None, 12.5)}},
+    ] + [{"ranges": {"period_days": (0.1 * number, None)}} for number in range(40)]
+    rng = np.random.default_rng(3)
+    for number in rng.integers(0, len(filters), 300):
+        chosen = filters[number]
+        expected = np.ones(len(table), dtype=bool)
+        if "classes" in chosen:
+            expected &= table["class"].isin(np.atleast_1d(chosen["classes"])).to_numpy()
+        if "missions" in chosen:
+            expected &= (table["mission"] == chosen["missions"]).to_numpy()
+        for column, (low, high) in chosen.get("ranges", {}).items():
+            values = table[column]
+            expected &= values.between(-np.inf if low is None else low, high or np.inf).to_numpy()
+        mask = catalog.selection(**chosen).mask()
+        assert mask.tolist() == expected.tolist() and not mask.flags.writeable
+        assert catalog.selection(**chosen).mask() is mask  # kept
+    assert len(catalog._kept) <= 2 * _CACHED_MASKS  # a mask and its rows per filter
+    moving = catalog.selection(ranges={"mag": (10.0, 13.0)}, moving=["mag"])
+    assert not moving.kept and catalog.selection(ranges={"mag": (10.0, 13.0)}).kept
+    assert (
+        moving.mask() is not catalog.selection(ranges={"mag": (10.0, 13.0)}, moving=["mag"]).mask()
+    )
+    assert moving.mask().tolist() == catalog.selection(ranges={"mag": (10.0, 13.0)}).mask().tolist()
+
+
+def test_ranges_that_pass_the_same_rows_share_one_kept_mask(catalog, table):
+    periods = np.sort(table["period_days"].dropna().to_numpy())
+    low, high = periods[10], periods[100]
+    just_below = np.nextafter(low, -np.inf)  # no period between it and low
+    first = catalog.selection(ranges={"period_days": (low, high)}).mask()
+    assert catalog.selection(ranges={"period_days": (just_below, high)}).mask() is first
+    assert first.sum() == 91

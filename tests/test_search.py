@@ -576,6 +576,35 @@ def test_every_filter_path_of_an_ivf_index_keeps_only_what_passes(survey, filter
         assert (np.diff(result.matches["distance"]) >= 0).all()
 
 
+def test_a_filter_answers_the_same_whether_its_masks_were_kept_or_not(survey):
+    """The catalogue, the search and the index keep what a filter asked again needs; which path
+    a filter takes does not depend on it, so a search that kept them and a fresh one answer
+    alike, a magnitude window (not kept: it moves with the query) included."""
+    table, vectors = survey
+    ivf = build_index(
+        vectors, table["object_id"], run="test", factory="IVF8,Flat", nprobe=1, progress=False
+    )
+    config = SearchConfig(exact_subset_max=0)
+    warm = SimilaritySearch(ivf, Catalog(table), config=config)
+    cases = [
+        Filters(classes=RARE),
+        Filters(ranges={"period_days": (0.1, 1.0)}),
+        Filters(missions="Kepler", ranges={"period_days": (1.0, None)}),
+        Filters(mag_window=1.0),
+    ]
+    queries = table["object_id"][::6]
+    for filters in cases:
+        for object_id in queries:
+            warm.by_object(object_id, k=10, filters=filters)
+    for filters in cases:
+        fresh = SimilaritySearch(ivf, Catalog(table), config=config)
+        for object_id in queries:
+            expected = fresh.by_object(object_id, k=10, filters=filters)
+            again = warm.by_object(object_id, k=10, filters=filters)
+            assert again.rows.tolist() == expected.rows.tolist()
+            assert np.allclose(again.matches["distance"], expected.matches["distance"])
+
+
 def test_filter_errors(search, survey):
     table, _ = survey
     with pytest.raises(ValueError, match="no column 'colour'"):

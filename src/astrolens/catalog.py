@@ -19,7 +19,8 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -237,11 +238,9 @@ class Catalog:
         self.name = name
         self._table = table.copy()  # consolidated: rows are taken from a few blocks, fast
         self._table.index = pd.RangeIndex(len(table))
-        self._factorized: dict[str, tuple[NDArray[np.int64], pd.Index, NDArray[np.int64]]] = {}
+        self._factorized: dict[str, _Factorized] = {}
         self._sorted: dict[str, tuple[NDArray[Any], NDArray[np.int64], NDArray[Any]]] = {}
-        self._category_masks: dict[
-            tuple[str, frozenset[Any]], tuple[NDArray[np.bool_], NDArray[np.int64]]
-        ] = {}
+        self._kept: OrderedDict[tuple[Any, ...], NDArray[Any]] = OrderedDict()
         self._ids = pd.Index(self._table["object_id"].astype(str))
         if self._ids.has_duplicates:
             repeated = self._ids[self._ids.duplicated()].unique()[:5].tolist()
@@ -493,9 +492,15 @@ class Catalog:
         classes: str | Sequence[str] | None = None,
         missions: str | Sequence[str] | None = None,
         ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+        moving: Collection[str] = (),
     ) -> Selection:
         """The rows that pass column filters, as :meth:`mask` has them, evaluated lazily: a
         :class:`Selection` counts them and tests given rows without a pass over the catalogue.
+
+        The mask of each filter, once computed, is kept for the last :data:`_CACHED_MASKS`
+        filters asked for (a server answers the same filters again and again), except for the
+        ranges on ``moving`` columns, whose bounds move with every query (a magnitude window
+        around the query's).
 
         Raises
         ------
@@ -509,21 +514,23 @@ class Catalog:
                 categorical.append(self._category_test(column, values))
         numeric = []
         for column, (low, high) in (ranges or {}).items():
-            numeric.append(self._range_test(column, low, high))
+            numeric.append(self._range_test(column, low, high, kept=column not in moving))
         return Selection(self, [*categorical, *numeric])
 
-    def _codes(self, column: str) -> tuple[NDArray[np.int64], pd.Index, NDArray[np.int64]]:
-        """Category codes of ``column`` (-1: missing), its categories, and rows per category."""
+    def _codes(self, column: str) -> _Factorized:
+        """Category codes of ``column`` (-1: missing), its categories, rows per category and the
+        code of each category."""
         if column not in self._factorized:
             codes, categories = pd.factorize(self._column(column))
             counts = np.bincount(codes[codes >= 0], minlength=len(categories))
-            self._factorized[column] = (codes, categories, counts)
+            code_of = {value: code for code, value in enumerate(categories)}
+            self._factorized[column] = _Factorized(codes, categories, counts, code_of)
         return self._factorized[column]
 
     def _category_test(self, column: str, values: list[Any]) -> _Condition:
         """Rows whose ``column`` is one of ``values``, through cached category codes."""
-        codes, categories, counts = self._codes(column)
-        wanted = categories.get_indexer(values)
+        codes, categories, counts, code_of = self._codes(column)
+        wanted = np.array([code_of.get(value, -1) for value in values], dtype=np.int64)
         if (wanted < 0).any():
             unknown = [str(value) for value, code in zip(values, wanted, strict=True) if code < 0]
             known = sorted(str(value) for value in categories)
@@ -535,43 +542,56 @@ class Catalog:
         lookup = np.zeros(len(categories) + 1, dtype=bool)  # the last entry: code -1 (missing)
         lookup[wanted[wanted >= 0]] = True
         count = int(counts[lookup[:-1]].sum())
-        key = (column, frozenset(np.flatnonzero(lookup).tolist()))
+        key = ("class", column, frozenset(np.flatnonzero(lookup).tolist()))
 
-        def kept() -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
-            if key not in self._category_masks:
-                while len(self._category_masks) >= _CACHED_MASKS:
-                    self._category_masks.pop(next(iter(self._category_masks)))
-                mask = lookup[codes]
-                rows = np.flatnonzero(mask)
-                mask.flags.writeable = rows.flags.writeable = False
-                self._category_masks[key] = (mask, rows)
-            return self._category_masks[key]
+        def mask() -> NDArray[np.bool_]:
+            return self._keep(key, lambda: lookup[codes])
 
-        return _Condition(
-            count,
-            lambda rows: lookup[codes[rows]],
-            lambda: kept()[0],
-            lambda: kept()[1],
-            categorical=True,
-        )
+        def rows() -> NDArray[np.int64]:
+            return self._keep(("rows", *key), lambda: np.flatnonzero(mask()))
 
-    def _range_test(self, column: str, low: float | None, high: float | None) -> _Condition:
-        """Rows with ``low <= column <= high`` (NaN never passes), found in the sorted column."""
+        return _Condition(count, lambda rows: lookup[codes[rows]], mask, rows, key)
+
+    def _range_test(
+        self, column: str, low: float | None, high: float | None, *, kept: bool = True
+    ) -> _Condition:
+        """Rows with ``low <= column <= high`` (NaN never passes), found in the sorted column;
+        their mask is kept (:meth:`_keep`) if ``kept``."""
         numbers, order, ordered = self._sorted_column(column)
         first = 0 if low is None else int(np.searchsorted(ordered, low, side="left"))
         last = len(ordered) if high is None else int(np.searchsorted(ordered, high, side="right"))
+        last = max(first, last)
         low_value = -np.inf if low is None else low
         high_value = np.inf if high is None else high
+        key = ("range", column, first, last) if kept else None  # the rows passing, exactly
 
         def test(rows: NDArray[np.int64] | slice) -> NDArray[np.bool_]:
             picked = numbers[rows]
             with np.errstate(invalid="ignore"):
                 return (picked >= low_value) & (picked <= high_value) & np.isfinite(picked)
 
-        def rows() -> NDArray[np.int64]:
-            return np.sort(order[first:last]) if last > first else np.empty(0, np.int64)
+        def mask() -> NDArray[np.bool_]:
+            if key is None:
+                return _read_only(test(slice(None)))
+            return self._keep(key, lambda: test(slice(None)))
 
-        return _Condition(max(0, last - first), test, lambda: test(slice(None)), rows)
+        def rows() -> NDArray[np.int64]:
+            if key is None or last - first > len(numbers) // 8:  # kept no larger than a mask
+                return _read_only(np.sort(order[first:last]))
+            return self._keep(("rows", *key), lambda: np.sort(order[first:last]))
+
+        return _Condition(last - first, test, mask, rows, key)
+
+    def _keep(self, key: tuple[Any, ...], compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
+        """``compute()``, made read-only and kept under ``key`` for the last
+        :data:`_CACHED_MASKS` keys asked for (least recently used first out)."""
+        value = self._kept.pop(key, None)
+        if value is None:
+            value = _read_only(compute())
+        self._kept[key] = value
+        while len(self._kept) > 2 * _CACHED_MASKS:  # a mask and its rows per filter
+            self._kept.popitem(last=False)
+        return value
 
     def _sorted_column(
         self, column: str
@@ -596,15 +616,28 @@ class Catalog:
 
 
 _CACHED_MASKS = 16
-"""Class/mission filters whose rows a catalogue keeps (a byte per row, 8 per passing row)."""
+"""Filters whose masks a catalogue keeps (a byte per row; and 8 bytes per passing row of the
+class, mission and narrow range filters, whose rows are kept too)."""
+
+
+class _Factorized(NamedTuple):
+    codes: NDArray[np.int64]  # of each row; -1: missing
+    categories: pd.Index
+    counts: NDArray[np.int64]  # rows of each category
+    code_of: dict[Any, int]  # category -> its code
+
+
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    array.flags.writeable = False
+    return array
 
 
 class _Condition(NamedTuple):
     count: int
     test: Any  # rows -> NDArray[np.bool_]
     mask: Any  # () -> NDArray[np.bool_], read-only
-    rows: Any  # () -> NDArray[np.int64], the rows that pass, increasing
-    categorical: bool = False  # a class/mission condition, whose mask is kept once computed
+    rows: Any  # () -> NDArray[np.int64], the rows that pass, increasing, read-only
+    key: tuple[Any, ...] | None  # what its mask is kept under; None: not kept
 
 
 class Selection:
@@ -621,10 +654,14 @@ class Selection:
     >>> selection = catalog.selection(classes="E", ranges={"period_days": (0.5, 2.0)})
     >>> selection.upper_bound, selection.count(), selection.passes(np.array([0, 1, 2])).tolist()
     (2, 1, [True, False, False])
+    >>> window = catalog.selection(ranges={"period_days": (1, 2)}, moving=["period_days"])
+    >>> selection.kept, window.kept
+    (True, False)
     """
 
     def __init__(self, catalog: Catalog, conditions: Sequence[_Condition]) -> None:
         self._n = len(catalog)
+        self._keep = catalog._keep
         self._conditions = tuple(conditions)
         self._mask: NDArray[np.bool_] | None = None
         self._rows: NDArray[np.int64] | None = None
@@ -643,9 +680,10 @@ class Selection:
         return float(self._n * fraction)
 
     @property
-    def categorical(self) -> bool:
-        """Whether every condition is on class or mission (their masks are kept: cheap)."""
-        return all(condition.categorical for condition in self._conditions)
+    def kept(self) -> bool:
+        """Whether the catalogue keeps its mask once computed (no condition moves with the
+        query), so that a search can ask for it every time."""
+        return all(condition.key is not None for condition in self._conditions)
 
     def count(self) -> int:
         """The rows that pass (exact; for several conditions, :meth:`rows` are found)."""
@@ -673,13 +711,18 @@ class Selection:
         if self._mask is None:
             if len(self._conditions) == 1:
                 self._mask = self._conditions[0].mask()
+            elif self.kept:
+                keys = tuple(condition.key for condition in self._conditions)
+                self._mask = self._keep(("all", *keys), self._all_conditions)
             else:
-                keep = np.ones(self._n, dtype=bool)
-                for condition in self._conditions:
-                    keep &= condition.mask()
-                self._mask = keep
-            self._mask.flags.writeable = False
+                self._mask = _read_only(self._all_conditions())
         return self._mask
+
+    def _all_conditions(self) -> NDArray[np.bool_]:
+        keep = np.ones(self._n, dtype=bool)
+        for condition in self._conditions:
+            keep &= condition.mask()
+        return keep
 
     def passes(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Which of the rows ``rows`` pass."""

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import faiss
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -24,7 +25,12 @@ from astrolens.index import (
     default_nprobe,
     load_index,
 )
-from astrolens.index.faiss import FLAT_MAX_VECTORS, IVF_FLAT_MAX_BYTES, MAX_LISTS
+from astrolens.index.faiss import (
+    FLAT_MAX_VECTORS,
+    IVF_FLAT_MAX_BYTES,
+    MAX_LISTS,
+    _nearest_holding,
+)
 
 
 def _ids(n):
@@ -161,6 +167,67 @@ def test_a_filtered_ivf_search_of_one_query_visits_the_lists_that_hold_allowed_v
         np.flatnonzero(allowed[30_000:]) + 30_000,
         index.search_positions(vectors[30_000:][allowed[30_000:]][:1], 1, allowed=allowed)[1],
     ).any()  # an added vector that passes is found as its own nearest
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    held=st.lists(st.integers(0, 5), min_size=1, max_size=60),
+    seed=st.integers(0, 2**32 - 1),
+    wanted=st.floats(1, 200),
+    guess=st.integers(1, 70),
+)
+def test_the_nearest_lists_holding_allowed_vectors_are_those_of_a_full_sort(
+    held, seed, wanted, guess
+):
+    """Sorting only the nearest lists first (doubling while they hold too few) picks the lists
+    a full sort by distance picks, ties included."""
+    held = np.asarray(held)
+    distances = np.random.default_rng(seed).integers(0, 20, len(held)).astype(np.float32)
+    nearest = np.argsort(distances, kind="stable")
+    order = nearest[held[nearest] > 0]
+    expected = order[: int(np.searchsorted(np.cumsum(held[order]), wanted)) + 1]
+    chosen = _nearest_holding(distances, held, np.flatnonzero(held), wanted, guess)
+    assert chosen.tolist() == expected.tolist()
+
+
+def test_distances_to_the_lists_are_the_quantizers_own(clustered):
+    vectors, _ = clustered
+    index = build_index(
+        vectors, np.arange(len(vectors)), run="t", factory="IVF64,Flat", progress=False
+    )
+    ivf = faiss.downcast_index(faiss.extract_index_ivf(index.faiss_index))
+    queries = vectors[:50] + 0.5
+    squared = index._centroid_distances(ivf, queries)
+    expected, lists = ivf.quantizer.search(queries, ivf.nlist)
+    assert np.allclose(np.take_along_axis(squared, lists, axis=1), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_a_filter_asked_again_gives_the_same_neighbours_from_what_the_index_kept(exact_neighbours):
+    """A read-only mask (as the catalogue keeps one) has its bitmap and list counts kept by the
+    index; answers equal those for a writeable copy, computed afresh each time, and stay right
+    after vectors are added (a new mask, of the new length, is needed and asked for)."""
+    vectors, clusters = ClusteredEmbeddings(dimension=16, n_clusters=100, seed=5).sample(12_000)
+    index = build_index(
+        vectors[:10_000], np.arange(10_000), run="t", factory="IVF64,Flat", progress=False
+    )
+    allowed = np.isin(clusters[:10_000], np.arange(10))
+    kept = allowed.copy()
+    kept.flags.writeable = False
+    queries = vectors[:40]
+    first = index.search_positions(queries, 10, allowed=kept)
+    for mask in (kept, allowed, kept):
+        again = index.search_positions(queries, 10, allowed=mask)
+        assert (again[1] == first[1]).all() and np.allclose(again[0], first[0])
+    index.add(vectors[10_000:], np.arange(10_000, 12_000))
+    grown = np.isin(clusters, np.arange(10))
+    grown.flags.writeable = False
+    _, positions = index.search_positions(queries, 10, allowed=grown)
+    subset = np.flatnonzero(grown)
+    _, expected = exact_neighbours(vectors[subset], queries, 10)
+    found = [len(set(a) & set(subset[b])) / 10 for a, b in zip(positions, expected, strict=True)]
+    assert grown[positions].all() and np.mean(found) >= 0.99
+    with pytest.raises(ValueError, match="one boolean per vector"):
+        index.search_positions(queries, 10, allowed=kept)  # the old length
 
 
 def test_k_larger_than_the_index_returns_everything():

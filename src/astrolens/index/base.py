@@ -47,6 +47,7 @@ import astrolens
 from astrolens.config import JsonConfig
 from astrolens.errors import CorruptIndex, IndexMismatch
 from astrolens.files import file_sha256, previous_folders, written_folder
+from astrolens.kept import KeptByArray
 
 __all__ = [
     "MANIFEST_NAME",
@@ -65,6 +66,10 @@ VECTORS_NAME = "vectors.npy"
 IDS_NAME = "ids.npy"
 FORMAT_VERSION = 1
 """Version of the folder layout, written to the manifest."""
+
+_KEPT_MASKS = 16
+"""Filters (read-only masks of allowed positions) whose counts and backend structures an index
+keeps (:class:`~astrolens.kept.KeptByArray`)."""
 
 _GATHER_ROWS = 1 << 20
 """Most candidate vectors gathered at once when re-ranking (256 MiB at 64 dimensions)."""
@@ -202,6 +207,7 @@ class VectorIndex(ABC):
         self.refine_factor = int(refine_factor)
         self._vectors: NDArray[np.float32] = np.empty((0, self.dimension), dtype=np.float32)
         self._ids: NDArray[Any] = np.empty(0, dtype=str)
+        self._by_mask = KeptByArray(size=_KEPT_MASKS)
 
     # -- what a backend provides -------------------------------------------------------------
 
@@ -448,7 +454,7 @@ class VectorIndex(ABC):
                 raise ValueError(
                     f"allowed must be one boolean per vector ({len(self)}), got {allowed.shape}"
                 )
-            available = int(np.count_nonzero(allowed))
+            available = self._by_mask.get(allowed, "count", lambda: int(np.count_nonzero(allowed)))
         k = min(int(k), available)
         if k == 0:
             return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
