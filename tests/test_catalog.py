@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from astrolens.catalog import (
-    _CACHED_MASKS,
+    _KEPT_ARRAYS,
     Catalog,
     InvalidCoordinates,
     UnknownObject,
@@ -285,7 +285,11 @@ def test_kept_masks_stay_what_pandas_says_while_many_filters_come_and_go(catalog
         mask = catalog.selection(**chosen).mask()
         assert mask.tolist() == expected.tolist() and not mask.flags.writeable
         assert catalog.selection(**chosen).mask() is mask  # kept
-    assert len(catalog._kept) <= 2 * _CACHED_MASKS  # a mask and its rows per filter
+        rows = catalog.selection(**chosen).rows()
+        assert rows.tolist() == np.flatnonzero(expected).tolist() and not rows.flags.writeable
+        if catalog.selection(**chosen).upper_bound <= len(table) // 8:
+            assert catalog.selection(**chosen).rows() is rows
+    assert len(catalog._kept) <= _KEPT_ARRAYS
     moving = catalog.selection(ranges={"mag": (10.0, 13.0)}, moving=["mag"])
     assert not moving.kept and catalog.selection(ranges={"mag": (10.0, 13.0)}).kept
     assert (

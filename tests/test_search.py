@@ -576,21 +576,24 @@ def test_every_filter_path_of_an_ivf_index_keeps_only_what_passes(survey, filter
         assert (np.diff(result.matches["distance"]) >= 0).all()
 
 
-def test_a_filter_answers_the_same_whether_its_masks_were_kept_or_not(survey):
-    """The catalogue, the search and the index keep what a filter asked again needs; which path
-    a filter takes does not depend on it, so a search that kept them and a fresh one answer
-    alike, a magnitude window (not kept: it moves with the query) included."""
+@pytest.mark.parametrize("exact_subset_max", [0, 20_000], ids=["in the index", "exact subsets"])
+def test_a_filter_answers_the_same_whether_its_masks_were_kept_or_not(survey, exact_subset_max):
+    """The catalogue, the search and the index keep what a filter asked again needs (masks,
+    counts, bitmaps, the vectors of a subset searched exactly); which path a filter takes does
+    not depend on it, so a search that kept them and a fresh one answer alike, a magnitude
+    window (not kept: it moves with the query) included."""
     table, vectors = survey
     ivf = build_index(
         vectors, table["object_id"], run="test", factory="IVF8,Flat", nprobe=1, progress=False
     )
-    config = SearchConfig(exact_subset_max=0)
+    config = SearchConfig(exact_subset_max=exact_subset_max)
     warm = SimilaritySearch(ivf, Catalog(table), config=config)
     cases = [
         Filters(classes=RARE),
         Filters(ranges={"period_days": (0.1, 1.0)}),
         Filters(missions="Kepler", ranges={"period_days": (1.0, None)}),
         Filters(mag_window=1.0),
+        Filters(classes=["EA", "RRab"], mag_window=1.0),
     ]
     queries = table["object_id"][::6]
     for filters in cases:

@@ -497,10 +497,10 @@ class Catalog:
         """The rows that pass column filters, as :meth:`mask` has them, evaluated lazily: a
         :class:`Selection` counts them and tests given rows without a pass over the catalogue.
 
-        The mask of each filter, once computed, is kept for the last :data:`_CACHED_MASKS`
-        filters asked for (a server answers the same filters again and again), except for the
-        ranges on ``moving`` columns, whose bounds move with every query (a magnitude window
-        around the query's).
+        The mask of each filter (and the rows passing a narrow one), once computed, is kept
+        among the last :data:`_KEPT_ARRAYS` arrays asked for (a server answers the same filters
+        again and again), except for the ranges on ``moving`` columns, whose bounds move with
+        every query (a magnitude window around the query's).
 
         Raises
         ------
@@ -584,12 +584,12 @@ class Catalog:
 
     def _keep(self, key: tuple[Any, ...], compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
         """``compute()``, made read-only and kept under ``key`` for the last
-        :data:`_CACHED_MASKS` keys asked for (least recently used first out)."""
+        :data:`_KEPT_ARRAYS` keys asked for (least recently used first out)."""
         value = self._kept.pop(key, None)
         if value is None:
             value = _read_only(compute())
         self._kept[key] = value
-        while len(self._kept) > 2 * _CACHED_MASKS:  # a mask and its rows per filter
+        while len(self._kept) > _KEPT_ARRAYS:
             self._kept.popitem(last=False)
         return value
 
@@ -615,9 +615,10 @@ class Catalog:
         return self._table[name]
 
 
-_CACHED_MASKS = 16
-"""Filters whose masks a catalogue keeps (a byte per row; and 8 bytes per passing row of the
-class, mission and narrow range filters, whose rows are kept too)."""
+_KEPT_ARRAYS = 64
+"""Masks and row numbers of filters a catalogue keeps: a mask is a byte per row, and rows are
+kept only for filters passing at most an eighth of them (8 bytes a row), so 64 MiB at most for a
+million rows, about four arrays per filter (each condition's mask and rows, and all of them)."""
 
 
 class _Factorized(NamedTuple):
@@ -692,19 +693,28 @@ class Selection:
         return len(self.rows())
 
     def rows(self) -> NDArray[np.int64]:
-        """The row numbers that pass, increasing: the rows of the most selective condition,
-        tested against the others (work in proportion to its count, not to the catalogue)."""
+        """The row numbers that pass, increasing (read-only): the rows of the most selective
+        condition, tested against the others (work in proportion to its count, not to the
+        catalogue)."""
         if self._rows is None:
             if not self._conditions:
-                self._rows = np.arange(self._n)
+                self._rows = _read_only(np.arange(self._n))
+            elif len(self._conditions) == 1:
+                self._rows = self._conditions[0].rows()
+            elif self.kept and self.upper_bound <= self._n // 8:
+                keys = tuple(condition.key for condition in self._conditions)
+                self._rows = self._keep(("rows", "all", *keys), self._rows_of_all)
             else:
-                first = min(self._conditions, key=lambda condition: condition.count)
-                rows = first.rows()
-                for condition in self._conditions:
-                    if condition is not first:
-                        rows = rows[condition.test(rows)]
-                self._rows = rows
+                self._rows = _read_only(self._rows_of_all())
         return self._rows
+
+    def _rows_of_all(self) -> NDArray[np.int64]:
+        first = min(self._conditions, key=lambda condition: condition.count)
+        rows = first.rows()
+        for condition in self._conditions:
+            if condition is not first:
+                rows = rows[condition.test(rows)]
+        return rows
 
     def mask(self) -> NDArray[np.bool_]:
         """Which rows pass, for every row (read-only)."""

@@ -248,7 +248,8 @@ neighbours first). A period range passing 28.5 % of a million real embeddings, c
 fell back to the index for 83 of 100 objects (the neighbours of an object share its period)."""
 
 _KEPT_MASKS = 16
-"""Filters whose masks in index order and counts a search keeps."""
+"""Filters whose masks in index order and counts a search keeps, and the vectors of those it
+searches exactly (at most :attr:`SearchConfig.exact_subset_max` objects each)."""
 
 
 @dataclass(frozen=True)
@@ -1407,8 +1408,7 @@ class SimilaritySearch:
         if selection is None:
             ranking = self._index_ranking(query)
         elif self._exhaustive(selection):
-            positions = self._position_of_row[selection.rows()]
-            ranking = self._subset_ranking(query, positions[positions >= 0])
+            ranking = self._subset_ranking(query, selection.rows(), keep=selection.kept)
         elif selection.kept and selection.estimate < _SELECTIVE * len(self.catalog):
             ranking = self._index_ranking(query, self._positions_mask(selection.mask()), conditions)
         else:
@@ -1538,10 +1538,13 @@ class SimilaritySearch:
         overfetch = self.config.overfetch * n / max(selection.estimate, 1.0)
         return _Ranker(unfiltered.rank, n, overfetch, passes, fallback)
 
-    def _subset_ranking(self, query: Query, subset: NDArray[np.int64]) -> _Ranker:
-        """Exact ranking over the index positions ``subset`` (vectors gathered once)."""
-        vectors = self.index.get_vectors(subset)
-        norms = np.einsum("ij,ij->i", vectors, vectors)
+    def _subset_ranking(self, query: Query, rows: NDArray[np.int64], *, keep: bool) -> _Ranker:
+        """Exact ranking over the indexed objects among the catalogue ``rows`` (their positions,
+        vectors and norms gathered once; kept if ``keep``, for rows the catalogue keeps)."""
+        if keep:
+            subset, vectors, norms = self._by_mask.get(rows, "subset", lambda: self._gathered(rows))
+        else:
+            subset, vectors, norms = self._gathered(rows)
 
         def rank(fetch: int) -> _Ranking:
             if fetch == 0:
@@ -1550,6 +1553,16 @@ class SimilaritySearch:
             return self._combined(query, distances, subset[rows])
 
         return _Ranker(rank, len(subset), self.config.overfetch)
+
+    def _gathered(
+        self, rows: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float32]]:
+        """The index positions of the catalogue ``rows`` that are indexed, their vectors and
+        squared norms."""
+        positions = self._position_of_row[rows]
+        subset = positions[positions >= 0]
+        vectors = self.index.get_vectors(subset)
+        return subset, vectors, np.einsum("ij,ij->i", vectors, vectors)
 
     def _combined(
         self, query: Query, distances: NDArray[np.float32], positions: NDArray[np.int64]
