@@ -69,7 +69,7 @@ FORMAT_VERSION = 1
 
 _KEPT_MASKS = 16
 """Filters (read-only masks of allowed positions) whose counts and backend structures an index
-keeps (:class:`~astrolens.kept.KeptByArray`)."""
+keeps (:class:`~astrolens.kept.KeptByArray`; FAISS: a bit per vector and a count per list)."""
 
 _GATHER_ROWS = 1 << 20
 """Most candidate vectors gathered at once when re-ranking (256 MiB at 64 dimensions)."""
