@@ -80,6 +80,8 @@ def test_catalog_lists_the_filter_values(client, oracle):
     assert summary["classes"] == sorted(table["class"].unique())
     assert summary["missions"] == sorted(table["mission"].unique())
     assert summary["mag_range"] == pytest.approx([table["mag"].min(), table["mag"].max()])
+    periods = table["period_days"]
+    assert summary["period_range"] == pytest.approx([periods.min(), periods.max()])
 
 
 def test_object_detail_is_the_catalogue_row(client, oracle, object_ids):
@@ -138,6 +140,16 @@ def test_search_with_filters_is_the_in_process_search(client, oracle, object_ids
     payload = client.get("/api/search/object", params={"id": object_id, "mag_window": 1}).json()
     query_mag = oracle.catalog.row(object_id)["mag"]
     assert all(abs(match["mag"] - query_mag) <= 1 for match in payload["matches"])
+
+    params = {"id": object_id, "k": 7, "period_min": 0.3, "period_max": 2.5}
+    payload = client.get("/api/search/object", params=params).json()
+    filters = Filters(ranges={"period_days": (0.3, 2.5)})
+    assert_same_matches(payload, oracle.by_object(object_id, 7, filters=filters))
+    assert all(0.3 <= match["period_days"] <= 2.5 for match in payload["matches"])
+    params = {"id": object_id, "k": 7, "period_min": 100}  # an open end: the long periods
+    payload = client.get("/api/search/object", params=params).json()
+    assert len(payload["matches"]) == 7
+    assert all(match["period_days"] >= 100 for match in payload["matches"])
 
 
 def test_search_by_coordinates_finds_the_object_there(client, oracle, object_ids):
@@ -200,6 +212,9 @@ def test_random_search_is_reproducible_with_a_seed(client, oracle):
         ({"k": "five"}, "k"),
         ({"mag_window": -1}, "mag_window"),
         ({"mag_min": 14, "mag_max": 10}, "mag_min"),
+        ({"period_min": 5, "period_max": 1}, "period_min (5.0) is larger than period_max"),
+        ({"period_min": 0}, "period_min"),
+        ({"period_max": "inf"}, "period_max"),
         ({"format": "xml"}, "format"),
         ({"class": "NOPE"}, "class 'NOPE': no object"),
         ({"mission": "XX"}, "mission 'XX'"),

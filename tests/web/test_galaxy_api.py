@@ -147,6 +147,16 @@ def test_a_bad_upload_to_the_galaxy_index_gets_422_naming_the_file(
     assert answer.json()["detail"].startswith(f"{name}: {reason}")
 
 
+def test_a_period_filter_on_the_galaxy_index_gets_422_naming_the_column(lightcurves_and_galaxies):
+    with lightcurves_and_galaxies.client() as client:
+        summary = client.get("/api/catalog", params={"index": "galaxies"}).json()
+        answer = client.get(
+            "/api/search/random", params={"index": "galaxies", "period_min": 1, "seed": 1}
+        )
+    assert "period_range" not in summary
+    assert answer.status_code == 422 and "no column 'period_days'" in answer.json()["detail"]
+
+
 def test_the_light_curve_index_still_takes_light_curves(lightcurves_and_galaxies):
     path = example_files("Kepler")[0]
     with lightcurves_and_galaxies.client() as client:

@@ -16,6 +16,7 @@ import pytest
 
 from astrolens.runfolder import default_run_path
 from astrolens.runs import run_encoder_name
+from astrolens.search import Filters
 from astrolens.sources import example_files
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the Python package playwright")
@@ -117,6 +118,23 @@ def test_filters_reach_the_search(page, oracle):
     sync_api.expect(page.locator(".match-card")).to_have_count(5)
     facts = page.locator(".match-card .card-facts").all_inner_texts()
     assert facts == ["EA · TESS"] * 5
+
+
+def test_a_period_range_reaches_the_search_and_its_address(page, oracle):
+    object_id = str(oracle.index.ids[4])
+    page.fill("#object-id", object_id)
+    page.fill("#period-min", "0.2")
+    page.fill("#period-max", "3")
+    page.click("#search-button")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    filters = Filters(ranges={"period_days": (0.2, 3.0)})
+    expected = oracle.by_object(object_id, 5, filters=filters).matches
+    assert shown_ids(page) == expected["object_id"].tolist()
+    assert "period_min=0.2" in page.url and "period_max=3" in page.url
+    page.reload()  # the address repeats the search, the range filled in again
+    sync_api.expect(page.locator("#period-max")).to_have_value("3")
+    sync_api.expect(page.locator(".match-card")).to_have_count(5)
+    assert shown_ids(page) == expected["object_id"].tolist()
 
 
 def test_upload_a_fits_file(page, oracle):

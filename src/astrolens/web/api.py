@@ -191,11 +191,31 @@ async def search_filters(
     mag_max: Annotated[
         float | None, Query(allow_inf_nan=False, description="Keep matches at most this faint")
     ] = None,
+    period_min: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            allow_inf_nan=False,
+            description="Keep matches whose catalogued period is at least this many days",
+        ),
+    ] = None,
+    period_max: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            allow_inf_nan=False,
+            description="Keep matches whose catalogued period is at most this many days",
+        ),
+    ] = None,
 ) -> Filters:
     """Filters from the query string."""
-    if mag_min is not None and mag_max is not None and mag_min > mag_max:
-        raise HTTPException(422, f"mag_min ({mag_min}) is larger than mag_max ({mag_max})")
-    ranges = {} if mag_min is None and mag_max is None else {"mag": (mag_min, mag_max)}
+    ranges = {}
+    bounds = (("mag", "mag", mag_min, mag_max), ("period", "period_days", period_min, period_max))
+    for name, column, low, high in bounds:
+        if low is not None and high is not None and low > high:
+            raise HTTPException(422, f"{name}_min ({low}) is larger than {name}_max ({high})")
+        if low is not None or high is not None:
+            ranges[column] = (low, high)
     return Filters(classes=classes, missions=missions, mag_window=mag_window, ranges=ranges)
 
 

@@ -277,11 +277,11 @@ class ServedIndex:
         for key, column in (("classes", "class"), ("missions", "mission")):
             if column in table.columns:
                 summary[key] = sorted(str(value) for value in table[column].dropna().unique())
-        if "mag" in table.columns:
-            mags = table["mag"].to_numpy(dtype=np.float64)
-            finite = mags[np.isfinite(mags)]
-            bounds = [float(finite.min()), float(finite.max())] if finite.size else None
-            summary["mag_range"] = bounds
+        for key, column in (("mag_range", "mag"), ("period_range", "period_days")):
+            if column in table.columns:
+                values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+                finite = values[np.isfinite(values)]
+                summary[key] = [float(finite.min()), float(finite.max())] if finite.size else None
         return summary
 
 

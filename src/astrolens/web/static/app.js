@@ -141,6 +141,9 @@ async function loadFilters() {
   for (const id of ["#mag-window", "#mag-min", "#mag-max"]) {
     $(id).parentElement.hidden = !("mag_range" in catalog);  // none in a catalogue of galaxies
   }
+  for (const id of ["#period-min", "#period-max"]) {
+    $(id).parentElement.hidden = !catalog.period_range;  // none for galaxies or without periods
+  }
   const chosen = new Set(checkedClasses());
   const box = $("#classes");
   box.replaceChildren();
@@ -214,7 +217,10 @@ function setMode(mode) {
 // /?kind=object&id=KIC%20900000003&k=8&class=EA&index=demo-default. Each search adds an entry to
 // the browser's history (back steps through them); opening or reloading an address repeats its
 // search; an address without a search opens on an example object of the index.
-const ADDRESS_FILTERS = { mission: "#mission", mag_window: "#mag-window", mag_min: "#mag-min", mag_max: "#mag-max" };
+const ADDRESS_FILTERS = {
+  mission: "#mission", mag_window: "#mag-window", mag_min: "#mag-min", mag_max: "#mag-max",
+  period_min: "#period-min", period_max: "#period-max",
+};
 
 // The page address of a search: the API parameters, less those only the API needs.
 function addressOf(kind, params) {
@@ -355,10 +361,9 @@ function commonParams() {
   params.set("k", $("#k").value || "5");
   params.set("parameters", "true");
   checkedClasses().forEach((name) => params.append("class", name));
-  const fields = { mission: "#mission", mag_window: "#mag-window", mag_min: "#mag-min", mag_max: "#mag-max" };
-  for (const [name, selector] of Object.entries(fields)) {
-    const value = $(selector).value.trim();
-    if (value !== "") params.set(name, value);
+  for (const [name, selector] of Object.entries(ADDRESS_FILTERS)) {
+    const value = $(selector).value.trim();  // a filter the index has no column for is hidden
+    if (value !== "" && !$(selector).parentElement.hidden) params.set(name, value);
   }
   return params;
 }
