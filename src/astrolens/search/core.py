@@ -1590,18 +1590,8 @@ class SimilaritySearch:
             sky = self.catalog.sky_vectors(self._rows[positions[start:stop]])
             near = _squared_chords(sky, np.concatenate([taken, sky])) <= limit
             near_taken = near[:, : len(taken)].any(axis=1)
-            near_block = near[:, len(taken) :]
-            np.fill_diagonal(near_block, False)
-            if not near_block.any():
-                kept = np.flatnonzero(~near_taken)[: k - len(chosen)]
-            else:
-                kept_list: list[int] = []
-                for i in np.flatnonzero(~near_taken).tolist():
-                    if len(chosen) + len(kept_list) == k:
-                        break
-                    if not near_block[i, kept_list].any():
-                        kept_list.append(i)
-                kept = np.asarray(kept_list, dtype=np.int64)
+            near_earlier = np.tril(near[:, len(taken) :], -1)  # [i, j]: j < i in the block
+            kept = _kept_greedily(~near_taken, near_earlier)[: k - len(chosen)]
             chosen.extend((kept + start).tolist())
             taken = np.concatenate([taken, sky[kept]])
             start = stop
@@ -1636,6 +1626,24 @@ def _among(values: NDArray[np.int64], members: NDArray[np.int64]) -> NDArray[np.
     if members.size > 32:
         return np.isin(values, members)
     return np.asarray((values[:, None] == members[None, :]).any(axis=1))
+
+
+def _kept_greedily(free: NDArray[np.bool_], near_earlier: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Indices of the candidates kept in order: each ``free`` one not near (``near_earlier[i,
+    j]``, for ``j < i``) one kept before it. Those near no earlier candidate at all are kept
+    without a look at the others; only the rest (a few duplicates) are decided one by one.
+
+    Examples
+    --------
+    >>> near = np.zeros((4, 4), dtype=bool)
+    >>> near[1, 0] = near[2, 1] = near[3, 0] = True  # 2 is near 1 only, which is left out
+    >>> _kept_greedily(np.array([True, True, True, True]), near).tolist()
+    [0, 2]
+    """
+    kept = free & ~near_earlier.any(axis=1)
+    for i in np.flatnonzero(free & ~kept).tolist():  # in order: those before i are decided
+        kept[i] = not (near_earlier[i] & kept).any()
+    return np.flatnonzero(kept)
 
 
 def _squared_chords(
