@@ -213,7 +213,7 @@ def test_random_search_is_reproducible_with_a_seed(client, oracle):
         ({"mag_window": -1}, "mag_window"),
         ({"mag_min": 14, "mag_max": 10}, "mag_min"),
         ({"period_min": 5, "period_max": 1}, "period_min (5.0) is larger than period_max"),
-        ({"period_min": 0}, "period_min"),
+        ({"period_min": -1}, "period_min"),
         ({"period_max": "inf"}, "period_max"),
         ({"format": "xml"}, "format"),
         ({"class": "NOPE"}, "class 'NOPE': no object"),

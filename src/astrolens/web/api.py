@@ -194,7 +194,7 @@ async def search_filters(
     period_min: Annotated[
         float | None,
         Query(
-            gt=0,
+            ge=0,
             allow_inf_nan=False,
             description="Keep matches whose catalogued period is at least this many days",
         ),
@@ -202,7 +202,7 @@ async def search_filters(
     period_max: Annotated[
         float | None,
         Query(
-            gt=0,
+            ge=0,
             allow_inf_nan=False,
             description="Keep matches whose catalogued period is at most this many days",
         ),
