@@ -266,8 +266,11 @@ def test_the_page_offers_an_image_upload_for_the_galaxy_index(
     Image.fromarray(survey_cutout(row)).save(picture)
     with browser.open(lightcurves_and_galaxies.url) as page:
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Light-curve file")
+        sync_api.expect(page.locator("#period-min")).to_be_visible()
+        page.fill("#period-min", "1")  # a filter galaxies have no column for: hidden, not sent
         page.select_option("#index", "galaxies")
         sync_api.expect(page.locator("#upload-mode-label")).to_have_text("Image file")
+        sync_api.expect(page.locator("#period-min")).to_be_hidden()
         sync_api.expect(page.locator("#upload-label")).to_have_text(
             "JPEG, PNG or FITS image (one or several)"
         )
