@@ -284,7 +284,14 @@ def _command_index_build(args: argparse.Namespace) -> None:
 def _command_search(args: argparse.Namespace) -> None:
     from astrolens.demo import table_text
     from astrolens.plots import save_figure
-    from astrolens.search import MAX_K, Filters, SearchConfig, check_writable_file, open_search
+    from astrolens.search import (
+        MAX_K,
+        Filters,
+        SearchConfig,
+        check_writable_file,
+        open_search,
+        parse_range,
+    )
     from astrolens.sources.reader import read_as_asked
 
     if (args.ra is None) != (args.dec is None):
@@ -298,7 +305,7 @@ def _command_search(args: argparse.Namespace) -> None:
         classes=args.classes,
         missions=args.missions,
         mag_window=args.mag_window,
-        ranges=dict(_parse_range(text) for text in args.ranges),
+        ranges=dict(parse_range(text) for text in args.ranges),
     )
     if args.files is None and (args.band is not None or args.flux_column is not None):
         raise ValueError(f"--{'band' if args.band is not None else 'flux-column'} goes with --file")
@@ -364,21 +371,6 @@ def _command_serve(args: argparse.Namespace) -> None:
     )
     folders = args.index or [DEFAULT_INDEX]
     serve(folders, args.host, args.port, config=config, workers=args.workers)
-
-
-def _parse_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
-    """``"period_days:0.5:2"`` -> ``("period_days", (0.5, 2.0))``; an empty end is open."""
-    parts = text.split(":")
-    try:
-        if len(parts) != 3 or not parts[0]:
-            raise ValueError
-        low, high = (float(part) if part.strip() else None for part in parts[1:])
-    except ValueError:
-        raise ValueError(
-            f"--range {text!r}: expected COLUMN:MIN:MAX such as period_days:0.5:2 "
-            "(MIN or MAX may be empty)"
-        ) from None
-    return parts[0], (low, high)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -146,6 +146,12 @@ def test_search_with_filters_is_the_in_process_search(client, oracle, object_ids
     filters = Filters(ranges={"period_days": (0.3, 2.5)})
     assert_same_matches(payload, oracle.by_object(object_id, 7, filters=filters))
     assert all(0.3 <= match["period_days"] <= 2.5 for match in payload["matches"])
+    ranges = [("range", "amplitude_mag:0.2:0.8"), ("range", "mag::13")]
+    params = [("id", object_id), ("k", "6"), *ranges]
+    payload = client.get("/api/search/object", params=params).json()
+    filters = Filters(ranges={"amplitude_mag": (0.2, 0.8), "mag": (None, 13.0)})
+    assert_same_matches(payload, oracle.by_object(object_id, 6, filters=filters))
+    assert all(0.2 <= match["amplitude_mag"] <= 0.8 for match in payload["matches"])
     params = {"id": object_id, "k": 7, "period_min": 100}  # an open end: the long periods
     payload = client.get("/api/search/object", params=params).json()
     assert len(payload["matches"]) == 7
@@ -215,6 +221,12 @@ def test_random_search_is_reproducible_with_a_seed(client, oracle):
         ({"period_min": 5, "period_max": 1}, "period_min (5.0) is larger than period_max"),
         ({"period_min": -1}, "period_min"),
         ({"period_max": "inf"}, "period_max"),
+        ({"range": "amplitude_mag:0.5"}, "expected COLUMN:MIN:MAX"),
+        ({"range": "amplitude_mag:nan:1"}, "with finite numbers"),
+        ({"range": "amplitude_mag:0.9:0.1"}, "min 0.9 is larger than max 0.1"),
+        ({"range": "colour:1:2"}, "no column 'colour'"),
+        ({"range": "class:1:2"}, "'class', which is not numeric"),
+        ({"range": "period_days:1:2", "period_min": 1}, "period_days is filtered twice"),
         ({"format": "xml"}, "format"),
         ({"class": "NOPE"}, "class 'NOPE': no object"),
         ({"mission": "XX"}, "mission 'XX'"),

@@ -35,6 +35,7 @@ from astrolens.search.core import (
     SimilaritySearch,
     check_writable_file,
     parameter_distributions,
+    parse_range,
 )
 from astrolens.search.domain import DomainCheck
 from astrolens.search.service import IndexedSearch, open_search
@@ -54,4 +55,5 @@ __all__ = [
     "check_writable_file",
     "open_search",
     "parameter_distributions",
+    "parse_range",
 ]

@@ -292,6 +292,35 @@ _ASTROPY_UNITS = {
 }
 
 
+def parse_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
+    """A range filter written ``COLUMN:MIN:MAX`` (an empty end is open), as the command line's
+    ``--range`` and the web API's ``range`` take it, for :attr:`Filters.ranges`.
+
+    Raises
+    ------
+    ValueError
+        For text of another shape, or a bound that is not a finite number.
+
+    Examples
+    --------
+    >>> parse_range("period_days:0.5:2"), parse_range("amplitude_mag::0.3")
+    (('period_days', (0.5, 2.0)), ('amplitude_mag', (None, 0.3)))
+    """
+    parts = text.split(":")
+    try:
+        if len(parts) != 3 or not parts[0].strip():
+            raise ValueError
+        low, high = (float(part) if part.strip() else None for part in parts[1:])
+        if not all(np.isfinite(bound) for bound in (low, high) if bound is not None):
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"range {text!r}: expected COLUMN:MIN:MAX with finite numbers, such as "
+            "period_days:0.5:2 (MIN or MAX may be empty)"
+        ) from None
+    return parts[0].strip(), (low, high)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Conditions on catalogue columns that every match must meet.

@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 import astrolens
 from astrolens.datasets import return_freed_memory
 from astrolens.errors import AstrolensError, InvalidImage, InvalidLightCurve
-from astrolens.search import Filters, Search, SearchResult
+from astrolens.search import Filters, Search, SearchResult, parse_range
 from astrolens.sources.reader import read_as_asked
 from astrolens.web.results import (
     FastJSONResponse,
@@ -207,6 +207,15 @@ async def search_filters(
             description="Keep matches whose catalogued period is at most this many days",
         ),
     ] = None,
+    column_ranges: Annotated[
+        list[str] | None,
+        Query(
+            alias="range",
+            description="Keep matches with MIN <= COLUMN <= MAX, written COLUMN:MIN:MAX (an empty "
+            "end is open; repeatable), on any numeric column of the catalogue, e.g. "
+            "amplitude_mag:0.1:0.5",
+        ),
+    ] = None,
 ) -> Filters:
     """Filters from the query string."""
     ranges = {}
@@ -216,7 +225,18 @@ async def search_filters(
             raise HTTPException(422, f"{name}_min ({low}) is larger than {name}_max ({high})")
         if low is not None or high is not None:
             ranges[column] = (low, high)
-    return Filters(classes=classes, missions=missions, mag_window=mag_window, ranges=ranges)
+    for text in column_ranges or []:
+        try:
+            column, bounds_of_column = parse_range(text)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        if column in ranges:
+            raise HTTPException(422, f"range {text!r}: {column} is filtered twice in one search")
+        ranges[column] = bounds_of_column
+    try:
+        return Filters(classes=classes, missions=missions, mag_window=mag_window, ranges=ranges)
+    except ValueError as error:  # e.g. a range whose min is larger than its max
+        raise HTTPException(422, str(error)) from None
 
 
 K = Annotated[int, Depends(neighbours)]
