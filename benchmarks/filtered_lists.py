@@ -60,7 +60,7 @@ def centroid_rule(index, queries: np.ndarray, n: int, allowed: np.ndarray):
 def main(arguments: argparse.Namespace) -> None:
     vectors, _, table = read_real(arguments.embeddings, arguments.survey, 1000)
     filters = Filters(classes=arguments.filter_class, missions=arguments.filter_mission)
-    allowed = filters.mask(Catalog(table))
+    allowed = filters.selection(Catalog(table)).mask()  # read-only, as a search passes it
     index = build_index(vectors, table["object_id"], run="bench", progress=False)
     subset = np.flatnonzero(allowed)
     positions = np.random.default_rng(SEED + 1).choice(len(vectors), arguments.queries, False)

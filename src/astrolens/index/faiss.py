@@ -33,9 +33,7 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +57,6 @@ __all__ = [
 
 FLAT_MAX_VECTORS = 100_000
 """Up to this many vectors, :func:`choose_factory` picks exact search (``"Flat"``)."""
-
-_HELD_KEPT = 8
-"""Filters whose allowed vectors per IVF list a FAISS index keeps counted."""
 
 ALLOWED_WIDENING = 4.0
 """A filtered IVF search visits lists holding this many times as many allowed vectors as an
@@ -181,7 +176,6 @@ class FaissIndex(VectorIndex):
         self._index = index
         self._seed = seed
         self._lists: NDArray[np.int32] | None = None
-        self._held: OrderedDict[bytes, NDArray[np.int64]] = OrderedDict()
         self._centroids: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None
         if _inverted_lists(index) is not None:
             self.nprobe = default_nprobe(self.n_lists) if nprobe is None else nprobe
@@ -330,7 +324,7 @@ class FaissIndex(VectorIndex):
             allowed, "bitmap", lambda: np.packbits(allowed, bitorder="little")
         )
         held = self._by_mask.get(
-            allowed, f"held {index.ntotal}", lambda: self._held_by_list(index, allowed, bitmap)
+            allowed, f"held {index.ntotal}", lambda: self._held_by_list(index, allowed)
         )
         wanted = max(n_candidates, widening * index.nprobe * index.ntotal / index.nlist)
         selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
@@ -373,23 +367,11 @@ class FaissIndex(VectorIndex):
         squared += np.einsum("ij,ij->i", queries, queries)[:, None]
         return np.maximum(squared, 0.0, out=squared)
 
-    def _held_by_list(
-        self, index: faiss.IndexIVF, allowed: NDArray[np.bool_], bitmap: NDArray[np.uint8]
-    ) -> NDArray[np.int64]:
-        """How many allowed vectors each IVF list holds; kept for the last
-        :data:`_HELD_KEPT` filters known by a digest of their bitmap (for a mask that can change,
-        whose counts are not kept by its identity)."""
-        key = hashlib.blake2b(bitmap.tobytes(), digest_size=16).digest() + bytes(
-            str(index.ntotal), "ascii"
-        )
-        held = self._held.pop(key, None)
-        if held is None:
-            lists = self._list_of_positions()[np.flatnonzero(allowed)]
-            held = np.bincount(lists, minlength=index.nlist)
-        self._held[key] = held
-        while len(self._held) > _HELD_KEPT:
-            self._held.popitem(last=False)
-        return held
+    def _held_by_list(self, index: faiss.IndexIVF, allowed: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """How many allowed vectors each IVF list holds (kept with a read-only mask, by its
+        identity: :attr:`_by_mask`)."""
+        lists = self._list_of_positions()[np.flatnonzero(allowed)]
+        return np.bincount(lists, minlength=index.nlist)
 
     def _list_of_positions(self) -> NDArray[np.int32]:
         """The IVF list of each stored vector, by position (read from FAISS's inverted lists
