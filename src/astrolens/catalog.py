@@ -542,7 +542,7 @@ class Catalog:
         lookup = np.zeros(len(categories) + 1, dtype=bool)  # the last entry: code -1 (missing)
         lookup[wanted[wanted >= 0]] = True
         count = int(counts[lookup[:-1]].sum())
-        key = ("class", column, frozenset(np.flatnonzero(lookup).tolist()))
+        key = ("category", column, frozenset(np.flatnonzero(lookup).tolist()))
 
         def mask() -> NDArray[np.bool_]:
             return self._keep(key, lambda: lookup[codes])
